@@ -1,0 +1,1 @@
+//! Live CloudWatch metrics (issue 7). Filled by the container work.

@@ -1,0 +1,1 @@
+//! Wires config → scenario → engine → stats → reporters for one test. Filled by the engine work.
