@@ -15,6 +15,8 @@
 //! - `/html` → 200, a fixed HTML page (for CSS-selector tests)
 //! - anything else → 404 `Not Found`
 
+pub mod moto;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;

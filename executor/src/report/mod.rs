@@ -1,5 +1,6 @@
 //! Reporters are sinks behind one trait (issue 5). INTERFACE STUB, filled by the reports work.
 
+use crate::log::Log;
 use crate::sample::Sample;
 use crate::stats::{Datapoint, Summary};
 
@@ -21,8 +22,8 @@ pub trait Reporter: Send {
     fn datapoint(&mut self, _dp: &Datapoint) -> Verdict {
         Verdict::Continue
     }
-    /// Post-process: write files, print the summary. Returns whether the test failed (passfail).
-    fn finish(&mut self, summary: &Summary) -> Result<bool, ReportError>;
+    /// Post-process: write files, log the summary. Returns whether the test failed (passfail).
+    fn finish(&mut self, summary: &Summary, log: &mut dyn Log) -> Result<bool, ReportError>;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -26,14 +26,28 @@ pub struct CompileContext<'a> {
 }
 
 /// What the engine gives a user's iteration: pacing, recording, sleeping — all cancellable.
-pub trait Hooks {
+pub trait Hooks: Send {
     /// Waits until the next request may be sent (throughput pacing). Returns the scheduled send time
     /// (latency is measured from it), or `None` when the test is stopping.
-    fn gate(&mut self) -> impl Future<Output = Option<Instant>>;
+    fn gate(&mut self) -> impl Future<Output = Option<Instant>> + Send;
     /// Records a finished sample (the engine fills `concurrency`).
     fn record(&mut self, sample: Sample);
     /// Think time; returns false if the test stopped meanwhile.
-    fn sleep(&mut self, d: Duration) -> impl Future<Output = bool>;
+    fn sleep(&mut self, d: Duration) -> impl Future<Output = bool> + Send;
+}
+
+/// What the engine runs for each virtual user: the compiled scenario implements it (and tests may
+/// implement small ones). The engine is generic over it, so there is one loop.
+pub trait Script: Send + Sync + 'static {
+    type User: Send;
+    fn client_config(&self) -> ClientConfig;
+    fn new_user(&self, user: u32) -> Self::User;
+    fn run_iteration<H: Hooks>(
+        &self,
+        user: &mut Self::User,
+        client: &mut Client,
+        hooks: &mut H,
+    ) -> impl Future<Output = IterationEnd> + Send;
 }
 
 /// How an iteration ended.
