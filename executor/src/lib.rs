@@ -12,6 +12,7 @@ pub mod config;
 pub mod ecs;
 pub mod engine;
 pub mod http;
+pub mod jtl;
 pub mod log;
 pub mod report;
 pub mod run;
