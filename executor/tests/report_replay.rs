@@ -197,3 +197,57 @@ fn external_jtl_fixture_matches_taurus() {
         final_stats: json!({"summary": true, "percentiles": true, "summary-labels": true, "test-duration": true}),
     });
 }
+
+/// The apiritif end-to-end run: its results CSV (JTL-like columns, no Connect) through the whole
+/// reporting list of that config: passfail, a second final-stats, two junit-xml reports.
+#[test]
+fn apiritif_run_matches_taurus_including_passfail() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let effective = json!({
+        "reporting": ["final-stats", "console",
+            {"module": "passfail", "criteria": ["avg-rt>5s for 3s, stop as failed",
+                "fail>10%, continue as failed", "p90 of list-items>2s"]},
+            {"module": "final-stats", "summary": true, "percentiles": true, "summary-labels": true,
+             "failed-labels": true, "test-duration": true,
+             "dump-xml": out.join("final-stats.xml"), "dump-csv": out.join("final-stats.csv")},
+            {"module": "junit-xml", "filename": out.join("junit-sample-labels.xml"), "data-source": "sample-labels"},
+            {"module": "junit-xml", "filename": out.join("junit-pass-fail.xml"), "data-source": "pass-fail"}],
+        "modules": {"html-report": {"enabled": false}}
+    });
+    let reporters = build_with(&effective, out, &BuildOptions::default()).unwrap();
+    let pipeline = Pipeline::new(Aggregator::new(AggregatorSettings::default()), reporters);
+    let exp = fixtures().join("replay/apiritif-http");
+    let source = ReplaySource {
+        data_file: exp.join("apiritif.0.csv"),
+        errors_file: None,
+        source: 0,
+        csv: CsvOptions::default(),
+    };
+    let mut log = MemoryLog::default();
+    let finished = replay(&[source], pipeline, &mut log).unwrap();
+    assert!(finished.failed, "fail>10% must fail the run (exit 3)");
+    assert_eq!(
+        finished.stopped, None,
+        "no timeframe criterion triggered during the run"
+    );
+    let read =
+        |p: PathBuf| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    for f in ["final-stats.xml", "final-stats.csv"] {
+        assert_eq!(read(out.join(f)), read(exp.join(f)), "{f}");
+    }
+    for f in ["junit-sample-labels.xml", "junit-pass-fail.xml"] {
+        assert_eq!(
+            strip_classname(&read(out.join(f))),
+            strip_classname(&read(exp.join(f))),
+            "{f}"
+        );
+    }
+    // "Automated shutdown" is the run's own line once post-processing says the test failed.
+    let want: Vec<String> = reference_console(&exp.join("console-output.txt"))
+        .into_iter()
+        .filter(|l| l != "WARNING: Automated shutdown")
+        .collect();
+    assert!(want.len() >= 15);
+    assert_eq!(ours(&log).join("\n---\n"), want.join("\n---\n"), "console");
+}
