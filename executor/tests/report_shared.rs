@@ -56,15 +56,29 @@ fn run_all(out: &Path, samples: &[Sample]) -> (Finished, MemoryLog) {
 fn assert_dlt_accepts(xml: &str) {
     let status = parser::read::from_str(xml).expect("DLT needs well-formed XML");
     assert!(status.test_duration.is_some(), "TestDuration missing");
-    assert!(status.groups.iter().any(|g| !g.label.is_empty()), "no labelled Group");
-    assert!(status.groups.iter().any(|g| g.label.is_empty()), "no overall Group");
+    assert!(
+        status.groups.iter().any(|g| !g.label.is_empty()),
+        "no labelled Group"
+    );
+    assert!(
+        status.groups.iter().any(|g| g.label.is_empty()),
+        "no overall Group"
+    );
     for g in &status.groups {
         assert!(!g.rc.is_empty(), "Group {:?} has no rc", g.label);
         let levels: Vec<&str> = g.perc.iter().map(|k| k.param.as_str()).collect();
-        assert_eq!(levels, parser::model::DEFAULT_PERCENTILES, "Group {:?}", g.label);
+        assert_eq!(
+            levels,
+            parser::model::DEFAULT_PERCENTILES,
+            "Group {:?}",
+            g.label
+        );
     }
     // Only the known element names: the reader rejects anything else inside a Group.
-    for line in xml.lines().filter(|l| l.starts_with("    <") && !l.starts_with("    </")) {
+    for line in xml
+        .lines()
+        .filter(|l| l.starts_with("    <") && !l.starts_with("    </"))
+    {
         let tag = line[5..].split([' ', '>']).next().unwrap();
         assert!(
             parser::model::SCALAR_KPIS.contains(&tag) || tag == "rc" || tag == "perc",
@@ -78,10 +92,16 @@ fn assert_dlt_accepts(xml: &str) {
 fn zero_samples() {
     let dir = tempfile::tempdir().unwrap();
     let (f, log) = run_all(dir.path(), &[]);
-    assert!(f.is_empty(), "no datapoint: the run must end with 'empty results'");
+    assert!(
+        f.is_empty(),
+        "no datapoint: the run must end with 'empty results'"
+    );
     assert!(f.errors.is_empty(), "{:?}", f.errors);
     assert!(!f.failed);
-    assert!(!dir.path().join("results.xml").exists(), "Taurus writes no XML without data");
+    assert!(
+        !dir.path().join("results.xml").exists(),
+        "Taurus writes no XML without data"
+    );
     assert!(!dir.path().join("results.csv").exists());
     assert!(!dir.path().join("xunit.xml").exists());
     let pf = std::fs::read_to_string(dir.path().join("pf.xml")).unwrap();
@@ -90,38 +110,72 @@ fn zero_samples() {
     assert_eq!(jtl.lines().count(), 1, "header only");
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("empty results"));
-    let infos: Vec<&str> = log.records.iter().filter(|r| r.0 == Level::Info).map(|r| r.1.as_str()).collect();
-    assert!(infos.iter().all(|m| m.starts_with("Test duration:") || m.starts_with("Writing JUnit") || m.starts_with("HTML report")), "{infos:?}");
+    let infos: Vec<&str> = log
+        .records
+        .iter()
+        .filter(|r| r.0 == Level::Info)
+        .map(|r| r.1.as_str())
+        .collect();
+    assert!(
+        infos.iter().all(|m| m.starts_with("Test duration:")
+            || m.starts_with("Writing JUnit")
+            || m.starts_with("HTML report")),
+        "{infos:?}"
+    );
 }
 
 #[test]
 fn one_sample() {
     let dir = tempfile::tempdir().unwrap();
     let (f, log) = run_all(dir.path(), &[sample(1_700_000_000_500, "home", true)]);
-    assert!(!f.is_empty() && f.errors.is_empty() && !f.failed, "{:?}", f.errors);
+    assert!(
+        !f.is_empty() && f.errors.is_empty() && !f.failed,
+        "{:?}",
+        f.errors
+    );
     let xml = std::fs::read_to_string(dir.path().join("results.xml")).unwrap();
     assert_dlt_accepts(&xml);
     assert!(xml.contains("<TestDuration>0.0</TestDuration>"));
-    assert!(xml.contains("<avg_rt value=\"0.01235\">"), "12.345 ms → %.5f s: {xml}");
-    assert!(xml.contains("<perc value=\"0.01200\" param=\"50.0\">"), "whole ms, truncated");
-    assert!(xml.contains("<stdev_rt value=\"0.00035\">"), "from the bucket value 12 vs mean 12.345");
+    assert!(
+        xml.contains("<avg_rt value=\"0.01235\">"),
+        "12.345 ms → %.5f s: {xml}"
+    );
+    assert!(
+        xml.contains("<perc value=\"0.01200\" param=\"50.0\">"),
+        "whole ms, truncated"
+    );
+    assert!(
+        xml.contains("<stdev_rt value=\"0.00035\">"),
+        "from the bucket value 12 vs mean 12.345"
+    );
     let csv = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
     assert_eq!(csv.matches("\r\n").count(), 3);
-    assert!(csv.starts_with("label,avg_ct,avg_lt,avg_rt,bytes,concurrency,fail,stdev_rt,succ,throughput,perc_0.0,"));
+    assert!(csv.starts_with(
+        "label,avg_ct,avg_lt,avg_rt,bytes,concurrency,fail,stdev_rt,succ,throughput,perc_0.0,"
+    ));
     let junit = std::fs::read_to_string(dir.path().join("xunit.xml")).unwrap();
     assert!(junit.contains(" name=\"home\"/>"), "{junit}");
     let jtl = std::fs::read_to_string(dir.path().join("kpi.jtl")).unwrap();
     let row = jtl.lines().nth(1).unwrap();
-    assert!(row.starts_with("1700000000500,12,home,200,OK,stampede 1-1,true,100,50,2,2,10,"), "{row}");
+    assert!(
+        row.starts_with("1700000000500,12,home,200,OK,stampede 1-1,true,100,50,2,2,10,"),
+        "{row}"
+    );
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains(">home<"));
-    assert!(log.records.iter().any(|r| r.1 == "Samples count: 1, 0.00% failures"));
+    assert!(
+        log.records
+            .iter()
+            .any(|r| r.1 == "Samples count: 1, 0.00% failures")
+    );
 }
 
 #[test]
 fn errors_only() {
     let dir = tempfile::tempdir().unwrap();
-    let samples: Vec<Sample> = (0..5).map(|i| sample(1_700_000_000_000 + i * 400, "api", false)).collect();
+    let samples: Vec<Sample> = (0..5)
+        .map(|i| sample(1_700_000_000_000 + i * 400, "api", false))
+        .collect();
     let (f, log) = run_all(dir.path(), &samples);
     assert!(f.failed, "fail>50% fails the run");
     let xml = std::fs::read_to_string(dir.path().join("results.xml")).unwrap();
@@ -132,11 +186,24 @@ fn errors_only() {
     assert!(junit.contains("<error message=\"Service Unavailable\" type=\"Error\">Service Unavailable\n(status code is 503)\n(total errors of this type: 5)</error>"), "{junit}");
     let pf = std::fs::read_to_string(dir.path().join("pf.xml")).unwrap();
     assert!(pf.contains("<error message=\"Failed: fail&gt;50% for 1 sec\" type=\"pass/fail criteria triggered\"/>"), "{pf}");
-    let warnings: Vec<&str> = log.records.iter().filter(|r| r.0 == Level::Warning).map(|r| r.1.as_str()).collect();
-    assert_eq!(warnings, ["Alert: fail>50% for 1 sec", "Failed: fail>50% for 1 sec"]);
+    let warnings: Vec<&str> = log
+        .records
+        .iter()
+        .filter(|r| r.0 == Level::Warning)
+        .map(|r| r.1.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        ["Alert: fail>50% for 1 sec", "Failed: fail>50% for 1 sec"]
+    );
     assert!(log.records.iter().any(|r| r.1 == "5 failed samples: api"));
     let jtl = std::fs::read_to_string(dir.path().join("kpi.jtl")).unwrap();
-    assert_eq!(jtl.lines().filter(|l| l.contains(",Service Unavailable,") && l.contains(",false,")).count(), 5);
+    assert_eq!(
+        jtl.lines()
+            .filter(|l| l.contains(",Service Unavailable,") && l.contains(",false,"))
+            .count(),
+        5
+    );
 }
 
 #[test]
@@ -158,23 +225,44 @@ fn unwritable_paths_are_reported_and_other_reports_still_written() {
     assert!(dir.path().join("results.csv").exists());
     assert!(dir.path().join("ok.xml").exists());
     assert!(dir.path().join("report.html").exists());
-    let errors: Vec<&str> = log.records.iter().filter(|r| r.0 == Level::Error).map(|r| r.1.as_str()).collect();
+    let errors: Vec<&str> = log
+        .records
+        .iter()
+        .filter(|r| r.0 == Level::Error)
+        .map(|r| r.1.as_str())
+        .collect();
     assert_eq!(errors.len(), 2);
-    assert!(errors[0].contains("cannot write") && errors[0].contains("not-a-dir"), "{errors:?}");
+    assert!(
+        errors[0].contains("cannot write") && errors[0].contains("not-a-dir"),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn bad_reporting_config_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = |v: serde_json::Value| {
-        build_with(&json!({"reporting": v}), dir.path(), &BuildOptions::default())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default()
+        build_with(
+            &json!({"reporting": v}),
+            dir.path(),
+            &BuildOptions::default(),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
     };
-    assert!(err(json!([{"module": "junit-xml", "data-source": "x"}])).contains("data-source \"x\""));
+    assert!(
+        err(json!([{"module": "junit-xml", "data-source": "x"}])).contains("data-source \"x\"")
+    );
     assert!(err(json!(["no-such-reporter"])).contains("unknown reporting module"));
-    assert!(err(json!([{"module": "passfail", "criteria": ["avg-rt>1s, explode"]}])).contains("explode"));
+    assert!(
+        err(json!([{"module": "passfail", "criteria": ["avg-rt>1s, explode"]}]))
+            .contains("explode")
+    );
     assert!(err(json!([{"nomodule": 1}])).contains("no 'module' key"));
-    assert_eq!(err(json!(["blazemeter", "final-stats"])), "", "harmless Taurus modules are accepted");
+    assert_eq!(
+        err(json!(["blazemeter", "final-stats"])),
+        "",
+        "harmless Taurus modules are accepted"
+    );
 }

@@ -16,7 +16,28 @@ pub struct Folder {
     /// 0 disables folding.
     limit: usize,
     known: Vec<Arc<str>>,
+    /// Known strings by shape (digit runs collapsed): the common case of IDs in URLs folds in O(1)
+    /// instead of a similarity scan over every known string.
+    shapes: HashMap<String, Arc<str>>,
     cache: HashMap<Arc<str>, Arc<str>>,
+}
+
+/// `/item/123/x?id=9` → `/item/#/x?id=#`.
+fn shape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_digits = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
 }
 
 impl Folder {
@@ -48,7 +69,11 @@ impl Folder {
             return k.clone();
         }
         let used = self.known.len();
+        let key = shape(s);
         if used * 4 > self.limit {
+            if let Some(k) = self.shapes.get(&key) {
+                return k.clone();
+            }
             let ratio = used as f64 / self.limit as f64;
             let threshold = 1.0 - ratio * ratio;
             let best = self
@@ -62,6 +87,7 @@ impl Folder {
                 return k.clone();
             }
         }
+        self.shapes.entry(key).or_insert_with(|| s.clone());
         self.known.push(s.clone());
         s.clone()
     }
