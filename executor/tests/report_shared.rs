@@ -163,6 +163,9 @@ fn one_sample() {
     );
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains(">home<"));
+    for external in ["<script", "src=", "href=", "@import", "url("] {
+        assert!(!html.contains(external), "self-contained: found {external}");
+    }
     assert!(
         log.records
             .iter()
