@@ -32,7 +32,10 @@ impl ErrorsBuffer {
 
     /// Takes every buffered second up to and including `ts`, merged by label and message.
     pub fn take_until(&mut self, ts: u64) -> LabelErrors {
-        let later = self.by_second.split_off(&(ts + 1));
+        let later = match ts.checked_add(1) {
+            Some(next) => self.by_second.split_off(&next),
+            None => Default::default(),
+        };
         let taken = std::mem::replace(&mut self.by_second, later);
         let mut out = LabelErrors::new();
         for (_, labels) in taken {
