@@ -36,6 +36,10 @@ pub enum JtlError {
         line: u64,
         problem: String,
     },
+    #[error(
+        "execution {execution} (external-results-loader) has no data-file; set it in the execution or its scenario"
+    )]
+    NoDataFile { execution: usize },
     #[error("{path}: the file is empty (no header row)")]
     Empty { path: PathBuf },
     #[error("{path}: not a JMeter XML results file at byte {position}: {message}")]
@@ -94,4 +98,53 @@ pub fn replay(
     // Every row is in: emit what the buffer rule allows, then the rest at finish.
     pipeline.tick(0);
     Ok(pipeline.finish(log))
+}
+
+/// The `external-results-loader` executions of a plan as replay sources: `data-file` and
+/// `errors-file` from the execution or its scenario, relative to the config file's directory;
+/// `modules.consolidator.ignore-labels` applies.
+pub fn sources_from_plan(plan: &crate::config::Plan) -> Result<Vec<ReplaySource>, JtlError> {
+    let ignore = match &plan.effective["modules"]["consolidator"]["ignore-labels"] {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        serde_json::Value::String(s) => vec![s.clone()],
+        _ => CsvOptions::default().ignore_labels,
+    };
+    let mut out = Vec::new();
+    for exec in plan
+        .executions
+        .iter()
+        .filter(|e| e.executor == "external-results-loader")
+    {
+        let raw = &plan.effective["execution"][exec.index];
+        let key = |k: &str| {
+            raw.get(k)
+                .or_else(|| exec.scenario.get(k))
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(|s| exec.base_dir.join(s))
+        };
+        let data_file = key("data-file").ok_or(JtlError::NoDataFile {
+            execution: exec.index,
+        })?;
+        out.push(ReplaySource {
+            data_file,
+            errors_file: key("errors-file"),
+            source: exec.index as u16,
+            csv: CsvOptions {
+                ignore_labels: ignore.clone(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// Taurus's message when a run produced no samples; the run logs it and exits 1.
+pub fn empty_results_message(execution: &str, artifacts_dir: &std::path::Path) -> String {
+    format!(
+        "Empty results, most likely {execution} failed. Actual reason for this can be found in logs under {}",
+        artifacts_dir.display()
+    )
 }
