@@ -251,3 +251,32 @@ fn apiritif_run_matches_taurus_including_passfail() {
     assert!(want.len() >= 15);
     assert_eq!(ours(&log).join("\n---\n"), want.join("\n---\n"), "console");
 }
+
+/// The per-second `Current:` lines of the live apiritif run, from the same samples.
+#[test]
+fn console_lines_match_the_live_run() {
+    let exp = fixtures().join("replay/apiritif-http");
+    let reporters: Vec<Box<dyn executor::report::Reporter>> =
+        vec![Box::new(executor::report::ConsoleLines::new())];
+    let mut p = Pipeline::new(Aggregator::default(), reporters);
+    let reader =
+        executor::jtl::JtlCsvReader::open(&exp.join("apiritif.0.csv"), CsvOptions::default(), 0)
+            .unwrap();
+    let mut log = MemoryLog::default();
+    for s in reader {
+        p.sample(&s.unwrap());
+        p.tick(0);
+        p.log_messages(&mut log);
+    }
+    let want: Vec<String> = std::fs::read_to_string(exp.join("console-output.txt"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            l.split_once(" INFO: Current: ")
+                .map(|(_, r)| format!("Current: {r}"))
+        })
+        .collect();
+    assert_eq!(want.len(), 5);
+    let got: Vec<&str> = log.records.iter().map(|r| r.1.as_str()).take(5).collect();
+    assert_eq!(got, want);
+}

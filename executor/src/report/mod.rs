@@ -4,6 +4,7 @@
 //! makes the reporters from the effective config's `reporting` list.
 
 mod build;
+mod console;
 mod final_stats;
 mod html;
 mod junit;
@@ -11,6 +12,7 @@ pub mod passfail;
 mod table;
 
 pub use build::{BuildOptions, CustomModule, build, build_with, ignored_modules};
+pub use console::{ConsoleLines, console_line};
 pub use final_stats::{FinalStats, FinalStatsOptions, timedelta};
 pub use html::HtmlReport;
 pub use junit::{JunitSource, JunitXml};
