@@ -269,3 +269,51 @@ fn bad_reporting_config_is_a_clear_error() {
         "harmless Taurus modules are accepted"
     );
 }
+
+#[test]
+fn other_modules_plug_in_through_the_custom_dispatch() {
+    struct Counting(usize);
+    impl executor::report::Reporter for Counting {
+        fn name(&self) -> &str {
+            "cloudwatch"
+        }
+        fn sample(&mut self, _s: &Sample) {
+            self.0 += 1;
+        }
+        fn finish(
+            &mut self,
+            _: &executor::stats::Summary,
+            log: &mut dyn executor::log::Log,
+        ) -> Result<bool, executor::report::ReportError> {
+            log.info(&format!("cloudwatch saw {} samples", self.0));
+            Ok(false)
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let custom = |name: &str, _: &serde_json::Value, _: &Path| {
+        (name == "cloudwatch")
+            .then(|| Ok(Box::new(Counting(0)) as Box<dyn executor::report::Reporter>))
+    };
+    let opts = BuildOptions {
+        custom: Some(&custom),
+    };
+    let reporters = build_with(&json!({"reporting": ["cloudwatch"]}), dir.path(), &opts).unwrap();
+    let mut p = Pipeline::new(Aggregator::default(), reporters);
+    p.sample(&sample(1_700_000_000_000, "a", true));
+    let mut log = MemoryLog::default();
+    p.finish(&mut log);
+    assert!(
+        log.records
+            .iter()
+            .any(|r| r.1 == "cloudwatch saw 1 samples")
+    );
+    let unknown = build_with(
+        &json!({"reporting": ["cloudwatch"]}),
+        dir.path(),
+        &BuildOptions::default(),
+    );
+    assert!(
+        unknown.is_err(),
+        "without the dispatch, cloudwatch is unknown"
+    );
+}

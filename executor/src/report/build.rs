@@ -183,7 +183,7 @@ pub fn build_with(
             }
             // The live per-second line and display belong to the run loop (`run::Progress`).
             "console" => {}
-            n if IGNORED_TAURUS_MODULES.contains(&n) => {}
+            n if IGNORED_TAURUS_MODULES.contains(&n) => out.push(Box::new(Ignored(n.to_string()))),
             other => {
                 return Err(ReportError::Config {
                     module: other.into(),
@@ -214,4 +214,25 @@ pub fn ignored_modules(effective: &Value) -> Vec<String> {
         .map(|(n, _)| n)
         .filter(|n| IGNORED_TAURUS_MODULES.contains(&n.as_str()))
         .collect()
+}
+
+/// A Taurus reporting module Stampede accepts but does not run; says so at post-process.
+struct Ignored(String);
+
+impl Reporter for Ignored {
+    fn name(&self) -> &str {
+        &self.0
+    }
+
+    fn finish(
+        &mut self,
+        _summary: &crate::stats::Summary,
+        log: &mut dyn crate::log::Log,
+    ) -> Result<bool, ReportError> {
+        log.warn(&format!(
+            "Reporting module '{}' is not supported by Stampede and was ignored",
+            self.0
+        ));
+        Ok(false)
+    }
 }
