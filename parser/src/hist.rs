@@ -114,7 +114,23 @@ impl Histogram {
 
     /// Percentiles for several levels in one pass over the buckets; levels must be ascending.
     pub fn percentiles_ms(&self, levels: &[f64]) -> Vec<Option<u64>> {
-        levels.iter().map(|&l| self.percentile_ms(l)).collect()
+        let mut out = Vec::with_capacity(levels.len());
+        let mut buckets = self.buckets().peekable();
+        let (mut cum, mut lowest) = (0u64, None);
+        for &level in levels {
+            // Advance until this level is reached; later (higher) levels continue from here.
+            while lowest.is_none() || (cum as f64 * 100.0 / self.total as f64) < level {
+                match buckets.next() {
+                    Some((low, _, count)) => {
+                        cum += count;
+                        lowest = Some(low);
+                    }
+                    None => break,
+                }
+            }
+            out.push(lowest);
+        }
+        out
     }
 
     /// Population standard deviation in ms around `mean_ms` (Taurus passes the exact average),
@@ -178,6 +194,8 @@ mod tests {
         let levels = [0.0, 50.0, 90.0, 95.0, 99.0, 99.9, 100.0];
         let got: Vec<_> = h.percentiles_ms(&levels).into_iter().flatten().collect();
         assert_eq!(got, vec![57, 63, 6476, 6476, 6476, 6476, 6476]);
+        let one_by_one: Vec<_> = levels.iter().filter_map(|&l| h.percentile_ms(l)).collect();
+        assert_eq!(got, one_by_one);
         let mean = (57.0 + 62.0 + 63.0 + 246.0 + 272.0 + 6479.0) / 6.0;
         assert_eq!(format!("{:.5}", h.stdev_ms(mean) / 1000.0), "2.36371");
     }

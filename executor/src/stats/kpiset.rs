@@ -151,8 +151,9 @@ impl KpiSet {
         }
         self.perc.clear();
         if !self.hist.is_empty() {
-            for &l in levels {
-                let ms = self.hist.percentile_ms(l).expect("histogram is not empty");
+            let values = self.hist.percentiles_ms(levels);
+            for (&l, ms) in levels.iter().zip(values) {
+                let ms = ms.expect("histogram is not empty");
                 self.perc.push((l, ms as f64 / 1000.0));
             }
             self.stdev_rt = self.hist.stdev_ms(self.avg_rt * 1000.0) / 1000.0;

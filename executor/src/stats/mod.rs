@@ -113,6 +113,7 @@ pub struct Aggregator {
     /// Error details from an `error.jtl`, replacing the samples' own messages when present.
     error_details: Option<ErrorsBuffer>,
     warnings: Vec<String>,
+    http_codes: std::collections::HashMap<u16, Arc<str>>,
     started: f64,
 }
 
@@ -143,6 +144,7 @@ impl Aggregator {
             errors: Folder::new(settings.max_error_variety),
             error_details: None,
             warnings: Vec::new(),
+            http_codes: Default::default(),
             started: now_epoch(),
             settings,
         }
@@ -165,7 +167,15 @@ impl Aggregator {
         } else {
             self.labels.fold(&sample.label)
         };
-        let rc = sample.rc.as_ref().map(rc_str);
+        let rc = sample.rc.as_ref().map(|rc| match rc {
+            // HTTP codes repeat: one shared string per code instead of an allocation per sample.
+            crate::sample::Rc::Http(code) => self
+                .http_codes
+                .entry(*code)
+                .or_insert_with(|| rc_str(rc))
+                .clone(),
+            crate::sample::Rc::Text(t) => t.clone(),
+        });
         let error = sample
             .failure
             .as_ref()
@@ -239,11 +249,13 @@ impl Aggregator {
             .map(|(l, s)| (l.clone(), s))
             .chain(std::iter::once((Arc::from(""), overall)));
         for (label, set) in sets {
-            let cum = self.cumulative.entry(label).or_default();
-            *cum += set;
-            cum.recalculate(levels);
+            *self.cumulative.entry(label).or_default() += set;
         }
-        self.cumulative_overall = self.cumulative[""].clone();
+        // Only the overall set is read every second (console, buffer scaling); the per-label ones
+        // are recalculated once, in `into_summary`, which gives the same values.
+        let overall = self.cumulative.get_mut("").expect("just inserted");
+        overall.recalculate(levels);
+        self.cumulative_overall = overall.clone();
     }
 
     /// Taurus scales the buffer with the cumulative response time (`buffer-multiplier` × the chosen
@@ -262,6 +274,12 @@ impl Aggregator {
     /// Warnings about the data (error details that match no label), for the run to log.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    /// The wall-clock start of the test (epoch seconds) for `Test duration`; defaults to when the
+    /// aggregator was made.
+    pub fn set_started(&mut self, epoch_secs: f64) {
+        self.started = epoch_secs;
     }
 
     /// Cumulative overall set so far (for the console line's `Cumulative:` part and the live display).
@@ -285,7 +303,10 @@ impl Aggregator {
     }
 
     /// The final state; call after [`Aggregator::flush_all`].
-    pub fn into_summary(self) -> Summary {
+    pub fn into_summary(mut self) -> Summary {
+        for set in self.cumulative.values_mut() {
+            set.recalculate(&self.settings.percentiles);
+        }
         Summary {
             cumulative: self.cumulative,
             first_ts: self.first_ts,
