@@ -138,29 +138,12 @@ impl JtlCsvReader {
 
     fn parse(&mut self, rec: &csv::StringRecord, line: u64) -> Result<Option<Sample>, JtlError> {
         let c = &self.cols;
-        let path = &self.path;
-        let field = |i: usize, name: &str| -> Result<&str, JtlError> {
-            rec.get(i).ok_or_else(|| JtlError::Row {
-                path: path.clone(),
-                line,
-                problem: format!("the row has {} fields, no {name:?} value", rec.len()),
-            })
+        let row = Row {
+            rec,
+            path: &self.path,
+            line,
         };
-        let int = |i: usize, name: &str| -> Result<i64, JtlError> {
-            let v = field(i, name)?.trim();
-            v.parse::<i64>().map_err(|_| JtlError::Row {
-                path: path.clone(),
-                line,
-                problem: format!("{name} is {v:?}, not a whole number"),
-            })
-        };
-        let opt_int = |i: Option<usize>, name: &str| -> Result<i64, JtlError> {
-            match i.and_then(|i| rec.get(i)).map(str::trim) {
-                None | Some("") => Ok(0),
-                Some(_) => int(i.expect("checked"), name),
-            }
-        };
-        let label_raw = field(c.label, "label")?;
+        let label_raw = row.field(c.label, "label")?;
         if self
             .opts
             .ignore_labels
@@ -169,25 +152,21 @@ impl JtlCsvReader {
         {
             return Ok(None);
         }
-        let ts = int(c.ts, "timeStamp")?;
+        let ts = row.int(c.ts, "timeStamp")?;
         if ts < 0 {
-            return Err(JtlError::Row {
-                path: path.clone(),
-                line,
-                problem: format!("timeStamp is {ts}; expected epoch milliseconds"),
-            });
+            return Err(row.error(format!("timeStamp is {ts}; expected epoch milliseconds")));
         }
-        let mut elapsed = int(c.elapsed, "elapsed")?;
+        let mut elapsed = row.int(c.elapsed, "elapsed")?;
         if elapsed < 0 {
             self.negative += 1;
             elapsed = 0;
         }
-        let rc_raw = shorten_rc(field(c.rc, "responseCode")?);
+        let rc_raw = shorten_rc(row.field(c.rc, "responseCode")?);
         let rc = match rc_raw.parse::<u16>() {
             Ok(code) if code.to_string() == rc_raw => Rc::Http(code),
             _ => Rc::Text(Arc::from(rc_raw)),
         };
-        let success = field(c.success, "success")?.trim() == "true";
+        let success = row.field(c.success, "success")?.trim() == "true";
         let message = c.message.and_then(|i| rec.get(i)).unwrap_or("");
         let failure = (!success).then(|| Failure {
             kind: FailureKind::Error,
@@ -208,18 +187,60 @@ impl JtlCsvReader {
             start_ms: ts as u64,
             label: Arc::from(""),
             elapsed_us: ms_to_us(elapsed),
-            latency_us: ms_to_us(opt_int(c.latency, "Latency")?),
-            connect_us: ms_to_us(opt_int(c.connect, "Connect")?),
+            latency_us: ms_to_us(row.opt_int(c.latency, "Latency")?),
+            connect_us: ms_to_us(row.opt_int(c.connect, "Connect")?),
             rc: Some(rc),
             failure,
-            bytes: opt_int(c.bytes, "bytes")?.max(0) as u64,
-            sent_bytes: opt_int(c.sent_bytes, "sentBytes")?.max(0) as u64,
-            concurrency: opt_int(c.all_threads, "allThreads")?.clamp(0, i64::from(u32::MAX)) as u32,
+            bytes: row.opt_int(c.bytes, "bytes")?.max(0) as u64,
+            sent_bytes: row.opt_int(c.sent_bytes, "sentBytes")?.max(0) as u64,
+            concurrency: row
+                .opt_int(c.all_threads, "allThreads")?
+                .clamp(0, i64::from(u32::MAX)) as u32,
             source: self.source,
             thread,
         };
         let label = self.label(label_raw);
         Ok(Some(Sample { label, ..sample }))
+    }
+}
+
+/// One CSV row with the context for its errors.
+struct Row<'a, 'p> {
+    rec: &'a csv::StringRecord,
+    path: &'p Path,
+    line: u64,
+}
+
+impl<'a> Row<'a, '_> {
+    fn error(&self, problem: String) -> JtlError {
+        JtlError::Row {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            problem,
+        }
+    }
+
+    fn field(&self, i: usize, name: &str) -> Result<&'a str, JtlError> {
+        self.rec.get(i).ok_or_else(|| {
+            self.error(format!(
+                "the row has {} fields, no {name:?} value",
+                self.rec.len()
+            ))
+        })
+    }
+
+    fn int(&self, i: usize, name: &str) -> Result<i64, JtlError> {
+        let v = self.field(i, name)?.trim();
+        v.parse::<i64>()
+            .map_err(|_| self.error(format!("{name} is {v:?}, not a whole number")))
+    }
+
+    /// An optional column: missing or empty is 0.
+    fn opt_int(&self, i: Option<usize>, name: &str) -> Result<i64, JtlError> {
+        match i {
+            Some(i) if self.rec.get(i).is_some_and(|v| !v.trim().is_empty()) => self.int(i, name),
+            _ => Ok(0),
+        }
     }
 }
 

@@ -139,41 +139,8 @@ pub fn build_with(
             continue;
         }
         match name.as_str() {
-            "final-stats" | "final_stats" => {
-                out.push(Box::new(FinalStats::new(FinalStatsOptions {
-                    summary: flag(settings, "summary", true),
-                    percentiles: flag(settings, "percentiles", true),
-                    summary_labels: flag(settings, "summary-labels", true),
-                    failed_labels: flag(settings, "failed-labels", false),
-                    test_duration: flag(settings, "test-duration", true),
-                    dump_xml: path_opt(settings, "dump-xml"),
-                    dump_csv: path_opt(settings, "dump-csv"),
-                })))
-            }
             "passfail" | "pass-fail" => {
                 out.push(Box::new(passfails[i].take().expect("built above")));
-            }
-            "junit-xml" => {
-                let path = path_opt(settings, "filename")
-                    .unwrap_or_else(|| artifacts_dir.join("xunit.xml"));
-                let source = match settings.get("data-source").and_then(Value::as_str) {
-                    None | Some("sample-labels") => JunitSource::SampleLabels,
-                    Some("pass-fail") => JunitSource::PassFail(shared.clone()),
-                    Some(other) => {
-                        return Err(ReportError::Config {
-                            module: "junit-xml".into(),
-                            message: format!(
-                                "data-source {other:?} is not supported; use sample-labels or pass-fail"
-                            ),
-                        });
-                    }
-                };
-                out.push(Box::new(JunitXml::new(path, source)));
-            }
-            "kpi-jtl" => {
-                let path =
-                    path_opt(settings, "filename").unwrap_or_else(|| artifacts_dir.join("kpi.jtl"));
-                out.push(Box::new(crate::jtl::KpiJtlWriter::create(&path)?));
             }
             "html-report" => {
                 html_path = Some(
@@ -181,15 +148,7 @@ pub fn build_with(
                         .unwrap_or_else(|| artifacts_dir.join("report.html")),
                 );
             }
-            // The live per-second line and display belong to the run loop (`run::Progress`).
-            "console" => {}
-            n if IGNORED_TAURUS_MODULES.contains(&n) => out.push(Box::new(Ignored(n.to_string()))),
-            other => {
-                return Err(ReportError::Config {
-                    module: other.into(),
-                    message: "unknown reporting module; known: final-stats, console, junit-xml, passfail, kpi-jtl, html-report (blazemeter and influxdb-reporter are accepted and ignored)".into(),
-                });
-            }
+            _ => out.extend(builtin(name, settings, artifacts_dir, &shared)?),
         }
     }
     if let Some(pf) = extra_pf {
@@ -235,4 +194,56 @@ impl Reporter for Ignored {
         ));
         Ok(false)
     }
+}
+
+/// The other built-in modules; `None` for those that need no reporter (`console`).
+fn builtin(
+    name: &str,
+    settings: &Value,
+    artifacts_dir: &Path,
+    passfail: &[SharedCriteria],
+) -> Result<Option<Box<dyn Reporter>>, ReportError> {
+    let reporter: Box<dyn Reporter> = match name {
+        "final-stats" | "final_stats" => Box::new(FinalStats::new(FinalStatsOptions {
+            summary: flag(settings, "summary", true),
+            percentiles: flag(settings, "percentiles", true),
+            summary_labels: flag(settings, "summary-labels", true),
+            failed_labels: flag(settings, "failed-labels", false),
+            test_duration: flag(settings, "test-duration", true),
+            dump_xml: path_opt(settings, "dump-xml"),
+            dump_csv: path_opt(settings, "dump-csv"),
+        })),
+        "junit-xml" => {
+            let path =
+                path_opt(settings, "filename").unwrap_or_else(|| artifacts_dir.join("xunit.xml"));
+            let source = match settings.get("data-source").and_then(Value::as_str) {
+                None | Some("sample-labels") => JunitSource::SampleLabels,
+                Some("pass-fail") => JunitSource::PassFail(passfail.to_vec()),
+                Some(other) => {
+                    return Err(ReportError::Config {
+                        module: "junit-xml".into(),
+                        message: format!(
+                            "data-source {other:?} is not supported; use sample-labels or pass-fail"
+                        ),
+                    });
+                }
+            };
+            Box::new(JunitXml::new(path, source))
+        }
+        "kpi-jtl" => {
+            let path =
+                path_opt(settings, "filename").unwrap_or_else(|| artifacts_dir.join("kpi.jtl"));
+            Box::new(crate::jtl::KpiJtlWriter::create(&path)?)
+        }
+        // The live per-second line and display belong to the run loop (`run::Progress`).
+        "console" => return Ok(None),
+        n if IGNORED_TAURUS_MODULES.contains(&n) => Box::new(Ignored(n.to_string())),
+        other => {
+            return Err(ReportError::Config {
+                module: other.into(),
+                message: "unknown reporting module; known: final-stats, console, junit-xml, passfail, kpi-jtl, html-report (blazemeter and influxdb-reporter are accepted and ignored)".into(),
+            });
+        }
+    };
+    Ok(Some(reporter))
 }
