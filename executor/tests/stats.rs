@@ -256,3 +256,30 @@ fn many_distinct_urls_stay_bounded() {
     );
     assert_eq!(sum.cumulative[""].throughput, 20_000);
 }
+
+#[test]
+fn ignored_label_prefixes_are_dropped() {
+    let cfg =
+        serde_json::json!({"modules": {"consolidator": {"ignore-labels": ["setup", "tmp-"]}}});
+    let settings = AggregatorSettings::try_from_config(&cfg).unwrap();
+    let sum = summarize(
+        &[
+            s(0, "setup login", 5, true),
+            s(1, "tmp-x", 5, true),
+            s(2, "ignore", 5, true),
+        ],
+        settings,
+    );
+    assert_eq!(
+        sum.cumulative[""].throughput, 1,
+        "only the default prefix is replaced"
+    );
+    let sum = summarize(
+        &[s(0, "ignored", 5, true), s(1, "kept", 5, true)],
+        AggregatorSettings::default(),
+    );
+    assert_eq!(
+        sum.cumulative.keys().map(|k| &**k).collect::<Vec<_>>(),
+        ["kept", ""]
+    );
+}

@@ -161,6 +161,14 @@ impl Aggregator {
     }
 
     pub fn add(&mut self, sample: &Sample) {
+        if self
+            .settings
+            .ignore_labels
+            .iter()
+            .any(|p| sample.label.starts_with(p.as_str()))
+        {
+            return;
+        }
         let ts = (sample.start_ms / 1000).max(self.min_ts);
         let label = if sample.label.is_empty() {
             Arc::from("[empty]")

@@ -30,6 +30,8 @@ pub struct AggregatorSettings {
     /// With `ramp-up-exclude: true`: seconds at the start left out of the cumulative stats
     /// (the longest ramp-up of the executions).
     pub ramp_up_exclude: Option<u64>,
+    /// Samples whose label starts with one of these are dropped (`ignore-labels`, `["ignore"]`).
+    pub ignore_labels: Vec<String>,
 }
 
 impl Default for AggregatorSettings {
@@ -43,6 +45,7 @@ impl Default for AggregatorSettings {
             generalize_labels: 500,
             max_error_variety: 100,
             ramp_up_exclude: None,
+            ignore_labels: vec!["ignore".into()],
         }
     }
 }
@@ -77,6 +80,20 @@ impl AggregatorSettings {
         }
         if let Some(v) = c.get("max-error-variety") {
             s.max_error_variety = count(v, "max-error-variety")?;
+        }
+        match c.get("ignore-labels") {
+            Some(Value::Array(items)) => {
+                s.ignore_labels = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(p) => Ok(p.clone()),
+                        other => Err(invalid("ignore-labels", other, "a list of label prefixes")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            Some(Value::String(p)) => s.ignore_labels = vec![p.clone()],
+            Some(Value::Null) | None => {}
+            Some(other) => return Err(invalid("ignore-labels", other, "a list of label prefixes")),
         }
         if c.get("ramp-up-exclude").is_some_and(truthy) {
             let ramp = effective["execution"]
