@@ -73,10 +73,17 @@ pub fn escape_text(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
-            c => out.push(c),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
         }
     }
     out
+}
+
+/// XML 1.0 cannot carry most control characters, even escaped; they become U+FFFD so that a label
+/// with one still gives a readable file (lxml would refuse to write it at all).
+fn is_xml_char(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// Attribute values as libxml2 escapes them (double-quoted): also `"` and whitespace controls.
@@ -91,7 +98,8 @@ pub fn escape_attr(s: &str) -> String {
             '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
             '\t' => out.push_str("&#9;"),
-            c => out.push(c),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
         }
     }
     out
@@ -142,5 +150,7 @@ mod tests {
             "a&lt;b&gt;&amp;&quot;c&quot;&#10;"
         );
         assert_eq!(escape_text("a<b>&\"c\""), "a&lt;b&gt;&amp;\"c\"");
+        assert_eq!(escape_attr("bell\u{7}"), "bell\u{FFFD}");
+        assert_eq!(escape_text("nul\u{0}\ttab"), "nul\u{FFFD}\ttab");
     }
 }

@@ -2,6 +2,13 @@
 //! dump-csv), `junit-xml`, `passfail`, the `kpi.jtl` writer and a self-contained HTML report.
 //! [`Pipeline`] joins the aggregator and the reporters for a live run or a JTL replay; [`build`]
 //! makes the reporters from the effective config's `reporting` list.
+//!
+//! For the run orchestration: feed samples with [`Pipeline::sample`], call [`Pipeline::tick`] each
+//! second then [`Pipeline::log_messages`] (passfail alerts, error-detail warnings), stop the test
+//! when [`Pipeline::stop_verdict`] is set, and end with [`Pipeline::finish`]. Exit codes:
+//! [`Finished::is_empty`] → log "Empty results..." and exit 1 (no XML was written, as in Taurus);
+//! [`Finished::failed`] → log "Automated shutdown" and exit 3; `stopped == Some(Stop{failed:false})`
+//! → exit 0. Reports that failed to write are in [`Finished::errors`] (already logged).
 
 mod build;
 mod console;
