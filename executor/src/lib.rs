@@ -4,6 +4,7 @@
 //! `config` (files + `-o` → validated [`config::Plan`]) → `scenario` (compiled request programs) →
 //! `engine` (load profile, virtual users, the HTTP client in `http`) → a stream of [`sample::Sample`]s →
 //! `stats` (Taurus-exact aggregation) → `report` (sinks: final-stats, junit-xml, passfail, ...).
+//! `jtl` reads JMeter result files (Taurus's `external-results-loader`) into the same stream.
 //! `run` wires them together; `cli` is the command line; `ecs` is the DLT container entrypoint.
 
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod ecs;
 pub mod engine;
 pub mod http;
+pub mod jtl;
 pub mod log;
 pub mod report;
 pub mod run;

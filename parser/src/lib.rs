@@ -1,6 +1,15 @@
 //! The Taurus `final-stats` results XML (`dump-xml`) as one model that both writes and reads the format,
 //! plus DLT's per-file statistics and cross-task aggregation. Pure: no async runtime, no AWS SDK.
+//!
+//! ```
+//! let xml = "<?xml version='1.0' encoding='UTF-8'?>\n<FinalStatus>\n  <TestDuration>1.0</TestDuration>\n</FinalStatus>\n";
+//! let status = parser::read::from_str(xml).unwrap();
+//! assert_eq!(parser::write::to_string(&status), xml);
+//! ```
 
+pub mod hist;
 pub mod model;
+pub mod read;
+pub mod write;
 
 pub use model::{FinalStatus, Group, Kpi, Num};

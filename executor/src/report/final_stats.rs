@@ -1,0 +1,258 @@
+//! `final-stats` (Taurus `FinalStatus`): the post-process console summary, `dump-xml` and `dump-csv`,
+//! all from the cumulative sets of the last aggregated second.
+
+use super::table::{Align, ascii_table};
+use super::{ReportError, Reporter};
+use crate::log::Log;
+use crate::stats::{KpiSet, Summary};
+use parser::Num;
+use parser::write::python_float_str;
+use std::path::{Path, PathBuf};
+
+/// The module's options, Taurus's code defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FinalStatsOptions {
+    pub summary: bool,
+    pub percentiles: bool,
+    pub summary_labels: bool,
+    pub failed_labels: bool,
+    pub test_duration: bool,
+    /// Relative paths resolve against the process's working directory, as in Taurus.
+    pub dump_xml: Option<PathBuf>,
+    pub dump_csv: Option<PathBuf>,
+}
+
+impl Default for FinalStatsOptions {
+    fn default() -> Self {
+        Self {
+            summary: true,
+            percentiles: true,
+            summary_labels: true,
+            failed_labels: false,
+            test_duration: true,
+            dump_xml: None,
+            dump_csv: None,
+        }
+    }
+}
+
+pub struct FinalStats {
+    opts: FinalStatsOptions,
+}
+
+impl FinalStats {
+    pub fn new(opts: FinalStatsOptions) -> Self {
+        Self { opts }
+    }
+}
+
+/// Python's `str(timedelta(seconds=n))`: `0:00:13`, `1 day, 9:20:05`, `2 days, 0:00:00`.
+pub fn timedelta(secs: i64) -> String {
+    let days = secs.div_euclid(86400);
+    let rest = secs.rem_euclid(86400);
+    let hms = format!("{}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    match days {
+        0 => hms,
+        1 | -1 => format!("{days} day, {hms}"),
+        _ => format!("{days} days, {hms}"),
+    }
+}
+
+fn percentiles_table(overall: &KpiSet) -> String {
+    let rows: Vec<Vec<String>> = overall
+        .perc
+        .iter()
+        .map(|&(level, v)| vec![python_float_str(level), python_float_str(v)])
+        .collect();
+    ascii_table(
+        &["Percentile, %", "Resp. Time, s"],
+        &rows,
+        &[Align::Right, Align::Right],
+    )
+}
+
+fn labels_table(summary: &Summary) -> String {
+    let mut labels: Vec<_> = summary
+        .cumulative
+        .iter()
+        .filter(|(l, _)| !l.is_empty())
+        .collect();
+    labels.sort_by(|a, b| a.0.cmp(b.0));
+    let rows: Vec<Vec<String>> = labels
+        .into_iter()
+        .map(|(label, s)| {
+            let total = s.succ + s.fail;
+            let succ = if total == 0 {
+                0.0
+            } else {
+                s.succ as f64 / total as f64 * 100.0
+            };
+            let errors: Vec<&str> = s.errors.iter().map(|e| &*e.msg).collect();
+            vec![
+                label.to_string(),
+                if s.fail > 0 { "FAIL" } else { "OK" }.to_string(),
+                format!("{succ:.2}%"),
+                format!("{:.3}", s.avg_rt),
+                errors.join("\n"),
+            ]
+        })
+        .collect();
+    ascii_table(
+        &["label", "status", "succ", "avg_rt", "error"],
+        &rows,
+        &[
+            Align::Left,
+            Align::Center,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+    )
+}
+
+/// `dump-csv`: Python `csv.DictWriter` (CRLF, minimal quoting), columns from the overall set.
+pub fn csv_string(summary: &Summary) -> String {
+    let Some(overall) = summary.overall() else {
+        return String::new();
+    };
+    let og = overall.to_group("");
+    let mut scalars: Vec<&str> = og.scalars().iter().map(|(n, _)| *n).collect();
+    scalars.sort_unstable();
+    let mut percs: Vec<&(f64, f64)> = overall.perc.iter().collect();
+    percs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut codes: Vec<&str> = overall.rc.keys().map(|c| &**c).collect();
+    codes.sort_unstable();
+
+    let mut header = vec!["label".to_string()];
+    header.extend(scalars.iter().map(|s| s.to_string()));
+    header.extend(
+        percs
+            .iter()
+            .map(|(l, _)| format!("perc_{}", python_float_str(*l))),
+    );
+    header.extend(codes.iter().map(|c| format!("rc_{c}")));
+    let mut out = csv_line(&header);
+    for (label, set) in &summary.cumulative {
+        let g = set.to_group(label);
+        let mut row = vec![label.to_string()];
+        let values = g.scalars();
+        for name in &scalars {
+            let v = values
+                .iter()
+                .find(|(n, _)| n == name)
+                .expect("same names")
+                .1;
+            row.push(v.to_taurus_string());
+        }
+        for (level, _) in &percs {
+            let v = set.perc.iter().find(|(l, _)| l == level);
+            row.push(v.map_or(String::new(), |(_, s)| Num::Float(*s).to_taurus_string()));
+        }
+        for code in &codes {
+            row.push(set.rc.get(*code).map_or(String::new(), |n| n.to_string()));
+        }
+        out.push_str(&csv_line(&row));
+    }
+    out
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let cells: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\r', '\n']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    format!("{}\r\n", cells.join(","))
+}
+
+fn write_file(path: &Path, content: &str) -> Result<(), ReportError> {
+    let err = |source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    std::fs::write(path, content).map_err(err)
+}
+
+impl FinalStats {
+    fn log_console(&self, summary: &Summary, overall: &KpiSet, log: &mut dyn Log) {
+        if self.opts.summary && overall.throughput > 0 {
+            log.info(&format!(
+                "Samples count: {}, {:.2}% failures",
+                overall.throughput,
+                overall.fail_percent()
+            ));
+        }
+        if self.opts.percentiles {
+            log.info(&format!(
+                "Average times: total {:.3}, latency {:.3}, connect {:.3}",
+                overall.avg_rt, overall.avg_lt, overall.avg_ct
+            ));
+            log.info(&format!("Percentiles:\n{}", percentiles_table(overall)));
+        }
+        if self.opts.summary_labels {
+            log.info(&format!("Request label stats:\n{}", labels_table(summary)));
+        }
+        if self.opts.failed_labels {
+            let mut labels: Vec<_> = summary.cumulative.iter().collect();
+            labels.sort_by(|a, b| a.0.cmp(b.0));
+            for (label, s) in labels {
+                if !label.is_empty() && s.fail > 0 {
+                    log.info(&format!("{} failed samples: {label}", s.fail));
+                }
+            }
+        }
+    }
+}
+
+impl Reporter for FinalStats {
+    fn name(&self) -> &str {
+        "final-stats"
+    }
+
+    fn finish(&mut self, summary: &Summary, log: &mut dyn Log) -> Result<bool, ReportError> {
+        if self.opts.test_duration {
+            let secs = summary.ended.trunc() as i64 - summary.started.trunc() as i64;
+            log.info(&format!("Test duration: {}", timedelta(secs)));
+        }
+        let Some(overall) = summary.overall() else {
+            return Ok(false);
+        };
+        self.log_console(summary, overall, log);
+        let mut first_err = None;
+        if let Some(path) = &self.opts.dump_xml {
+            log.info(&format!("Dumping final status as XML: {}", path.display()));
+            let xml = parser::write::to_string(&summary.to_final_status());
+            if let Err(e) = write_file(path, &xml) {
+                first_err.get_or_insert(e);
+            }
+        }
+        if let Some(path) = &self.opts.dump_csv {
+            log.info(&format!("Dumping final status as CSV: {}", path.display()));
+            if let Err(e) = write_file(path, &csv_string(summary)) {
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(false), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_timedelta() {
+        assert_eq!(timedelta(13), "0:00:13");
+        assert_eq!(timedelta(3600 * 10 + 61), "10:01:01");
+        assert_eq!(timedelta(86400 + 9 * 3600 + 20 * 60 + 5), "1 day, 9:20:05");
+        assert_eq!(timedelta(2 * 86400), "2 days, 0:00:00");
+    }
+}
