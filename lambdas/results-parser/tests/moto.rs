@@ -347,7 +347,7 @@ async fn unknown_event_is_a_clear_error() {
 #[tokio::test]
 async fn results_too_large_for_one_item_fail_with_dlt_message() {
     let mut e = env().await;
-    e.cfg.item_budget = 1000; // smaller than this run's results alone
+    e.cfg.item_budget = 300; // smaller than this run's results alone (about 600 bytes)
     put_scenario(
         &e,
         json!({"testId": "huge", "taskCount": 1, "status": "running"}),
