@@ -7,9 +7,11 @@
 //! assert_eq!(parser::write::to_string(&status), xml);
 //! ```
 
+pub mod dlt;
 pub mod hist;
 pub mod model;
 pub mod read;
+pub mod sidecar;
 pub mod write;
 
 pub use model::{FinalStatus, Group, Kpi, Num};

@@ -1,0 +1,152 @@
+//! Shared setup for tests against moto: unique bucket and tables per test, so tests run in parallel.
+
+#![allow(dead_code)]
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use results_parser::Config;
+use results_parser::aws::{AwsStore, Tables};
+use serde_json::Value;
+
+pub struct Env {
+    pub store: AwsStore,
+    pub cfg: Config,
+    pub bucket: String,
+}
+
+pub fn fixture(name: &str) -> String {
+    let path = format!("{}/../../fixtures/dlt/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+pub fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+        .unwrap()
+        .into()
+}
+
+pub async fn env() -> Env {
+    testkit::moto::endpoint();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let mut store = AwsStore::from_env().await;
+    store.tables = Tables {
+        scenarios: Some(format!("scen-{id}")),
+        results: Some(format!("res-{id}")),
+        history: Some(format!("hist-{id}")),
+    };
+    let bucket = format!("b-{}", &id[..20]);
+    store
+        .s3
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    create_table(
+        &store,
+        store.tables.scenarios.as_ref().unwrap(),
+        &["testId"],
+    )
+    .await;
+    create_table(&store, store.tables.results.as_ref().unwrap(), &["uuid"]).await;
+    create_table(
+        &store,
+        store.tables.history.as_ref().unwrap(),
+        &["testId", "testRunId"],
+    )
+    .await;
+    let cfg = Config {
+        bucket: Some(bucket.clone()),
+        now: fixed_now,
+        ..Config::default()
+    };
+    Env { store, cfg, bucket }
+}
+
+async fn create_table(store: &AwsStore, name: &str, keys: &[&str]) {
+    let mut req = store
+        .ddb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest);
+    for (i, k) in keys.iter().enumerate() {
+        let kt = if i == 0 {
+            KeyType::Hash
+        } else {
+            KeyType::Range
+        };
+        req = req
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(*k)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(*k)
+                    .key_type(kt)
+                    .build()
+                    .unwrap(),
+            );
+    }
+    req.send().await.unwrap();
+}
+
+pub async fn put(e: &Env, key: &str, body: &str) {
+    e.store
+        .s3
+        .put_object()
+        .bucket(&e.bucket)
+        .key(key)
+        .body(body.as_bytes().to_vec().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// An S3 event as moto sends it: no `userIdentity`, key URL-encoded.
+pub fn s3_event(bucket: &str, key: &str) -> Value {
+    let encoded: String = key.split('/').collect::<Vec<_>>().join("%2F");
+    serde_json::json!({"Records": [{
+        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+        "eventName": "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": format!("arn:aws:s3:::{bucket}")},
+               "object": {"key": encoded, "size": 1}}}]})
+}
+
+pub async fn scenario(e: &Env, test_id: &str) -> serde_json::Map<String, Value> {
+    use results_parser::Store;
+    e.store
+        .get_item(
+            results_parser::Table::Scenarios,
+            results_parser::store::key("testId", test_id),
+        )
+        .await
+        .unwrap()
+        .expect("scenario item")
+}
+
+pub async fn put_scenario(e: &Env, item: Value) {
+    use results_parser::Store;
+    e.store
+        .put_item(
+            results_parser::Table::Scenarios,
+            item.as_object().unwrap().clone(),
+        )
+        .await
+        .unwrap();
+}
+
+/// A results XML for one task: the reconstructed DLT fixture with its throughput scaled by `k`.
+pub fn task_xml(k: u32) -> String {
+    fixture("results-multiple-rc-RECONSTRUCTED.xml").replace(
+        "<throughput value=\"31301\">\n      <name>throughput</name>\n      <value>31301</value>",
+        &format!(
+            "<throughput value=\"{v}\">\n      <name>throughput</name>\n      <value>{v}</value>",
+            v = 31301 * k
+        ),
+    )
+}
