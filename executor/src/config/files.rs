@@ -67,18 +67,39 @@ pub fn load(files: &[PathBuf], opts: &LoadOptions) -> Result<Plan, ConfigError> 
         return Err(ConfigError::NoFiles);
     }
     let mut warnings = Vec::new();
+    let mut sources = Vec::with_capacity(files.len());
+    for file in files {
+        let path = absolute(&opts.cwd, file);
+        let docs = read(&path, &mut warnings)?;
+        sources.push((path, docs));
+    }
+    build(sources, warnings, opts)
+}
+
+/// Loads one config given as text (named `name` in messages), e.g. for fuzzing or stdin.
+pub fn load_text(name: &Path, text: &str, opts: &LoadOptions) -> Result<Plan, ConfigError> {
+    let path = absolute(&opts.cwd, name);
+    let (docs, warnings) = yaml::parse(&path, text)?;
+    build(vec![(path, docs)], warnings, opts)
+}
+
+fn build(
+    sources: Vec<(PathBuf, yaml::Documents)>,
+    mut warnings: Vec<String>,
+    opts: &LoadOptions,
+) -> Result<Plan, ConfigError> {
     let mut config = base_config();
     let mut merged = Map::new();
     let mut origins = Origins::default();
-    for file in files {
-        let path = absolute(&opts.cwd, file);
-        for doc in read(&path, &mut warnings)? {
+    let files: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
+    for (path, docs) in sources {
+        for doc in docs {
             origins.record(parent(&path), &doc);
             merge(&mut merged, doc.clone(), &mut warnings);
             merge(&mut config, doc, &mut warnings);
         }
     }
-    include_configs(&mut config, files, opts, &mut origins, &mut warnings)?;
+    include_configs(&mut config, &files, opts, &mut origins, &mut warnings)?;
     for spec in &opts.overrides {
         overrides::apply(&mut config, spec)?;
     }
@@ -100,7 +121,7 @@ pub fn load(files: &[PathBuf], opts: &LoadOptions) -> Result<Plan, ConfigError> 
         effective: Value::Object(config),
         executions,
         artifacts_dir,
-        config_files: files.iter().map(|f| absolute(&opts.cwd, f)).collect(),
+        config_files: files,
         warnings,
         merged: Value::Object(merged),
         env,

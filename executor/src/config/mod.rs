@@ -155,6 +155,15 @@ pub fn load_with(files: &[PathBuf], opts: &LoadOptions) -> Result<Plan, ConfigEr
     files::load(files, opts)
 }
 
+/// Loads one config given as text; `name` is used in messages and for relative paths.
+pub fn load_text(
+    name: &std::path::Path,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<Plan, ConfigError> {
+    files::load_text(name, text, opts)
+}
+
 /// Exports `settings.env` to the process environment (`null` unsets), so child processes and
 /// `${__env(..)}`-style lookups see it, as Taurus does.
 ///
