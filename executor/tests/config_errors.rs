@@ -320,6 +320,42 @@ fn external_results_loader_needs_a_data_file() {
     );
 }
 
+/// The oracle config of the reference runs: files in the scenario, relative to the config's directory.
+#[test]
+fn external_results_loader_files_from_the_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let configs = tmp.path().join("configs");
+    let inputs = tmp.path().join("inputs");
+    std::fs::create_dir_all(&configs).unwrap();
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::write(inputs.join("fixture-kpi.jtl"), "timeStamp,elapsed\n").unwrap();
+    std::fs::write(inputs.join("fixture-error.jtl"), "<testResults/>\n").unwrap();
+    let src = errors_dir().join("../external-jtl.yml");
+    std::fs::copy(src, configs.join("external-jtl.yml")).unwrap();
+    let plan = config::load(&[configs.join("external-jtl.yml")], &[]).unwrap();
+    let e = &plan.executions[0];
+    assert_eq!(e.executor, "external-results-loader");
+    assert_eq!(e.scenario_name, "ext");
+    assert_eq!(
+        e.data_file.as_deref(),
+        Some(configs.join("../inputs/fixture-kpi.jtl").as_path())
+    );
+    assert_eq!(
+        e.errors_file.as_deref(),
+        Some(configs.join("../inputs/fixture-error.jtl").as_path())
+    );
+    assert!(executor::cli::validate_plan(&plan).is_empty());
+    std::fs::remove_file(inputs.join("fixture-kpi.jtl")).unwrap();
+    let plan = config::load(&[configs.join("external-jtl.yml")], &[]).unwrap();
+    let problems = executor::cli::validate_plan(&plan);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .starts_with("execution.0.data-file: file '../inputs/fixture-kpi.jtl' not found"),
+        "{problems:?}"
+    );
+}
+
 /// The derived load of spec §2.2, table-driven.
 #[test]
 fn derived_load_table() {

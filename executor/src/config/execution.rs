@@ -111,6 +111,8 @@ pub struct Context<'a> {
     pub scenario_dirs: &'a dyn Fn(&str) -> PathBuf,
     /// Directory of the config file that defined `execution` (for inline scenarios).
     pub execution_dir: &'a Path,
+    /// The current directory, first stop when finding relative files.
+    pub cwd: &'a Path,
 }
 
 /// The result of resolving `execution.N.scenario`.
@@ -146,6 +148,14 @@ pub fn build(
         _ => None,
     };
     let load = load_spec(&path, &raw, warnings)?;
+    let data_file = loader_file(&path, "data-file", raw.data_file.as_ref(), &resolved, ctx)?;
+    let errors_file = loader_file(
+        &path,
+        "errors-file",
+        raw.errors_file.as_ref(),
+        &resolved,
+        ctx,
+    )?;
     let plan = ExecutionPlan {
         index,
         executor: executor.clone(),
@@ -154,14 +164,14 @@ pub fn build(
         scenario: resolved.scenario,
         base_dir: resolved.base_dir,
         delay: opt_duration(&format!("{path}.delay"), raw.delay.as_ref())?,
-        data_file: opt_path(&format!("{path}.data-file"), raw.data_file.as_ref())?,
-        errors_file: opt_path(&format!("{path}.errors-file"), raw.errors_file.as_ref())?,
+        data_file,
+        errors_file,
         raw: item.clone(),
     };
     if executor == LOADER && plan.data_file.is_none() {
         return Err(ConfigError::WrongType {
             path: format!("{path}.data-file"),
-            expected: "the path of the results file to load (external-results-loader needs 'data-file')",
+            expected: "the path of the results file to load (external-results-loader needs 'data-file' in the execution or its scenario)",
             found: "nothing".into(),
         });
     }
@@ -482,6 +492,35 @@ fn opt_duration(path: &str, v: Option<&Value>) -> Result<Option<Duration>, Confi
                 reason: e.to_string(),
             }),
     }
+}
+
+/// `data-file`/`errors-file` of the results loader: from the execution, else from its scenario.
+/// Relative paths are found as Taurus's `find_file` does: from the current directory, then from the
+/// directory of the config file; a path found nowhere is kept as written (validation reports it).
+fn loader_file(
+    path: &str,
+    key: &str,
+    from_execution: Option<&Value>,
+    resolved: &Resolved,
+    ctx: &Context<'_>,
+) -> Result<Option<PathBuf>, ConfigError> {
+    let (value, at) = match from_execution {
+        Some(v) => (Some(v), format!("{path}.{key}")),
+        None => (
+            resolved.scenario.get(key),
+            format!("scenarios.{}.{key}", resolved.name),
+        ),
+    };
+    let Some(file) = opt_path(&at, value)? else {
+        return Ok(None);
+    };
+    if file.is_absolute() {
+        return Ok(Some(file));
+    }
+    let found = [ctx.cwd.join(&file), resolved.base_dir.join(&file)]
+        .into_iter()
+        .find(|p| p.exists());
+    Ok(Some(found.unwrap_or(file)))
 }
 
 fn opt_path(path: &str, v: Option<&Value>) -> Result<Option<PathBuf>, ConfigError> {

@@ -281,7 +281,12 @@ fn substitute_env(
 }
 
 fn settings_mut(config: &mut Map<String, Value>) -> Result<&mut Map<String, Value>, ConfigError> {
-    match config.entry("settings").or_insert_with(|| json!({})) {
+    let settings = config.entry("settings").or_insert_with(|| json!({}));
+    if settings.is_null() {
+        // `settings:` with nothing under it (a common leftover) means no settings, as in Taurus.
+        *settings = json!({});
+    }
+    match settings {
         Value::Object(m) => Ok(m),
         other => Err(ConfigError::WrongType {
             path: "settings".into(),
@@ -373,6 +378,7 @@ fn build_executions(
         scenarios: &scenarios,
         scenario_dirs: &scenario_dirs,
         execution_dir: &fallback_dir,
+        cwd: &opts.cwd,
     };
     let mut plans = Vec::with_capacity(items.len());
     let mut inline = Vec::new();
