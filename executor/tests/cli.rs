@@ -25,10 +25,11 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
-/// A copy of the binary named `bzt` in a temp dir (what a symlink in DLT's image does).
+/// A symlink named `bzt` to the binary, as an image would install it. (A copy would be racy: a
+/// child forked by a parallel test can inherit the copy's write handle, and exec fails with ETXTBSY.)
 fn bzt(dir: &Path) -> PathBuf {
     let path = dir.join("bzt");
-    std::fs::copy(BIN, &path).unwrap();
+    std::os::unix::fs::symlink(BIN, &path).unwrap();
     path
 }
 
@@ -202,6 +203,27 @@ fn as_bzt_config_errors_and_aliases() {
         text(&out)
             .1
             .contains("not supported yet: JMeter .jmx scripts (test.jmx)"),
+        "{:?}",
+        text(&out)
+    );
+
+    // `bzt results.jtl`: bzt's shorthand for an external-results-loader execution.
+    let out = run(&bzt, &["-lint", "kpi.jtl"], tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .1
+            .contains("Config Error: execution.0.data-file: file 'kpi.jtl' not found"),
+        "{:?}",
+        text(&out)
+    );
+    std::fs::write(tmp.path().join("kpi.jtl"), "timeStamp,elapsed\n").unwrap();
+    let out = run(&bzt, &["-lint", "kpi.jtl"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .1
+            .contains("execution.0: executor external-results-loader"),
         "{:?}",
         text(&out)
     );
