@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, ConfigError, Plan};
+use crate::config::{self, ConfigError, LoadOptions, Plan};
 use crate::log::{ConsoleLog, Log};
 use crate::run::{Outcome, Progress, RunOptions};
 
@@ -130,48 +130,53 @@ pub enum Invocation {
     Run {
         configs: Vec<PathBuf>,
         overrides: Vec<String>,
+        /// bzt `-name` aliases defined in the config's `cli-aliases`.
+        aliases: Vec<String>,
         quiet: bool,
         verbose: bool,
     },
     Validate {
         configs: Vec<PathBuf>,
         overrides: Vec<String>,
+        aliases: Vec<String>,
         effective: bool,
     },
     Ecs,
 }
 
-/// Aliases bzt accepts as `-name`: the ones that change nothing here, or map to an override.
-const BZT_ALIASES: &[&str] = &[
+/// Taurus's built-in aliases (its base config's `cli-aliases`) that Stampede cannot honour.
+const UNSUPPORTED_ALIASES: &[&str] = &[
     "cloud",
     "detach",
     "func",
     "gui",
-    "install-tools",
-    "lint",
-    "local",
     "locations",
-    "nolint",
     "public",
     "report",
-    "sequential",
 ];
 
 /// Parses bzt's command line (without argv[0]) into an [`Invocation`].
+///
+/// As in Taurus, every single-dash argument longer than two characters is an alias (`-lint`,
+/// `-sequential`, or one from the config's `cli-aliases`); so `-qv` must be written `-q -v`.
 pub fn parse_bzt(args: Vec<OsString>) -> Result<Invocation, String> {
     let mut rest = vec![OsString::from("bzt")];
     let mut overrides = Vec::new();
+    let mut aliases = Vec::new();
     let mut lint_only = false;
     for arg in args {
         let alias = arg
             .to_str()
-            .and_then(|a| a.strip_prefix('-'))
-            .filter(|a| BZT_ALIASES.contains(a));
+            .filter(|a| a.len() > 2 && !a.starts_with("--"))
+            .and_then(|a| a.strip_prefix('-'));
         match alias {
             Some("local" | "nolint" | "install-tools") => {}
             Some("sequential") => overrides.push("modules.local.sequential=true".to_string()),
             Some("lint") => lint_only = true,
-            Some(other) => return Err(format!("not supported yet: the bzt alias -{other}")),
+            Some(a) if UNSUPPORTED_ALIASES.contains(&a) => {
+                return Err(format!("not supported yet: the bzt alias -{a}"));
+            }
+            Some(a) => aliases.push(a.to_string()),
             None => rest.push(arg),
         }
     }
@@ -199,12 +204,14 @@ pub fn parse_bzt(args: Vec<OsString>) -> Result<Invocation, String> {
         return Ok(Invocation::Validate {
             configs,
             overrides,
+            aliases,
             effective: false,
         });
     }
     Ok(Invocation::Run {
         configs,
         overrides,
+        aliases,
         quiet: parsed.quiet,
         verbose: parsed.verbose,
     })
@@ -216,12 +223,14 @@ impl From<Cli> for Invocation {
             Command::Run(a) => Invocation::Run {
                 configs: a.config.configs,
                 overrides: a.config.overrides,
+                aliases: Vec::new(),
                 quiet: a.quiet,
                 verbose: a.verbose,
             },
             Command::Validate(a) => Invocation::Validate {
                 configs: a.config.configs,
                 overrides: a.config.overrides,
+                aliases: Vec::new(),
                 effective: a.effective,
             },
             Command::Ecs => Invocation::Ecs,
@@ -270,14 +279,16 @@ fn dispatch(invocation: Invocation) -> ExitCode {
         Invocation::Validate {
             configs,
             overrides,
+            aliases,
             effective,
-        } => validate(&configs, &overrides, effective),
+        } => validate(&configs, &load_options(overrides, aliases), effective),
         Invocation::Run {
             configs,
             overrides,
+            aliases,
             quiet,
             verbose,
-        } => run(&configs, &overrides, quiet, verbose),
+        } => run(&configs, &load_options(overrides, aliases), quiet, verbose),
     };
     ExitCode::from(code)
 }
@@ -309,21 +320,27 @@ pub fn validate_plan(plan: &Plan) -> Vec<String> {
     problems
 }
 
+fn load_options(overrides: Vec<String>, aliases: Vec<String>) -> LoadOptions {
+    let mut opts = LoadOptions::new(&overrides);
+    opts.aliases = aliases;
+    opts
+}
+
 fn load_logged(
     log: &mut dyn Log,
     configs: &[PathBuf],
-    overrides: &[String],
+    opts: &LoadOptions,
 ) -> Result<Plan, ConfigError> {
-    let plan = config::load(configs, overrides)?;
+    let plan = config::load_with(configs, opts)?;
     for w in &plan.warnings {
         log.warn(w);
     }
     Ok(plan)
 }
 
-fn validate(configs: &[PathBuf], overrides: &[String], effective: bool) -> u8 {
+fn validate(configs: &[PathBuf], opts: &LoadOptions, effective: bool) -> u8 {
     // stdout is reserved for the effective config, so messages go to stderr.
-    let plan = match config::load(configs, overrides) {
+    let plan = match config::load_with(configs, opts) {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("Config Error: {e}");
@@ -373,7 +390,7 @@ pub fn summary(plan: &Plan) -> String {
     out
 }
 
-fn run(configs: &[PathBuf], overrides: &[String], quiet: bool, verbose: bool) -> u8 {
+fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u8 {
     let mut log = ConsoleLog::new(verbose, quiet, None);
     log.info(&format!(
         "Stampede v{} (Taurus-compatible)",
@@ -381,7 +398,7 @@ fn run(configs: &[PathBuf], overrides: &[String], quiet: bool, verbose: bool) ->
     ));
     log.info(&format!("Starting with configs: {configs:?}"));
     log.info("Configuring...");
-    let plan = match load_logged(&mut log, configs, overrides) {
+    let plan = match load_logged(&mut log, configs, opts) {
         Ok(plan) => plan,
         Err(e) => return config_failure(&mut log, &e.to_string()),
     };
@@ -442,6 +459,7 @@ mod tests {
             Invocation::Run {
                 configs: vec!["test.json".into()],
                 overrides: vec!["modules.console.disable=true".into()],
+                aliases: vec![],
                 quiet: false,
                 verbose: false,
             }
@@ -476,6 +494,7 @@ mod tests {
         let Invocation::Run {
             configs,
             overrides,
+            aliases,
             quiet,
             verbose,
         } = inv
@@ -483,6 +502,7 @@ mod tests {
             panic!()
         };
         assert!(quiet && verbose);
+        assert!(aliases.is_empty());
         assert_eq!(configs, vec![PathBuf::from("a.yml")]);
         assert_eq!(
             overrides,
@@ -501,6 +521,10 @@ mod tests {
             err.contains("not supported yet: the bzt alias -cloud"),
             "{err}"
         );
+        let Ok(Invocation::Run { aliases, .. }) = parse_bzt(os(&["-my-alias", "a.yml"])) else {
+            panic!()
+        };
+        assert_eq!(aliases, ["my-alias"]);
         let err = parse_bzt(os(&["test.jmx"])).unwrap_err();
         assert!(err.contains(".jmx"), "{err}");
     }
@@ -522,6 +546,7 @@ mod tests {
             Invocation::Run {
                 configs: vec!["a.yml".into(), "b.yml".into()],
                 overrides: vec!["x=1".into()],
+                aliases: vec![],
                 quiet: true,
                 verbose: false,
             }

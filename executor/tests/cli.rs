@@ -228,3 +228,36 @@ fn as_bzt_config_errors_and_aliases() {
         text(&out)
     );
 }
+
+#[test]
+fn as_bzt_config_defined_aliases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bzt = bzt(tmp.path());
+    let cfg = tmp.path().join("t.yml");
+    std::fs::write(
+        &cfg,
+        "cli-aliases:\n  heavy:\n    execution:\n    - concurrency: 40\n      hold-for: 1m\n      scenario: s\n\
+         scenarios:\n  s:\n    requests: [http://127.0.0.1:9/]\n",
+    )
+    .unwrap();
+    let out = run(
+        &bzt,
+        &["-lint", "-heavy", cfg.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(
+        text(&out)
+            .1
+            .contains("concurrency 40, ramp-up 0ns, hold-for 60s"),
+        "{:?}",
+        text(&out)
+    );
+    let out = run(
+        &bzt,
+        &["-lint", "-light", cfg.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).1.contains("Config Error: Unknown CLI alias: -light. Define it under 'cli-aliases:' in a config (defined: [heavy])"), "{:?}", text(&out));
+}

@@ -16,6 +16,7 @@ fn effective_yaml(files: &[&str], overrides: &[&str]) -> String {
     all.extend(overrides.iter().map(ToString::to_string));
     let opts = LoadOptions {
         overrides: all,
+        aliases: Vec::new(),
         now: chrono::Local.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
         cwd: PathBuf::from("/work"),
         lookup_env: Box::new(|_| None),

@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let opts = LoadOptions {
         overrides: Vec::new(),
+        aliases: Vec::new(),
         now: chrono::Local.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
         // A directory that does not exist, so `included-configs` cannot reach real files.
         cwd: PathBuf::from("/nonexistent-stampede-fuzz"),

@@ -68,6 +68,9 @@ pub enum ConfigError {
     )]
     Override { spec: String, reason: String },
 
+    #[error("Unknown CLI alias: -{name}. Define it under 'cli-aliases:' in a config (defined: [{}])", known.join(", "))]
+    UnknownAlias { name: String, known: Vec<String> },
+
     #[error("No 'execution' is configured. Did you forget to pass config files?")]
     NoExecution,
 

@@ -101,6 +101,7 @@ fn build(
         }
     }
     include_configs(&mut config, &files, opts, &mut origins, &mut warnings)?;
+    apply_aliases(&mut config, &opts.aliases, &mut warnings)?;
     for spec in &opts.overrides {
         overrides::apply(&mut config, spec)?;
     }
@@ -230,6 +231,31 @@ fn include_configs(
         "included-configs".into(),
         Value::Array(included.into_iter().map(Value::String).collect()),
     );
+    Ok(())
+}
+
+/// bzt `-name` aliases: merge `cli-aliases.<name>` (Taurus does this after includes, before `-o`).
+fn apply_aliases(
+    config: &mut Map<String, Value>,
+    aliases: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    for name in aliases {
+        let chunk = match config.get("cli-aliases").and_then(|a| a.get(name)) {
+            Some(Value::Object(chunk)) => chunk.clone(),
+            _ => {
+                let known = match config.get("cli-aliases") {
+                    Some(Value::Object(a)) => a.keys().cloned().collect(),
+                    _ => Vec::new(),
+                };
+                return Err(ConfigError::UnknownAlias {
+                    name: name.clone(),
+                    known,
+                });
+            }
+        };
+        merge(config, chunk, warnings);
+    }
     Ok(())
 }
 

@@ -125,6 +125,8 @@ pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
 /// How to load: injectable clock, directory and environment so results are reproducible in tests.
 pub struct LoadOptions {
     pub overrides: Vec<String>,
+    /// bzt `-name` aliases: each merges `cli-aliases.<name>` of the config, before the overrides.
+    pub aliases: Vec<String>,
     /// For the artifacts-dir strftime template.
     pub now: chrono::DateTime<chrono::Local>,
     /// Relative paths (config files, artifacts dir) are resolved against this.
@@ -138,6 +140,7 @@ impl LoadOptions {
     pub fn new(overrides: &[String]) -> Self {
         LoadOptions {
             overrides: overrides.to_vec(),
+            aliases: Vec::new(),
             now: chrono::Local::now(),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             lookup_env: Box::new(|name| std::env::var(name).ok()),
