@@ -159,7 +159,10 @@ const UNSUPPORTED_ALIASES: &[&str] = &[
 ///
 /// As in Taurus, every single-dash argument longer than two characters is an alias (`-lint`,
 /// `-sequential`, or one from the config's `cli-aliases`); so `-qv` must be written `-q -v`.
-pub fn parse_bzt(args: Vec<OsString>) -> Result<Invocation, String> {
+///
+/// `home` is where `~/.bzt-rc` is looked for: like bzt, an existing one is loaded before the
+/// configs unless `-n` is given.
+pub fn parse_bzt(args: Vec<OsString>, home: Option<&Path>) -> Result<Invocation, String> {
     let mut rest = vec![OsString::from("bzt")];
     let mut overrides = Vec::new();
     let mut aliases = Vec::new();
@@ -182,6 +185,11 @@ pub fn parse_bzt(args: Vec<OsString>) -> Result<Invocation, String> {
     }
     let parsed = BztArgs::try_parse_from(rest).map_err(|e| e.to_string())?;
     let mut configs = Vec::new();
+    if let Some(rc) = home.map(|h| h.join(".bzt-rc")).filter(|rc| rc.is_file())
+        && !parsed.no_system_configs
+    {
+        configs.push(rc);
+    }
     for arg in parsed.configs {
         if arg.starts_with("http://") || arg.starts_with("https://") {
             return Err(format!(
@@ -250,7 +258,8 @@ pub fn main() -> ExitCode {
     let mut args = std::env::args_os();
     let argv0 = args.next();
     let invocation = if invoked_as_bzt(argv0.as_ref()) {
-        match parse_bzt(args.collect()) {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        match parse_bzt(args.collect(), home.as_deref()) {
             Ok(inv) => inv,
             Err(msg) => return usage_error(&msg),
         }
@@ -453,7 +462,11 @@ mod tests {
 
     #[test]
     fn dlt_command_lines() {
-        let inv = parse_bzt(os(&["test.json", "-o", "modules.console.disable=true"])).unwrap();
+        let inv = parse_bzt(
+            os(&["test.json", "-o", "modules.console.disable=true"]),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             inv,
             Invocation::Run {
@@ -464,13 +477,16 @@ mod tests {
                 verbose: false,
             }
         );
-        let inv = parse_bzt(os(&[
-            "test.json",
-            "-o",
-            "modules.jmeter.path=/opt/jmeter/bin/jmeter",
-            "-o",
-            "modules.console.disable=true",
-        ]))
+        let inv = parse_bzt(
+            os(&[
+                "test.json",
+                "-o",
+                "modules.jmeter.path=/opt/jmeter/bin/jmeter",
+                "-o",
+                "modules.console.disable=true",
+            ]),
+            None,
+        )
         .unwrap();
         let Invocation::Run { overrides, .. } = inv else {
             panic!()
@@ -480,16 +496,19 @@ mod tests {
 
     #[test]
     fn bzt_flags_aliases_and_shorthands() {
-        let inv = parse_bzt(os(&[
-            "-q",
-            "-v",
-            "-n",
-            "-l",
-            "x.log",
-            "-sequential",
-            "a.yml",
-            "r.jtl",
-        ]))
+        let inv = parse_bzt(
+            os(&[
+                "-q",
+                "-v",
+                "-n",
+                "-l",
+                "x.log",
+                "-sequential",
+                "a.yml",
+                "r.jtl",
+            ]),
+            None,
+        )
         .unwrap();
         let Invocation::Run {
             configs,
@@ -513,19 +532,20 @@ mod tests {
             ]
         );
         assert!(matches!(
-            parse_bzt(os(&["-lint", "a.yml"])),
+            parse_bzt(os(&["-lint", "a.yml"]), None),
             Ok(Invocation::Validate { .. })
         ));
-        let err = parse_bzt(os(&["-cloud", "a.yml"])).unwrap_err();
+        let err = parse_bzt(os(&["-cloud", "a.yml"]), None).unwrap_err();
         assert!(
             err.contains("not supported yet: the bzt alias -cloud"),
             "{err}"
         );
-        let Ok(Invocation::Run { aliases, .. }) = parse_bzt(os(&["-my-alias", "a.yml"])) else {
+        let Ok(Invocation::Run { aliases, .. }) = parse_bzt(os(&["-my-alias", "a.yml"]), None)
+        else {
             panic!()
         };
         assert_eq!(aliases, ["my-alias"]);
-        let err = parse_bzt(os(&["test.jmx"])).unwrap_err();
+        let err = parse_bzt(os(&["test.jmx"]), None).unwrap_err();
         assert!(err.contains(".jmx"), "{err}");
     }
 

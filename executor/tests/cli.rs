@@ -260,4 +260,29 @@ fn as_bzt_config_defined_aliases() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).1.contains("Config Error: Unknown CLI alias: -light. Define it under 'cli-aliases:' in a config (defined: [heavy])"), "{:?}", text(&out));
+
+    // Like bzt, ~/.bzt-rc is loaded first (here it provides the scenario), unless -n.
+    std::fs::write(
+        tmp.path().join(".bzt-rc"),
+        "scenarios:\n  s:\n    requests: [http://127.0.0.1:9/]\n",
+    )
+    .unwrap();
+    std::fs::write(&cfg, "execution:\n- scenario: s\n").unwrap();
+    let with_home = |args: &[&str]| {
+        Command::new(&bzt)
+            .args(args)
+            .current_dir(tmp.path())
+            .env("HOME", tmp.path())
+            .output()
+            .unwrap()
+    };
+    let out = with_home(&["-lint", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let out = with_home(&["-lint", "-n", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert!(
+        text(&out).1.contains("Scenario 's' not found"),
+        "{:?}",
+        text(&out)
+    );
 }
