@@ -76,6 +76,9 @@ fn parse_number(text: &str) -> Result<f64, TimeError> {
     }
 }
 
+/// About 317 years: longer is surely a mistake, and sums of such durations must not overflow.
+pub const MAX_SECONDS: f64 = 1e10;
+
 /// A time value as a [`Duration`]: what the plan needs. Negative, NaN and infinite values are errors
 /// because a load profile cannot use them.
 pub fn dehumanize(text: &str) -> Result<Duration, TimeError> {
@@ -85,6 +88,9 @@ pub fn dehumanize(text: &str) -> Result<Duration, TimeError> {
     }
     if secs < 0.0 {
         return Err(TimeError::Negative);
+    }
+    if secs > MAX_SECONDS {
+        return Err(TimeError::Infinite);
     }
     Duration::try_from_secs_f64(secs).map_err(|_| TimeError::Infinite)
 }
@@ -149,6 +155,8 @@ mod tests {
         assert_eq!(dehumanize_seconds("1.2.3s"), Err(TimeError::Format));
         assert_eq!(dehumanize("-5s"), Err(TimeError::Negative));
         assert_eq!(dehumanize("inf"), Err(TimeError::Infinite));
+        assert_eq!(dehumanize("9999999999999999999"), Err(TimeError::Infinite));
+        assert!(dehumanize("3650d").is_ok());
         assert_eq!(dehumanize("nan"), Err(TimeError::Format));
     }
 

@@ -370,7 +370,9 @@ fn load_spec(
     };
     let ramp_up = opt_duration(&format!("{path}.ramp-up"), raw.ramp_up.as_ref())?;
     let hold = opt_duration(&format!("{path}.hold-for"), raw.hold_for.as_ref())?;
-    let duration = hold.unwrap_or_default() + ramp_up.unwrap_or_default();
+    let duration = hold
+        .unwrap_or_default()
+        .saturating_add(ramp_up.unwrap_or_default());
     let iterations = match raw.iterations.as_ref() {
         Some(v) => count(&format!("{path}.iterations"), v, false)?.filter(|n| *n > 0),
         None => None,

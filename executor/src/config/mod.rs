@@ -96,7 +96,9 @@ pub struct LoadSpec {
 impl LoadSpec {
     /// `ramp-up + hold-for`: when the execution ends (zero = iterations only).
     pub fn duration(&self) -> Duration {
-        self.ramp_up.unwrap_or_default() + self.hold_for.unwrap_or_default()
+        self.ramp_up
+            .unwrap_or_default()
+            .saturating_add(self.hold_for.unwrap_or_default())
     }
 }
 
