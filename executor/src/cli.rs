@@ -385,13 +385,13 @@ pub fn summary(plan: &Plan) -> String {
     for e in &plan.executions {
         let l = &e.load;
         out.push_str(&format!(
-            "\n  execution.{}: executor {}, scenario '{}', concurrency {}, ramp-up {:?}, hold-for {:?}, iterations {}, throughput {}",
+            "\n  execution.{}: executor {}, scenario '{}', concurrency {}, ramp-up {}s, hold-for {}s, iterations {}, throughput {}",
             e.index,
             e.executor,
             e.scenario_name,
             l.concurrency,
-            l.ramp_up.unwrap_or_default(),
-            l.hold_for.unwrap_or_default(),
+            l.ramp_up.unwrap_or_default().as_secs_f64(),
+            l.hold_for.unwrap_or_default().as_secs_f64(),
             l.iterations.map_or("unlimited".to_string(), |n| n.to_string()),
             l.throughput.map_or("unlimited".to_string(), |t| format!("{t}/s")),
         ));

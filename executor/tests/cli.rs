@@ -249,7 +249,7 @@ fn as_bzt_config_defined_aliases() {
     assert!(
         text(&out)
             .1
-            .contains("concurrency 40, ramp-up 0ns, hold-for 60s"),
+            .contains("concurrency 40, ramp-up 0s, hold-for 60s"),
         "{:?}",
         text(&out)
     );
