@@ -551,3 +551,26 @@ fn binary_garbage_is_an_error_not_a_panic() {
         assert!(load_text(text, &[]).is_err(), "{text:?}");
     }
 }
+
+/// Taurus issue #1872: variables defined only in an included config were not substituted. Stampede
+/// substitutes after all includes, so they are.
+#[test]
+fn env_from_included_config_is_substituted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("vars.yml"),
+        "settings:\n  env:\n    url: example.com\n",
+    )
+    .unwrap();
+    let main = dir.path().join("main.yml");
+    std::fs::write(
+        &main,
+        "included-configs: [vars.yml]\nexecution:\n- scenario: s\nscenarios:\n  s:\n    requests: ['http://${url}/login']\n",
+    )
+    .unwrap();
+    let plan = config::load(&[main], &[]).unwrap();
+    assert_eq!(
+        plan.executions[0].scenario["requests"][0],
+        "http://example.com/login"
+    );
+}
