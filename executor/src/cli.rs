@@ -1,6 +1,584 @@
-//! The command line (issue 2): `stampede run|validate|ecs`, and bzt's own command line when invoked as `bzt`.
+//! The command line (issue 2): `stampede run|validate|ecs`, and bzt's own command line when the binary
+//! is invoked as `bzt` (a symlink or copy), so DLT's `bzt test.json -o modules.console.disable=true`
+//! and existing scripts work unchanged.
+//!
+//! Raw arguments are parsed by clap into [`Cli`]/[`BztArgs`], then turned into one [`Invocation`]
+//! (what to do, with which files and overrides); [`main`] maps every outcome to Taurus's exit codes.
 
-pub fn main() -> std::process::ExitCode {
-    eprintln!("stampede: not implemented yet");
-    std::process::ExitCode::from(1)
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, ConfigError, LoadOptions, Plan};
+use crate::log::{ConsoleLog, Log};
+use crate::run::{Outcome, Progress, RunOptions};
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  stampede run test.yml
+  stampede run base.yml load.yml -o execution.0.concurrency=50 -o execution.0.hold-for=5m
+  stampede run test.json -o modules.console.disable=true      # DLT's console: one line per second
+
+Exit codes (as Taurus): 0 done (even with failed samples), 1 config or runtime error,
+2 interrupted (Ctrl-C / SIGTERM), 3 a pass/fail criterion failed the test.";
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  stampede validate test.yml
+  stampede validate test.yml -o settings.env.HOST=staging.example.com --effective > effective.yml
+
+Prints every warning (unknown keys, emulated executors) and exits 1 on any error.";
+
+const ECS_EXAMPLES: &str = "\
+Example (the container's entrypoint; settings come from DLT's environment variables):
+  TEST_ID=abc123 S3_BUCKET=my-bucket stampede ecs";
+
+const ABOUT: &str = "Stampede: a drop-in for Taurus (bzt) HTTP load tests, as run by Distributed Load Testing on AWS";
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  stampede run test.yml                 run a Taurus YAML/JSON config
+  stampede validate test.yml --effective  check a config and print the effective config
+  ln -s $(command -v stampede) bzt && ./bzt test.json -o modules.console.disable=true
+                                        the same binary speaks bzt's command line";
+
+#[derive(Debug, Parser)]
+#[command(name = "stampede", version, about = ABOUT, after_help = MAIN_EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a load test from Taurus config files (like `bzt CONFIG... -o PATH=VALUE`).
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+    /// Load, merge and validate configs without running; print warnings (and the effective config).
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(ValidateArgs),
+    /// Run as DLT's ECS load-test container.
+    #[command(after_help = ECS_EXAMPLES)]
+    Ecs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Taurus config files (YAML or JSON), deep-merged in order.
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Override a config value: PATH is dot-separated (numbers index lists, -1 appends), VALUE is YAML.
+    #[arg(short = 'o', long = "option", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only warnings and errors on the console.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Debug messages on the console.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print the effective config as YAML (secrets masked) on stdout.
+    #[arg(long)]
+    pub effective: bool,
+}
+
+/// bzt's own options (`bzt [-o ...] [-q] [-v] [-n] [-l LOG] CONFIG...`).
+#[derive(Debug, Parser)]
+#[command(name = "bzt", version, about = "Stampede speaking bzt's command line", after_help = BZT_HELP)]
+pub struct BztArgs {
+    /// Override a config value (PATH=VALUE).
+    #[arg(short = 'o', long = "option", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Only show warnings and errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Show debug messages.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Skip system configs (Stampede has none besides Taurus's built-in defaults).
+    #[arg(short = 'n', long = "no-system-configs")]
+    pub no_system_configs: bool,
+    /// Log file (Stampede always writes bzt.log in the artifacts dir).
+    #[arg(short = 'l', long = "log", value_name = "LOG")]
+    pub log: Option<PathBuf>,
+    /// Config files; a `.jtl` file is loaded with external-results-loader, as bzt does.
+    #[arg(value_name = "CONFIG")]
+    pub configs: Vec<String>,
+}
+
+const BZT_HELP: &str = "\
+Example (exactly as DLT runs it):
+  bzt test.json -o modules.console.disable=true
+Aliases: -local, -nolint and -sequential work; -lint validates and exits; others are not supported.";
+
+/// What the user asked for, after all parsing.
+#[derive(Debug, PartialEq)]
+pub enum Invocation {
+    Run {
+        configs: Vec<PathBuf>,
+        overrides: Vec<String>,
+        /// bzt `-name` aliases defined in the config's `cli-aliases`.
+        aliases: Vec<String>,
+        quiet: bool,
+        verbose: bool,
+    },
+    Validate {
+        configs: Vec<PathBuf>,
+        overrides: Vec<String>,
+        aliases: Vec<String>,
+        effective: bool,
+    },
+    Ecs,
+}
+
+/// Taurus's built-in aliases (its base config's `cli-aliases`) that Stampede cannot honour.
+const UNSUPPORTED_ALIASES: &[&str] = &[
+    "cloud",
+    "detach",
+    "func",
+    "gui",
+    "locations",
+    "public",
+    "report",
+];
+
+/// Parses bzt's command line (without argv[0]) into an [`Invocation`].
+///
+/// As in Taurus, every single-dash argument longer than two characters is an alias (`-lint`,
+/// `-sequential`, or one from the config's `cli-aliases`); so `-qv` must be written `-q -v`.
+///
+/// `home` is where `~/.bzt-rc` is looked for: like bzt, an existing one is loaded before the
+/// configs unless `-n` is given.
+pub fn parse_bzt(args: Vec<OsString>, home: Option<&Path>) -> Result<Invocation, String> {
+    let mut rest = vec![OsString::from("bzt")];
+    let mut overrides = Vec::new();
+    let mut aliases = Vec::new();
+    let mut lint_only = false;
+    for arg in args {
+        let alias = arg
+            .to_str()
+            .filter(|a| a.len() > 2 && !a.starts_with("--"))
+            .and_then(|a| a.strip_prefix('-'));
+        match alias {
+            Some("local" | "nolint" | "install-tools") => {}
+            Some("sequential") => overrides.push("modules.local.sequential=true".to_string()),
+            Some("lint") => lint_only = true,
+            Some(a) if UNSUPPORTED_ALIASES.contains(&a) => {
+                return Err(format!("not supported yet: the bzt alias -{a}"));
+            }
+            Some(a) => aliases.push(a.to_string()),
+            None => rest.push(arg),
+        }
+    }
+    let parsed = BztArgs::try_parse_from(rest).map_err(|e| e.to_string())?;
+    let mut configs = Vec::new();
+    if let Some(rc) = home.map(|h| h.join(".bzt-rc")).filter(|rc| rc.is_file())
+        && !parsed.no_system_configs
+    {
+        configs.push(rc);
+    }
+    for arg in parsed.configs {
+        if arg.starts_with("http://") || arg.starts_with("https://") {
+            return Err(format!(
+                "not supported yet: a URL as a bzt argument ({arg}); write a requests scenario"
+            ));
+        } else if arg.ends_with(".jmx") {
+            return Err(format!("not supported yet: JMeter .jmx scripts ({arg})"));
+        } else if arg.ends_with(".jtl") {
+            // bzt appends a generated config with one external-results-loader execution.
+            let data_file = serde_json::to_string(&arg).expect("a string serialises");
+            overrides.push(format!(
+                "execution.-1={{\"executor\": \"external-results-loader\", \"data-file\": {data_file}}}"
+            ));
+        } else {
+            configs.push(PathBuf::from(arg));
+        }
+    }
+    overrides.extend(parsed.overrides);
+    if lint_only {
+        return Ok(Invocation::Validate {
+            configs,
+            overrides,
+            aliases,
+            effective: false,
+        });
+    }
+    Ok(Invocation::Run {
+        configs,
+        overrides,
+        aliases,
+        quiet: parsed.quiet,
+        verbose: parsed.verbose,
+    })
+}
+
+impl From<Cli> for Invocation {
+    fn from(cli: Cli) -> Self {
+        match cli.command {
+            Command::Run(a) => Invocation::Run {
+                configs: a.config.configs,
+                overrides: a.config.overrides,
+                aliases: Vec::new(),
+                quiet: a.quiet,
+                verbose: a.verbose,
+            },
+            Command::Validate(a) => Invocation::Validate {
+                configs: a.config.configs,
+                overrides: a.config.overrides,
+                aliases: Vec::new(),
+                effective: a.effective,
+            },
+            Command::Ecs => Invocation::Ecs,
+        }
+    }
+}
+
+/// True when the program was started as `bzt` (symlink or copy).
+pub fn invoked_as_bzt(argv0: Option<&OsString>) -> bool {
+    argv0
+        .and_then(|a| Path::new(a).file_stem().map(|s| s == "bzt"))
+        .unwrap_or(false)
+}
+
+/// The entry point behind `main.rs`.
+pub fn main() -> ExitCode {
+    let mut args = std::env::args_os();
+    let argv0 = args.next();
+    let invocation = if invoked_as_bzt(argv0.as_ref()) {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        match parse_bzt(args.collect(), home.as_deref()) {
+            Ok(inv) => inv,
+            Err(msg) => return usage_error(&msg),
+        }
+    } else {
+        match Cli::try_parse() {
+            Ok(cli) => cli.into(),
+            Err(e) if !e.use_stderr() => {
+                // --help and --version.
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => return usage_error(&e.to_string()),
+        }
+    };
+    dispatch(invocation)
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("{}", msg.trim_end());
+    ExitCode::from(Outcome::Error.exit_code())
+}
+
+fn dispatch(invocation: Invocation) -> ExitCode {
+    let code = match invocation {
+        Invocation::Ecs => return crate::ecs::main(),
+        Invocation::Validate {
+            configs,
+            overrides,
+            aliases,
+            effective,
+        } => validate(&configs, &load_options(overrides, aliases), effective),
+        Invocation::Run {
+            configs,
+            overrides,
+            aliases,
+            quiet,
+            verbose,
+        } => run(&configs, &load_options(overrides, aliases), quiet, verbose),
+    };
+    ExitCode::from(code)
+}
+
+/// Checks a loaded plan beyond what loading checks. Returns one message per problem; empty = valid.
+///
+/// The integrator extends this to compile each scenario (`scenario::CompiledScenario::compile`), so
+/// `validate` catches request-level errors without running.
+pub fn validate_plan(plan: &Plan) -> Vec<String> {
+    let mut problems = Vec::new();
+    for exec in &plan.executions {
+        for (key, file) in [
+            ("data-file", &exec.data_file),
+            ("errors-file", &exec.errors_file),
+        ] {
+            if let Some(file) = file
+                && !file.to_string_lossy().contains("${")
+                && !file.exists()
+                && !exec.base_dir.join(file).exists()
+            {
+                problems.push(format!(
+                    "execution.{}.{key}: file '{}' not found (relative paths are resolved from the current directory, then from the config's directory)",
+                    exec.index,
+                    file.display()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn load_options(overrides: Vec<String>, aliases: Vec<String>) -> LoadOptions {
+    let mut opts = LoadOptions::new(&overrides);
+    opts.aliases = aliases;
+    opts
+}
+
+fn load_logged(
+    log: &mut dyn Log,
+    configs: &[PathBuf],
+    opts: &LoadOptions,
+) -> Result<Plan, ConfigError> {
+    let plan = config::load_with(configs, opts)?;
+    for w in &plan.warnings {
+        log.warn(w);
+    }
+    Ok(plan)
+}
+
+fn validate(configs: &[PathBuf], opts: &LoadOptions, effective: bool) -> u8 {
+    // stdout is reserved for the effective config, so messages go to stderr.
+    let plan = match config::load_with(configs, opts) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("Config Error: {e}");
+            return Outcome::Error.exit_code();
+        }
+    };
+    for w in &plan.warnings {
+        eprintln!("WARNING: {w}");
+    }
+    let problems = validate_plan(&plan);
+    for p in &problems {
+        eprintln!("Config Error: {p}");
+    }
+    if effective {
+        match config::to_yaml(&config::masked(&plan.effective)) {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("Config Error: {e}");
+                return Outcome::Error.exit_code();
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Outcome::Error.exit_code();
+    }
+    eprintln!("{}", summary(&plan));
+    Outcome::Ok.exit_code()
+}
+
+/// One line per execution: what will run.
+pub fn summary(plan: &Plan) -> String {
+    let mut out = format!("Config is valid: {} execution(s)", plan.executions.len());
+    for e in &plan.executions {
+        let l = &e.load;
+        out.push_str(&format!(
+            "\n  execution.{}: executor {}, scenario '{}', concurrency {}, ramp-up {}s, hold-for {}s, iterations {}, throughput {}",
+            e.index,
+            e.executor,
+            e.scenario_name,
+            l.concurrency,
+            l.ramp_up.unwrap_or_default().as_secs_f64(),
+            l.hold_for.unwrap_or_default().as_secs_f64(),
+            l.iterations.map_or("unlimited".to_string(), |n| n.to_string()),
+            l.throughput.map_or("unlimited".to_string(), |t| format!("{t}/s")),
+        ));
+    }
+    out
+}
+
+fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u8 {
+    let mut log = ConsoleLog::new(verbose, quiet, None);
+    log.info(&format!(
+        "Stampede v{} (Taurus-compatible)",
+        env!("CARGO_PKG_VERSION")
+    ));
+    log.info(&format!("Starting with configs: {configs:?}"));
+    log.info("Configuring...");
+    let plan = match load_logged(&mut log, configs, opts) {
+        Ok(plan) => plan,
+        Err(e) => return config_failure(&mut log, &e.to_string()),
+    };
+    let problems = validate_plan(&plan);
+    if let Some(first) = problems.first() {
+        return config_failure(&mut log, first);
+    }
+    // SAFETY: no other thread exists yet: the tokio runtime is built below, after the export.
+    #[allow(unsafe_code)]
+    unsafe {
+        config::export_env(&plan)
+    };
+    let opts = RunOptions {
+        progress: if plan.console_disabled() {
+            Progress::Lines
+        } else {
+            Progress::Auto
+        },
+        quiet,
+        verbose,
+        line_prefix: None,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            log.error(&format!("cannot start the async runtime: {e}"));
+            return Outcome::Error.exit_code();
+        }
+    };
+    runtime.block_on(crate::run::run(plan, opts)).exit_code()
+}
+
+/// Taurus's ending for a config error: the error, then `Artifacts dir: None` and the exit line.
+fn config_failure(log: &mut dyn Log, msg: &str) -> u8 {
+    let code = Outcome::Error.exit_code();
+    log.error(&format!("Config Error: {msg}"));
+    log.info("Artifacts dir: None");
+    log.warn(&format!("Done performing with code: {code}"));
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn dlt_command_lines() {
+        let inv = parse_bzt(
+            os(&["test.json", "-o", "modules.console.disable=true"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            inv,
+            Invocation::Run {
+                configs: vec!["test.json".into()],
+                overrides: vec!["modules.console.disable=true".into()],
+                aliases: vec![],
+                quiet: false,
+                verbose: false,
+            }
+        );
+        let inv = parse_bzt(
+            os(&[
+                "test.json",
+                "-o",
+                "modules.jmeter.path=/opt/jmeter/bin/jmeter",
+                "-o",
+                "modules.console.disable=true",
+            ]),
+            None,
+        )
+        .unwrap();
+        let Invocation::Run { overrides, .. } = inv else {
+            panic!()
+        };
+        assert_eq!(overrides.len(), 2);
+    }
+
+    #[test]
+    fn bzt_flags_aliases_and_shorthands() {
+        let inv = parse_bzt(
+            os(&[
+                "-q",
+                "-v",
+                "-n",
+                "-l",
+                "x.log",
+                "-sequential",
+                "a.yml",
+                "r.jtl",
+            ]),
+            None,
+        )
+        .unwrap();
+        let Invocation::Run {
+            configs,
+            overrides,
+            aliases,
+            quiet,
+            verbose,
+        } = inv
+        else {
+            panic!()
+        };
+        assert!(quiet && verbose);
+        assert!(aliases.is_empty());
+        assert_eq!(configs, vec![PathBuf::from("a.yml")]);
+        assert_eq!(
+            overrides,
+            vec![
+                "modules.local.sequential=true".to_string(),
+                r#"execution.-1={"executor": "external-results-loader", "data-file": "r.jtl"}"#
+                    .to_string(),
+            ]
+        );
+        assert!(matches!(
+            parse_bzt(os(&["-lint", "a.yml"]), None),
+            Ok(Invocation::Validate { .. })
+        ));
+        let err = parse_bzt(os(&["-cloud", "a.yml"]), None).unwrap_err();
+        assert!(
+            err.contains("not supported yet: the bzt alias -cloud"),
+            "{err}"
+        );
+        let Ok(Invocation::Run { aliases, .. }) = parse_bzt(os(&["-my-alias", "a.yml"]), None)
+        else {
+            panic!()
+        };
+        assert_eq!(aliases, ["my-alias"]);
+        let err = parse_bzt(os(&["test.jmx"]), None).unwrap_err();
+        assert!(err.contains(".jmx"), "{err}");
+    }
+
+    #[test]
+    fn argv0_detection() {
+        assert!(invoked_as_bzt(Some(&OsString::from("/usr/local/bin/bzt"))));
+        assert!(invoked_as_bzt(Some(&OsString::from("bzt"))));
+        assert!(!invoked_as_bzt(Some(&OsString::from("/usr/bin/stampede"))));
+        assert!(!invoked_as_bzt(None));
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli =
+            Cli::try_parse_from(["stampede", "run", "a.yml", "b.yml", "-o", "x=1", "-q"]).unwrap();
+        assert_eq!(
+            Invocation::from(cli),
+            Invocation::Run {
+                configs: vec!["a.yml".into(), "b.yml".into()],
+                overrides: vec!["x=1".into()],
+                aliases: vec![],
+                quiet: true,
+                verbose: false,
+            }
+        );
+        assert!(Cli::try_parse_from(["stampede", "run"]).is_err());
+        let cli = Cli::try_parse_from(["stampede", "validate", "a.yml", "--effective"]).unwrap();
+        assert!(matches!(
+            Invocation::from(cli),
+            Invocation::Validate {
+                effective: true,
+                ..
+            }
+        ));
+    }
 }

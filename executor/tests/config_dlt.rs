@@ -1,0 +1,79 @@
+//! The config shapes DLT writes (spec dlt.md §2.2, verbatim), as the container runs them:
+//! `bzt test.json -o modules.console.disable=true`.
+
+use executor::config::{self, ConfigError, Plan};
+use serde_json::json;
+
+fn load_json(text: &str) -> Result<Plan, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("test.json");
+    std::fs::write(&file, text).unwrap();
+    config::load(&[file], &["modules.console.disable=true".into()])
+}
+
+const REPORTING: &str = r#""reporting":[{"module":"final-stats","summary":true,"percentiles":true,"summary-labels":true,"test-duration":true,"dump-xml":"/tmp/artifacts/results.xml"}]"#;
+
+#[test]
+fn v1_simple_test_with_string_concurrency() {
+    let plan = load_json(&format!(
+        r#"{{"execution":[{{"concurrency":"10","ramp-up":"1m","hold-for":"5m","scenario":"MyTest"}}],"scenarios":{{"MyTest":{{"requests":[{{"url":"https://example.com/api","method":"GET","body":{{}},"headers":{{"x-api-key":"abc"}}}}]}}}},{REPORTING}}}"#
+    ))
+    .unwrap();
+    let e = &plan.executions[0];
+    assert_eq!((e.executor.as_str(), e.load.concurrency), ("jmeter", 10));
+    assert_eq!(e.load.duration(), std::time::Duration::from_secs(360));
+    assert!(plan.console_disabled());
+    assert_eq!(
+        config::masked(&plan.effective)["scenarios"]["MyTest"]["requests"][0]["headers"]["x-api-key"],
+        json!("********")
+    );
+}
+
+#[test]
+fn v3_simple_test_with_executor_and_task_count() {
+    let plan = load_json(&format!(
+        r#"{{"execution":[{{"ramp-up":"1m","hold-for":"5m","scenario":"MyTest","executor":"jmeter","taskCount":2,"concurrency":10}}],"scenarios":{{"MyTest":{{"requests":[{{"url":"https://example.com/","method":"POST","body":{{"a":1}},"headers":{{"Content-Type":"application/json"}}}}]}}}},{REPORTING}}}"#
+    ))
+    .unwrap();
+    assert_eq!(
+        plan.executions[0].load.concurrency, 10,
+        "concurrency is per task"
+    );
+    assert!(
+        plan.warnings.iter().all(|w| !w.contains("taskCount")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn v4_simple_test_with_string_body() {
+    let plan = load_json(
+        r#"{"execution":[{"ramp-up":"10s","hold-for":"2m","scenario":"t"}],"scenarios":{"t":{"requests":[{"url":"https://example.com/","method":"PUT","body":"{\"k\": 1}","headers":{}}]}}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        plan.executions[0].scenario["requests"][0]["body"],
+        json!("{\"k\": 1}")
+    );
+}
+
+#[test]
+fn script_tests_are_not_supported_yet() {
+    for (executor, script, feature) in [
+        ("jmeter", "ryWOD3EDT.jmx", "JMeter .jmx scripts"),
+        ("k6", "abc.js", "the 'k6' executor"),
+        ("locust", "abc.py", "Python scripts"),
+        ("jmeter", "abc.zip", "'jmeter' script files"),
+    ] {
+        let err = load_json(&format!(
+            r#"{{"execution":[{{"ramp-up":"10s","hold-for":"2m","scenario":"s","executor":"{executor}"}}],"scenarios":{{"s":{{"script":"{script}"}}}}}}"#
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(&format!("not supported yet: {feature}")),
+            "{err}"
+        );
+    }
+}
