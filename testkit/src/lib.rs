@@ -18,6 +18,7 @@
 //! - anything else → 404 `Not Found`
 
 pub mod moto;
+pub mod tls;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -126,7 +127,7 @@ impl Drop for TestServer {
     }
 }
 
-type Body = Full<Bytes>;
+pub(crate) type Body = Full<Bytes>;
 
 fn reply(status: u16, body: impl Into<Bytes>) -> Response<Body> {
     Response::builder()
@@ -137,9 +138,12 @@ fn reply(status: u16, body: impl Into<Bytes>) -> Response<Body> {
 
 const HUNDRED: &[u8] = b"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789";
 
-type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn handle(req: Request<Incoming>, c: Arc<Counters>) -> Result<Response<Body>, HandlerError> {
+pub(crate) async fn handle(
+    req: Request<Incoming>,
+    c: Arc<Counters>,
+) -> Result<Response<Body>, HandlerError> {
     c.requests.fetch_add(1, Ordering::Relaxed);
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();

@@ -102,6 +102,8 @@ pub struct Response {
     /// Bytes received, headers + body.
     pub bytes: u64,
     pub sent_bytes: u64,
+    /// HTTP/1.1 or HTTP/2 (ALPN).
+    pub version: http::Version,
 }
 
 /// One virtual user's client: its own connection(s) and cookie jar.
@@ -363,6 +365,7 @@ impl Client {
             },
             bytes: totals.bytes,
             sent_bytes: totals.sent,
+            version: parts.version,
         })
     }
 }
