@@ -270,3 +270,30 @@ async fn ipv6_loopback() {
         .unwrap();
     assert_eq!(r.status, 204);
 }
+
+#[tokio::test]
+async fn refused_connection_matches_the_taurus_reference() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/engine/err-closed-port.kpi.jtl"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut c = Client::new(ClientConfig::default());
+    let e = get(&mut c, &format!("http://127.0.0.1:{port}/index.html"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind.response_code(), col("responseCode"));
+    assert_eq!(&*e.message, col("responseMessage"));
+    assert_eq!(col("success"), "false");
+    // Taurus's JTL reader keeps the last dotted segment of an rc ending in "Exception".
+    let short = col("responseCode").rsplit('.').next().unwrap();
+    assert_eq!(e.kind.rc_name(), short);
+}

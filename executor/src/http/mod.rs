@@ -248,7 +248,7 @@ impl Client {
             .timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
         let mut retried = false;
-        let (mut ci, head) = loop {
+        let (ci, head) = loop {
             let mut found = self.conns.iter().position(|(o, _)| *o == t.origin);
             if let Some(i) = found
                 && !(self.config.keepalive && usable(&mut self.conns[i].1).await)
@@ -347,9 +347,7 @@ impl Client {
         }
         if !self.config.keepalive || !conn.is_usable() {
             self.conns.swap_remove(ci);
-            ci = usize::MAX;
         }
-        let _ = ci;
         Ok(Response {
             status: parts.status.as_u16(),
             headers: parts.headers,
