@@ -143,6 +143,8 @@ async fn unknown_host() {
 async fn response_timeout_is_socket_timeout() {
     let srv = TestServer::start().await;
     let mut c = Client::new(ClientConfig::default());
+    // A request with a long timeout first: the shorter deadline after it must still apply.
+    assert_eq!(get(&mut c, &srv.url("/")).await.unwrap().status, 200);
     let t0 = std::time::Instant::now();
     let e = send(
         &mut c,

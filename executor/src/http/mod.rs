@@ -289,7 +289,7 @@ impl Client {
                 self.config.keepalive,
             );
             totals.sent += sent;
-            timer.as_mut().reset((Instant::now() + req.timeout).into());
+            let deadline = (Instant::now() + req.timeout).into();
             tokio::select! {
                 r = round_trip(conn, request) => match r {
                     Ok(head) => break (ci, head),
@@ -303,7 +303,7 @@ impl Client {
                         return Err(fail(kind, &msg, totals));
                     }
                 },
-                _ = timer.as_mut() => {
+                _ = wait_until(timer, deadline) => {
                     self.conns.swap_remove(ci);
                     return Err(fail(ErrorKind::ResponseTimeout, "Read timed out", totals));
                 }
@@ -320,10 +320,10 @@ impl Client {
         let conn = &mut self.conns[ci].1;
         self.body_buf.clear();
         loop {
-            timer.as_mut().reset((Instant::now() + req.timeout).into());
+            let deadline = (Instant::now() + req.timeout).into();
             let frame = tokio::select! {
                 f = next_frame(conn, &mut incoming) => f,
-                _ = timer.as_mut() => {
+                _ = wait_until(timer, deadline) => {
                     self.conns.swap_remove(ci);
                     return Err(fail(ErrorKind::ResponseTimeout, "Read timed out", totals));
                 }
@@ -365,6 +365,22 @@ impl Client {
             sent_bytes: totals.sent,
             version: parts.version,
         })
+    }
+}
+
+/// Completes at `deadline`. The user's one timer is only re-armed when the deadline moves earlier or
+/// when it fires before the deadline, so a request costs no timer registration in the common case
+/// (deadlines only move forward while responses arrive in time).
+async fn wait_until(timer: &mut Pin<Box<tokio::time::Sleep>>, deadline: tokio::time::Instant) {
+    loop {
+        if timer.deadline() > deadline {
+            timer.as_mut().reset(deadline);
+        }
+        timer.as_mut().await;
+        if tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        timer.as_mut().reset(deadline);
     }
 }
 
