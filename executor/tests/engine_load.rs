@@ -205,3 +205,18 @@ async fn cancellation_stops_everything_within_the_stop_grace() {
     assert!(took < Duration::from_millis(200) + engine::STOP_GRACE + Duration::from_millis(200));
     assert!(samples.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn think_time_is_cut_short_by_the_end_of_the_hold() {
+    let srv = TestServer::start().await;
+    let mut l = load(2);
+    l.hold_for = Some(Duration::from_millis(300));
+    let mut e = exec(&l, &[srv.url("/")], 0);
+    let mut script = (*e.script).clone();
+    script.requests[0].think_time = Some(Duration::from_secs(10));
+    script.requests.push(SimpleRequest::get(&srv.url("/status/201")));
+    e.script = Arc::new(script);
+    let (samples, took) = run(vec![e], CancellationToken::new()).await;
+    assert!(took < Duration::from_millis(450), "{took:?}");
+    assert!(samples.is_empty(), "think time runs before the request it belongs to");
+}
