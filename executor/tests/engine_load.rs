@@ -214,9 +214,14 @@ async fn think_time_is_cut_short_by_the_end_of_the_hold() {
     let mut e = exec(&l, &[srv.url("/")], 0);
     let mut script = (*e.script).clone();
     script.requests[0].think_time = Some(Duration::from_secs(10));
-    script.requests.push(SimpleRequest::get(&srv.url("/status/201")));
+    script
+        .requests
+        .push(SimpleRequest::get(&srv.url("/status/201")));
     e.script = Arc::new(script);
     let (samples, took) = run(vec![e], CancellationToken::new()).await;
     assert!(took < Duration::from_millis(450), "{took:?}");
-    assert!(samples.is_empty(), "think time runs before the request it belongs to");
+    assert!(
+        samples.is_empty(),
+        "think time runs before the request it belongs to"
+    );
 }

@@ -249,34 +249,15 @@ impl Client {
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
         let mut retried = false;
         let (ci, head) = loop {
-            let mut found = self.conns.iter().position(|(o, _)| *o == t.origin);
-            if let Some(i) = found
-                && !(self.config.keepalive && usable(&mut self.conns[i].1).await)
-            {
-                self.conns.swap_remove(i);
-                found = None;
-            }
-            let (ci, reused) = match found {
-                Some(i) => (i, true),
-                None => {
-                    let (c, ct) = self
-                        .connector
-                        .connect(
-                            t,
-                            self.config.verify_tls,
-                            self.config.connect_timeout,
-                            started,
-                        )
-                        .await
-                        .map_err(|mut e| {
-                            e.timing.connect += totals.connect;
-                            e
-                        })?;
-                    totals.connect += ct;
-                    self.conns.push((t.origin.clone(), c));
-                    (self.conns.len() - 1, false)
-                }
-            };
+            let (ci, reused) = checkout(
+                &mut self.conns,
+                &self.connector,
+                &self.config,
+                t,
+                started,
+                totals,
+            )
+            .await?;
             let conn = &mut self.conns[ci].1;
             let h2 = matches!(conn, Conn::H2 { .. });
             let (request, sent) = build_request(
@@ -319,30 +300,12 @@ impl Client {
         }
         let conn = &mut self.conns[ci].1;
         self.body_buf.clear();
-        loop {
-            let deadline = (Instant::now() + req.timeout).into();
-            let frame = tokio::select! {
-                f = next_frame(conn, &mut incoming) => f,
-                _ = wait_until(timer, deadline) => {
-                    self.conns.swap_remove(ci);
-                    return Err(fail(ErrorKind::ResponseTimeout, "Read timed out", totals));
-                }
-            };
-            match frame {
-                None => break,
-                Some(Ok(f)) => {
-                    if let Some(d) = f.data_ref() {
-                        totals.bytes += d.len() as u64;
-                        if req.want_body {
-                            self.body_buf.extend_from_slice(d);
-                        }
-                    }
-                }
-                Some(Err(e)) => {
-                    let (kind, msg) = hyper_kind(&e, true, &t.authority);
-                    self.conns.swap_remove(ci);
-                    return Err(fail(kind, &msg, totals));
-                }
+        let keep = req.want_body.then_some(&mut self.body_buf);
+        match read_body(conn, &mut incoming, timer, req.timeout, keep).await {
+            Ok(n) => totals.bytes += n,
+            Err((kind, msg)) => {
+                self.conns.swap_remove(ci);
+                return Err(fail(kind, &msg, totals));
             }
         }
         if !self.config.keepalive || !conn.is_usable() {
@@ -365,6 +328,67 @@ impl Client {
             sent_bytes: totals.sent,
             version: parts.version,
         })
+    }
+}
+
+/// A connection to the target's origin: the kept one if it is still usable, else a new one.
+/// Returns its index in `conns` and whether it was reused.
+async fn checkout(
+    conns: &mut Vec<(Origin, Conn)>,
+    connector: &Connector,
+    cfg: &ClientConfig,
+    t: &Target,
+    started: Instant,
+    totals: &mut Totals,
+) -> Result<(usize, bool), TransportError> {
+    if let Some(i) = conns.iter().position(|(o, _)| *o == t.origin) {
+        if cfg.keepalive && usable(&mut conns[i].1).await {
+            return Ok((i, true));
+        }
+        conns.swap_remove(i);
+    }
+    let opened = connector
+        .connect(t, cfg.verify_tls, cfg.connect_timeout, started)
+        .await;
+    let (c, ct) = opened.map_err(|mut e| {
+        e.timing.connect += totals.connect;
+        e
+    })?;
+    totals.connect += ct;
+    conns.push((t.origin.clone(), c));
+    Ok((conns.len() - 1, false))
+}
+
+/// Reads the body frame by frame with the response timeout restarted per frame; counts the bytes
+/// and keeps them in `keep` if given.
+async fn read_body(
+    conn: &mut Conn,
+    incoming: &mut hyper::body::Incoming,
+    timer: &mut Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+    mut keep: Option<&mut BytesMut>,
+) -> Result<u64, (ErrorKind, String)> {
+    let mut n = 0;
+    loop {
+        let deadline = (Instant::now() + timeout).into();
+        let frame = tokio::select! {
+            f = next_frame(conn, incoming) => f,
+            _ = wait_until(timer, deadline) => {
+                return Err((ErrorKind::ResponseTimeout, "Read timed out".into()));
+            }
+        };
+        match frame {
+            None => return Ok(n),
+            Some(Ok(f)) => {
+                if let Some(d) = f.data_ref() {
+                    n += d.len() as u64;
+                    if let Some(buf) = keep.as_deref_mut() {
+                        buf.extend_from_slice(d);
+                    }
+                }
+            }
+            Some(Err(e)) => return Err(hyper_kind(&e, true, "")),
+        }
     }
 }
 
