@@ -299,3 +299,28 @@ async fn refused_connection_matches_the_taurus_reference() {
     let short = col("responseCode").rsplit('.').next().unwrap();
     assert_eq!(e.kind.rc_name(), short);
 }
+
+#[tokio::test]
+async fn server_reason_phrase_is_kept() {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut buf = [0u8; 1024];
+        let _ = s.read(&mut buf).await.unwrap();
+        let resp = b"HTTP/1.1 404 File not found\r\nContent-Length: 3\r\n\r\nabc";
+        s.write_all(resp).await.unwrap();
+    });
+    let mut c = Client::new(ClientConfig::default());
+    let r = get(&mut c, &format!("http://{addr}/missing.html"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 404);
+    assert_eq!(r.reason(), "File not found");
+    assert_eq!(
+        r.bytes,
+        29 + 19 + 2 + 3,
+        "status line, header, blank line, body"
+    );
+}

@@ -60,11 +60,7 @@ pub fn to_sample(label: &Arc<str>, start_ms: u64, r: &Result<Response, Transport
         Ok(resp) => {
             let failure = (resp.status >= 400).then(|| Failure {
                 kind: FailureKind::Error,
-                message: http::StatusCode::from_u16(resp.status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or("")
-                    .into(),
+                message: resp.reason().into(),
             });
             let rc = Some(Rc::Http(resp.status));
             (rc, failure, resp.timing, resp.bytes, resp.sent_bytes)

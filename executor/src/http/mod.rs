@@ -104,6 +104,22 @@ pub struct Response {
     pub sent_bytes: u64,
     /// HTTP/1.1 or HTTP/2 (ALPN).
     pub version: http::Version,
+    /// The server's reason phrase when it is not the standard one (`File not found` for a 404):
+    /// JMeter's `responseMessage`, which Taurus uses as the error message.
+    pub custom_reason: Option<std::sync::Arc<str>>,
+}
+
+impl Response {
+    /// JMeter's `responseMessage`: the server's reason phrase, else the standard one for the status.
+    pub fn reason(&self) -> &str {
+        match &self.custom_reason {
+            Some(r) => r,
+            None => http::StatusCode::from_u16(self.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or(""),
+        }
+    }
 }
 
 /// One virtual user's client: its own connection(s) and cookie jar.
@@ -292,7 +308,7 @@ impl Client {
         };
         let latency = started.elapsed();
         let (parts, mut incoming) = head.into_parts();
-        totals.bytes += head_size(parts.status, &parts.headers);
+        totals.bytes += head_size(&parts);
         if self.config.store_cookies {
             for v in parts.headers.get_all(header::SET_COOKIE) {
                 self.jar.store(t, v);
@@ -327,6 +343,10 @@ impl Client {
             bytes: totals.bytes,
             sent_bytes: totals.sent,
             version: parts.version,
+            custom_reason: parts
+                .extensions
+                .get::<hyper::ext::ReasonPhrase>()
+                .map(|r| String::from_utf8_lossy(r.as_bytes()).into()),
         })
     }
 }
@@ -505,8 +525,12 @@ fn build_request(
 }
 
 /// Size of the status line and headers as they came over HTTP/1.1.
-fn head_size(status: http::StatusCode, headers: &http::HeaderMap) -> u64 {
-    let reason = status.canonical_reason().unwrap_or("").len();
+fn head_size(parts: &http::response::Parts) -> u64 {
+    let reason = match parts.extensions.get::<hyper::ext::ReasonPhrase>() {
+        Some(r) => r.as_bytes().len(),
+        None => parts.status.canonical_reason().unwrap_or("").len(),
+    };
+    let headers = &parts.headers;
     let line = 9 + 3 + 1 + reason + 2;
     let fields: usize = headers
         .iter()
