@@ -1,5 +1,20 @@
-//! Wires config → scenario → engine → stats → reporters for one test (the engine work fills it in).
-//! INTERFACE STUB: the CLI and the ECS entrypoint call [`run`]; keep the names stable.
+//! Wires config → scenario → engine → stats → reporters for one test, in Taurus's stages:
+//! prepare (shellexec `prepare`, compile scenarios, build reporters) → startup (shellexec `startup`)
+//! → the load, with the aggregator and the per-second console → shutdown (shellexec `shutdown`,
+//! startup background tasks killed) → post-process (last datapoints, reporters' `finish`, shellexec
+//! `post-process`, every background task killed).
+//!
+//! The CLI and the ECS entrypoint call [`run`]. It logs through [`crate::log::ConsoleLog`], which also
+//! writes `bzt.log` in the artifacts dir. SIGINT/SIGTERM stop the load (in-flight requests get
+//! [`crate::engine::STOP_GRACE`]), every report is still written, and the outcome is
+//! [`Outcome::Interrupted`] (exit 2).
+
+mod console;
+mod lifecycle;
+pub mod shellexec;
+
+pub use console::{taurus_line, timedelta};
+pub use lifecycle::{EXTERNAL_RESULTS, Parts, run_with};
 
 use crate::config::Plan;
 
@@ -49,6 +64,6 @@ impl Outcome {
 
 /// Runs one test to the end, writing every report. Never panics on bad input; errors are logged and
 /// turned into [`Outcome::Error`].
-pub async fn run(_plan: Plan, _opts: RunOptions) -> Outcome {
-    todo!("engine work: run orchestration")
+pub async fn run(plan: Plan, opts: RunOptions) -> Outcome {
+    lifecycle::run(plan, opts).await
 }

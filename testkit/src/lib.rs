@@ -13,9 +13,12 @@
 //! - `/json` → 200, a fixed JSON document (for JSONPath tests)
 //! - `/xml` → 200, a fixed XML document (for XPath tests)
 //! - `/html` → 200, a fixed HTML page (for CSS-selector tests)
+//! - `/bytes/{n}` → 200 with an `n`-byte body
+//! - `/drop` → the connection is closed without any response (a failing service)
 //! - anything else → 404 `Not Found`
 
 pub mod moto;
+pub mod tls;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -124,7 +127,7 @@ impl Drop for TestServer {
     }
 }
 
-type Body = Full<Bytes>;
+pub(crate) type Body = Full<Bytes>;
 
 fn reply(status: u16, body: impl Into<Bytes>) -> Response<Body> {
     Response::builder()
@@ -135,7 +138,12 @@ fn reply(status: u16, body: impl Into<Bytes>) -> Response<Body> {
 
 const HUNDRED: &[u8] = b"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789";
 
-async fn handle(req: Request<Incoming>, c: Arc<Counters>) -> Result<Response<Body>, hyper::Error> {
+pub(crate) type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+pub(crate) async fn handle(
+    req: Request<Incoming>,
+    c: Arc<Counters>,
+) -> Result<Response<Body>, HandlerError> {
     c.requests.fetch_add(1, Ordering::Relaxed);
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -146,6 +154,11 @@ async fn handle(req: Request<Incoming>, c: Arc<Counters>) -> Result<Response<Bod
             let code: u16 = code.parse().unwrap_or(500);
             reply(code, format!("status {code}"))
         }
+        ["bytes", n] => {
+            let n: usize = n.parse().unwrap_or(0);
+            reply(200, vec![b'x'; n])
+        }
+        ["drop"] => return Err("dropped on purpose".into()),
         ["delay", ms] => {
             let ms: u64 = ms.parse().unwrap_or(0);
             tokio::time::sleep(Duration::from_millis(ms)).await;

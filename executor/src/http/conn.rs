@@ -1,0 +1,218 @@
+//! Opening connections: TCP (IPv4/IPv6, every resolved address in turn), TLS with ALPN, and the hyper
+//! handshake for HTTP/1.1 or HTTP/2.
+
+use super::target::{DnsCache, Target};
+use super::{ErrorKind, Timing, TransportError, error::io_kind};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::ServerName;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// A plain or TLS socket.
+pub enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, b),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, b),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+}
+
+pub type H1Conn = http1::Connection<TokioIo<Stream>, Full<Bytes>>;
+
+/// An open connection. HTTP/1.1 connections are driven by the user's own task (no second task and no
+/// cross-task wake-up per request); HTTP/2 connections run in a spawned task, as hyper requires.
+pub enum Conn {
+    H1 {
+        sender: http1::SendRequest<Full<Bytes>>,
+        conn: Pin<Box<H1Conn>>,
+        /// The connection future finished: the socket is gone.
+        done: bool,
+    },
+    H2 {
+        sender: http2::SendRequest<Full<Bytes>>,
+    },
+}
+
+impl Conn {
+    pub fn is_usable(&self) -> bool {
+        match self {
+            Conn::H1 { sender, done, .. } => !*done && !sender.is_closed(),
+            Conn::H2 { sender } => !sender.is_closed(),
+        }
+    }
+}
+
+/// Everything shared by the users of one run: DNS answers and the two TLS configurations.
+#[derive(Clone)]
+pub struct Connector {
+    pub dns: DnsCache,
+    tls_verify: Arc<rustls::ClientConfig>,
+    tls_any: Arc<rustls::ClientConfig>,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector").finish_non_exhaustive()
+    }
+}
+
+impl Default for Connector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Connector {
+    pub fn new() -> Self {
+        Connector {
+            dns: DnsCache::default(),
+            tls_verify: Arc::new(super::tls::config(true)),
+            tls_any: Arc::new(super::tls::config(false)),
+        }
+    }
+
+    /// Opens a connection to `t`'s origin. `started` is the sample's start (timings are relative to it).
+    pub async fn connect(
+        &self,
+        t: &Target,
+        verify_tls: bool,
+        timeout: Duration,
+        started: Instant,
+    ) -> Result<(Conn, Duration), TransportError> {
+        let fail = |kind, detail: &str| {
+            let elapsed = started.elapsed();
+            let timing = Timing {
+                connect: Duration::ZERO,
+                latency: Duration::ZERO,
+                elapsed,
+            };
+            TransportError::new(kind, detail, timing)
+        };
+        let addrs = self
+            .dns
+            .resolve(&t.origin.host, t.origin.port)
+            .await
+            .map_err(|m| fail(ErrorKind::UnknownHost, &m))?;
+        let connect_start = Instant::now();
+        let tcp = tcp_connect(&addrs, timeout, &t.authority).await;
+        let tcp = tcp.map_err(|(k, m)| fail(k, &m))?;
+        let _ = tcp.set_nodelay(true);
+        let stream = if t.origin.https {
+            let cfg = if verify_tls {
+                &self.tls_verify
+            } else {
+                &self.tls_any
+            };
+            let name = ServerName::try_from(t.origin.host.to_string())
+                .map_err(|_| fail(ErrorKind::Tls, "invalid TLS server name"))?;
+            let left = timeout.saturating_sub(connect_start.elapsed());
+            let tls =
+                tokio::time::timeout(left, TlsConnector::from(cfg.clone()).connect(name, tcp));
+            match tls.await {
+                Err(_) => return Err(fail(ErrorKind::ConnectTimeout, "connect timed out")),
+                Ok(Err(e)) => return Err(fail(ErrorKind::Tls, &e.to_string())),
+                Ok(Ok(s)) => Stream::Tls(Box::new(s)),
+            }
+        } else {
+            Stream::Plain(tcp)
+        };
+        let h2 = matches!(&stream, Stream::Tls(s) if s.get_ref().1.alpn_protocol() == Some(b"h2"));
+        let io = TokioIo::new(stream);
+        let conn = if h2 {
+            let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(|e| fail(ErrorKind::Other, &e.to_string()))?;
+            tokio::spawn(conn);
+            Conn::H2 { sender }
+        } else {
+            let (sender, conn) = http1::handshake(io)
+                .await
+                .map_err(|e| fail(ErrorKind::Other, &e.to_string()))?;
+            Conn::H1 {
+                sender,
+                conn: Box::pin(conn),
+                done: false,
+            }
+        };
+        Ok((conn, connect_start.elapsed()))
+    }
+}
+
+/// Tries every address in turn (IPv4 and IPv6 as resolved), within one overall connect timeout.
+async fn tcp_connect(
+    addrs: &[std::net::SocketAddr],
+    timeout: Duration,
+    authority: &str,
+) -> Result<TcpStream, (ErrorKind, String)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last = (ErrorKind::Other, format!("{authority}: no address"));
+    for addr in addrs {
+        match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => return Ok(s),
+            Ok(Err(e)) => last = io_kind(&e),
+            Err(_) => {
+                let ip = addr.ip();
+                let msg = format!("Connect to {authority} [/{ip}] failed: connect timed out");
+                return Err((ErrorKind::ConnectTimeout, msg));
+            }
+        }
+    }
+    Err(last)
+}

@@ -1,0 +1,193 @@
+//! `run::run_with`: stages, shellexec, reporters and outcomes, with the engine's SimpleScript standing
+//! in for the Taurus scenario compiler (a real scenario against a real server on 127.0.0.1:0).
+
+use executor::config::{ExecutionPlan, LoadSpec, Plan};
+use executor::engine::simple::{SimpleRequest, SimpleScript};
+use executor::log::Log;
+use executor::report::{ReportError, Reporter};
+use executor::run::{Outcome, Parts, Progress, RunOptions, run_with};
+use executor::sample::Sample;
+use executor::stats::Summary;
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use testkit::TestServer;
+
+pub fn plan(
+    dir: &Path,
+    executor: &str,
+    load: LoadSpec,
+    url: &str,
+    services: serde_json::Value,
+) -> Plan {
+    let scenario = json!({"requests": [url]});
+    Plan {
+        effective: json!({"services": services, "settings": {"db-password": "hunter2"}}),
+        executions: vec![ExecutionPlan {
+            index: 0,
+            executor: executor.into(),
+            load,
+            scenario_name: "s".into(),
+            scenario,
+            base_dir: dir.to_path_buf(),
+        }],
+        artifacts_dir: dir.join("artifacts"),
+        config_files: vec![],
+        warnings: vec!["a config warning".into()],
+    }
+}
+
+pub fn opts() -> RunOptions {
+    RunOptions {
+        progress: Progress::Lines,
+        quiet: true,
+        verbose: false,
+        line_prefix: None,
+    }
+}
+
+/// Counts what it is given; a real reporter shape (sink behind the trait).
+pub struct Counting(pub Arc<AtomicU64>, pub Arc<AtomicU64>);
+
+impl Reporter for Counting {
+    fn name(&self) -> &str {
+        "counting"
+    }
+    fn sample(&mut self, _s: &Sample) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn finish(&mut self, _s: &Summary, log: &mut dyn Log) -> Result<bool, ReportError> {
+        self.1.fetch_add(1, Ordering::Relaxed);
+        log.info("counting reporter finished");
+        Ok(false)
+    }
+}
+
+pub fn compile(_p: &Plan, e: &ExecutionPlan) -> Result<SimpleScript, String> {
+    let url = e.scenario["requests"][0].as_str().ok_or("no url")?;
+    Ok(SimpleScript::new(vec![SimpleRequest::get(url)]))
+}
+
+fn load(c: u32, iterations: u64) -> LoadSpec {
+    LoadSpec {
+        concurrency: c,
+        ramp_up: None,
+        hold_for: None,
+        iterations: Some(iterations),
+        throughput: None,
+        steps: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stages_shellexec_reporters_and_artifacts() {
+    let srv = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let services = json!([{"module": "shellexec",
+        "prepare": "echo prepared > prepared.txt",
+        "startup": [{"command": "sleep 30", "background": true}],
+        "shutdown": "echo code=$TAURUS_EXIT_CODE > shutdown.txt",
+        "post-process": "ls shellexec_startup_0.out > post.txt"}]);
+    let mut p = plan(dir.path(), "jmeter", load(2, 5), &srv.url("/"), services);
+    p.effective["modules"] = json!({"shellexec": {"default-cwd": "artifacts-dir"}});
+    let (samples, finished) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (s2, f2) = (samples.clone(), finished.clone());
+    let parts = Parts {
+        compile,
+        reporters: move |_: &Plan| Ok(vec![Box::new(Counting(s2, f2)) as Box<dyn Reporter>]),
+    };
+    let t0 = std::time::Instant::now();
+    let outcome = run_with(p, opts(), parts).await;
+    assert_eq!(outcome, Outcome::Ok);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(3),
+        "background task killed, not waited"
+    );
+    assert_eq!(samples.load(Ordering::Relaxed), 10);
+    assert_eq!(srv.requests(), 10);
+    assert_eq!(finished.load(Ordering::Relaxed), 1);
+    let art = dir.path().join("artifacts");
+    let read = |f: &str| std::fs::read_to_string(art.join(f)).unwrap();
+    assert_eq!(read("prepared.txt"), "prepared\n");
+    assert_eq!(read("shutdown.txt"), "code=0\n");
+    assert_eq!(read("post.txt"), "shellexec_startup_0.out\n");
+    let log = read("bzt.log");
+    for needle in [
+        "Preparing...",
+        "Starting...",
+        "Waiting for results...",
+        "Shutting down...",
+        "Post-processing...",
+        "WARNING: a config warning",
+        "counting reporter finished",
+        "Done performing with code: 0",
+    ] {
+        assert!(
+            log.contains(needle),
+            "{needle} missing from bzt.log:\n{log}"
+        );
+    }
+    let eff = read("effective.json");
+    assert!(eff.contains("********") && !eff.contains("hunter2"));
+}
+
+#[tokio::test]
+async fn failing_shellexec_task_is_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let services = json!([{"module": "shellexec", "prepare": "exit 7"}]);
+    let p = plan(
+        dir.path(),
+        "jmeter",
+        load(1, 1),
+        "http://127.0.0.1:9/",
+        services,
+    );
+    let parts = Parts {
+        compile,
+        reporters: |_: &Plan| Ok(Vec::new()),
+    };
+    assert_eq!(run_with(p, opts(), parts).await, Outcome::Error);
+    let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
+    assert!(
+        log.contains("command 'exit 7' failed with exit code 7"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn external_results_loader_is_reported_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(
+        dir.path(),
+        "external-results-loader",
+        load(1, 1),
+        "http://127.0.0.1:9/",
+        json!([]),
+    );
+    let parts = Parts {
+        compile,
+        reporters: |_: &Plan| Ok(Vec::new()),
+    };
+    assert_eq!(run_with(p, opts(), parts).await, Outcome::Error);
+}
+
+#[tokio::test]
+async fn no_samples_is_empty_results_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = plan(
+        dir.path(),
+        "jmeter",
+        load(0, 1),
+        "http://127.0.0.1:9/",
+        json!([]),
+    );
+    p.executions[0].load.concurrency = 0;
+    let parts = Parts {
+        compile,
+        reporters: |_: &Plan| Ok(Vec::new()),
+    };
+    assert_eq!(run_with(p, opts(), parts).await, Outcome::Error);
+    let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
+    assert!(log.contains("Empty results"), "{log}");
+}

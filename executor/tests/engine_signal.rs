@@ -1,0 +1,93 @@
+//! SIGTERM during a run: the load stops promptly, reporters still finish, the outcome is exit 2.
+//! Alone in its binary: the signal goes to the whole test process.
+
+use executor::config::{ExecutionPlan, LoadSpec, Plan};
+use executor::engine::simple::{SimpleRequest, SimpleScript};
+use executor::log::Log;
+use executor::report::{ReportError, Reporter};
+use executor::run::{Outcome, Parts, Progress, RunOptions, run_with};
+use executor::stats::Summary;
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use testkit::TestServer;
+
+struct Finished(Arc<AtomicBool>);
+
+impl Reporter for Finished {
+    fn name(&self) -> &str {
+        "finished"
+    }
+    fn finish(&mut self, _s: &Summary, _log: &mut dyn Log) -> Result<bool, ReportError> {
+        self.0.store(true, Ordering::Relaxed);
+        Ok(false)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
+    let srv = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = srv.url("/delay/20");
+    let plan = Plan {
+        effective: json!({"services": [{"module": "shellexec",
+            "shutdown": "echo $TAURUS_EXIT_CODE > code.txt"}],
+            "modules": {"shellexec": {"default-cwd": "artifacts-dir"}}}),
+        executions: vec![ExecutionPlan {
+            index: 0,
+            executor: "jmeter".into(),
+            load: LoadSpec {
+                concurrency: 4,
+                ramp_up: None,
+                hold_for: Some(Duration::from_secs(30)),
+                iterations: None,
+                throughput: None,
+                steps: None,
+            },
+            scenario_name: "s".into(),
+            scenario: json!({}),
+            base_dir: dir.path().to_path_buf(),
+        }],
+        artifacts_dir: dir.path().join("art"),
+        config_files: vec![],
+        warnings: vec![],
+    };
+    let done = Arc::new(AtomicBool::new(false));
+    let d2 = done.clone();
+    let parts = Parts {
+        compile: move |_: &Plan, _: &ExecutionPlan| {
+            Ok(SimpleScript::new(vec![SimpleRequest::get(&url)]))
+        },
+        reporters: move |_: &Plan| Ok(vec![Box::new(Finished(d2)) as Box<dyn Reporter>]),
+    };
+    let opts = RunOptions {
+        progress: Progress::Lines,
+        quiet: true,
+        verbose: false,
+        line_prefix: None,
+    };
+    let pid = std::process::id();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let _ = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await;
+    });
+    let t0 = Instant::now();
+    let outcome = run_with(plan, opts, parts).await;
+    assert_eq!(outcome, Outcome::Interrupted);
+    assert!(
+        t0.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(
+        done.load(Ordering::Relaxed),
+        "reporters finish after a signal"
+    );
+    assert!(srv.requests() > 10);
+    let code = std::fs::read_to_string(dir.path().join("art/code.txt")).unwrap();
+    assert_eq!(code, "2\n");
+}
