@@ -1,0 +1,451 @@
+//! Scenario → program: requests and logic blocks flattened into a list of ops with jumps, so running
+//! an iteration is a loop over `pc` with no recursion and no re-parsing.
+
+use super::compile_request::{encoding, opt_duration, opt_think, reject_unsupported};
+use super::cond::{self, Cond};
+use super::data::{DataSource, RawDataSource};
+use super::raw::{RawAction, RawScenario, scalar_text};
+use super::request::Request;
+use super::template::{Template, TemplateCompiler};
+use super::timefmt::ThinkTime;
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub enum Op {
+    Request(usize),
+    Jump(usize),
+    /// A backward jump closing a loop body; checks for cancellation when the body sent nothing.
+    Back(usize),
+    /// Jump to `to` when the condition is false.
+    Unless {
+        cond: usize,
+        to: usize,
+    },
+    LoopInit {
+        slot: usize,
+    },
+    /// Enter the body while the slot's counter is below `count` (`None` = forever).
+    LoopTest {
+        slot: usize,
+        count: Option<u64>,
+        exit: usize,
+    },
+    /// Bind `item` to the next `prefix_N`; leave when it is not defined.
+    ForeachTest {
+        slot: usize,
+        item: Box<str>,
+        prefix: Box<str>,
+        exit: usize,
+    },
+    /// `once`: skip after the user's first iteration.
+    Once {
+        exit: usize,
+    },
+    TxBegin(usize),
+    TxEnd(usize),
+    SetVars(usize),
+    Action(Action),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Pause(Duration),
+    /// `stop` / `stop-now` on the current thread: this user stops.
+    StopUser,
+    /// `continue`: start the next iteration.
+    NextIteration,
+}
+
+#[derive(Debug)]
+pub struct Tx {
+    pub label: Arc<str>,
+    /// Only the transaction's sample is reported, not its children.
+    pub parent_only: bool,
+}
+
+/// Settings a scenario passes to its requests (an included scenario brings its own).
+#[derive(Clone)]
+pub(super) struct Defaults {
+    pub base: Option<Template>,
+    pub headers: IndexMap<String, Value>,
+    pub keepalive: bool,
+    pub timeout: Duration,
+    pub think: Option<ThinkTime>,
+    pub follow_redirects: bool,
+    pub encoding: &'static encoding_rs::Encoding,
+    pub parent_only: bool,
+    pub base_dir: PathBuf,
+}
+
+/// Everything compilation produces.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub ops: Vec<Op>,
+    pub requests: Vec<Request>,
+    pub conds: Vec<Cond>,
+    pub set_vars: Vec<Vec<(Box<str>, Template)>>,
+    pub txs: Vec<Tx>,
+    pub sources: Vec<DataSource>,
+    pub slots: usize,
+    pub warnings: Vec<String>,
+}
+
+pub struct Compiler<'a> {
+    pub tc: TemplateCompiler,
+    pub prog: Program,
+    scenarios: Option<&'a serde_json::Map<String, Value>>,
+    /// Include chain, for cycle detection.
+    chain: Vec<String>,
+    pub base_dir: PathBuf,
+}
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+const BLOCKS: &[&str] = &[
+    "if",
+    "once",
+    "loop",
+    "while",
+    "foreach",
+    "transaction",
+    "include-scenario",
+    "action",
+    "set-variables",
+    "setup",
+    "teardown",
+];
+
+impl<'a> Compiler<'a> {
+    pub fn new(config: &'a Value, base_dir: &Path, tc: TemplateCompiler) -> Self {
+        Compiler {
+            tc,
+            prog: Program::default(),
+            scenarios: config.get("scenarios").and_then(Value::as_object),
+            chain: Vec::new(),
+            base_dir: base_dir.to_path_buf(),
+        }
+    }
+
+    /// Compiles a scenario's requests and data sources into the program.
+    pub fn scenario(
+        &mut self,
+        name: &str,
+        raw: &RawScenario,
+        base_dir: &Path,
+    ) -> Result<(), String> {
+        if self.chain.iter().any(|n| n == name) {
+            return Err(format!(
+                "include-scenario cycle: {} -> {name}; remove one of the includes",
+                self.chain.join(" -> ")
+            ));
+        }
+        self.chain.push(name.to_string());
+        let d = self.defaults(raw, base_dir)?;
+        for (i, ds) in raw.data_sources.iter().flatten().enumerate() {
+            let rds: RawDataSource = match ds {
+                Value::String(p) => RawDataSource {
+                    path: p.clone(),
+                    delimiter: None,
+                    quoted: false,
+                    loop_: None,
+                    variable_names: None,
+                    encoding: None,
+                    random_order: false,
+                },
+                other => serde_json::from_value(other.clone())
+                    .map_err(|e| format!("data-sources[{i}]: {e} (keys: path, delimiter, quoted, loop, variable-names, encoding, random-order)"))?,
+            };
+            self.prog.sources.push(DataSource::load(&rds, base_dir)?);
+        }
+        let requests = raw.requests.as_ref().ok_or_else(|| match &raw.script {
+            Some(script) => format!(
+                "scenario {name:?} runs the script {script}; only `requests` scenarios are compiled here"
+            ),
+            None => format!("scenario {name:?} has no `requests` list"),
+        })?;
+        self.list(requests, &d, "requests")?;
+        self.chain.pop();
+        Ok(())
+    }
+
+    fn defaults(&mut self, raw: &RawScenario, base_dir: &Path) -> Result<Defaults, String> {
+        reject_unsupported(raw)?;
+        for k in raw.other.keys() {
+            self.prog.warnings.push(format!(
+                "scenario key `{k}` is not used by the HTTP executor"
+            ));
+        }
+        let base = match &raw.default_address {
+            Some(a) if !a.trim().is_empty() => {
+                let a = a.trim();
+                if !(a.contains("${") || a.starts_with("http://") || a.starts_with("https://")) {
+                    return Err(format!(
+                        "default-address {a:?} must start with http:// or https:// (e.g. http://{a})"
+                    ));
+                }
+                Some(self.tpl(a, "default-address")?)
+            }
+            _ => None,
+        };
+        Ok(Defaults {
+            base,
+            headers: raw.headers.clone().unwrap_or_default(),
+            keepalive: raw.keepalive.unwrap_or(true),
+            timeout: opt_duration(raw.timeout.as_ref(), "timeout")?.unwrap_or(DEFAULT_TIMEOUT),
+            think: opt_think(raw.think_time.as_ref())?,
+            follow_redirects: raw.follow_redirects.unwrap_or(true),
+            encoding: encoding(raw.content_encoding.as_deref())?,
+            parent_only: raw.force_parent_sample.unwrap_or(false),
+            base_dir: base_dir.to_path_buf(),
+        })
+    }
+
+    pub(super) fn tpl(&mut self, text: &str, what: &str) -> Result<Template, String> {
+        self.tc.parse(text).map_err(|e| format!("{what}: {e}"))
+    }
+
+    fn list(&mut self, items: &[Value], d: &Defaults, path: &str) -> Result<(), String> {
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            self.item(item, d, &at)?;
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, item: &Value, d: &Defaults, at: &str) -> Result<(), String> {
+        let obj = match item {
+            Value::String(url) => {
+                let mut m = serde_json::Map::new();
+                m.insert("url".into(), Value::String(url.clone()));
+                return self.request(&m, d, at);
+            }
+            Value::Object(m) => m,
+            other => {
+                return Err(format!(
+                    "{at}: expected a request (a URL or a mapping), found {other}"
+                ));
+            }
+        };
+        let Some(block) = BLOCKS.iter().find(|b| obj.contains_key(**b)) else {
+            return self.request(obj, d, at);
+        };
+        let sub = |key: &str| -> Result<&Vec<Value>, String> {
+            match obj.get(key) {
+                Some(Value::Array(a)) => Ok(a),
+                Some(Value::Null) | None => {
+                    Err(format!("{at}: `{block}` block needs a `{key}` list"))
+                }
+                Some(other) => Err(format!("{at}: `{key}` must be a list, found {other}")),
+            }
+        };
+        match *block {
+            "if" => {
+                let text = obj["if"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| scalar_text(&obj["if"]));
+                let c = cond::parse(&text.unwrap_or_default(), &mut self.tc)
+                    .map_err(|e| format!("{at}: {e}"))?;
+                let cond = self.push_cond(c);
+                let unless = self.emit(Op::Unless { cond, to: 0 });
+                self.list(sub("then")?, d, &format!("{at}.then"))?;
+                match obj.get("else") {
+                    Some(Value::Array(els)) => {
+                        let jump = self.emit(Op::Jump(0));
+                        self.patch(unless);
+                        self.list(els, d, &format!("{at}.else"))?;
+                        self.patch(jump);
+                    }
+                    None | Some(Value::Null) => self.patch(unless),
+                    Some(other) => {
+                        return Err(format!("{at}: `else` must be a list, found {other}"));
+                    }
+                }
+            }
+            "once" => {
+                let op = self.emit(Op::Once { exit: 0 });
+                self.list(sub("once")?, d, &format!("{at}.once"))?;
+                self.patch(op);
+            }
+            "loop" => {
+                let count = match &obj["loop"] {
+                    Value::String(s) if s == "forever" => None,
+                    Value::Number(n) if n.as_i64() == Some(-1) => None,
+                    Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
+                    Value::String(s) if s.trim().parse::<u64>().is_ok() => s.trim().parse().ok(),
+                    other => {
+                        return Err(format!(
+                            "{at}: `loop` must be a count or `forever`, found {other}"
+                        ));
+                    }
+                };
+                let slot = self.slot();
+                self.emit(Op::LoopInit { slot });
+                let test = self.emit(Op::LoopTest {
+                    slot,
+                    count,
+                    exit: 0,
+                });
+                self.list(sub("do")?, d, &format!("{at}.do"))?;
+                self.emit(Op::Back(test));
+                self.patch(test);
+            }
+            "while" => {
+                let text = scalar_text(&obj["while"]).unwrap_or_default();
+                let c = cond::parse(&text, &mut self.tc).map_err(|e| format!("{at}: {e}"))?;
+                let cond = self.push_cond(c);
+                let test = self.emit(Op::Unless { cond, to: 0 });
+                self.list(sub("do")?, d, &format!("{at}.do"))?;
+                self.emit(Op::Back(test));
+                self.patch(test);
+            }
+            "foreach" => {
+                let spec = obj["foreach"].as_str().unwrap_or_default();
+                let (item, prefix) = spec
+                    .split_once(" in ")
+                    .map(|(a, b)| (a.trim(), b.trim()))
+                    .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+                    .ok_or_else(|| {
+                        format!("{at}: foreach must read `<item> in <collection>`, found {spec:?}")
+                    })?;
+                let slot = self.slot();
+                self.emit(Op::LoopInit { slot });
+                let test = self.emit(Op::ForeachTest {
+                    slot,
+                    item: item.into(),
+                    prefix: prefix.into(),
+                    exit: 0,
+                });
+                self.list(sub("do")?, d, &format!("{at}.do"))?;
+                self.emit(Op::Back(test));
+                self.patch(test);
+            }
+            "transaction" => {
+                let label = scalar_text(&obj["transaction"])
+                    .ok_or_else(|| format!("{at}: transaction needs a name"))?;
+                let parent_only = match obj.get("force-parent-sample") {
+                    Some(Value::Bool(b)) => *b,
+                    _ => d.parent_only,
+                };
+                if matches!(obj.get("include-timers"), Some(Value::Bool(true))) {
+                    return Err(format!(
+                        "{at}: include-timers: true is not supported (think time is never part of a transaction's time here)"
+                    ));
+                }
+                let tx = self.prog.txs.len();
+                self.prog.txs.push(Tx {
+                    label: label.into(),
+                    parent_only,
+                });
+                self.emit(Op::TxBegin(tx));
+                self.list(sub("do")?, d, &format!("{at}.do"))?;
+                self.emit(Op::TxEnd(tx));
+            }
+            "include-scenario" => self.include(obj, at)?,
+            "action" => self.action(obj, at)?,
+            "set-variables" => {
+                let Some(Value::Object(m)) = obj.get("set-variables") else {
+                    return Err(format!(
+                        "{at}: set-variables must be a mapping of name: value"
+                    ));
+                };
+                let mut vars = Vec::new();
+                for (k, v) in m {
+                    let text = scalar_text(v).ok_or_else(|| {
+                        format!("{at}: set-variables {k}: value must be a scalar")
+                    })?;
+                    vars.push((
+                        k.as_str().into(),
+                        self.tpl(&text, &format!("{at}: set-variables {k}"))?,
+                    ));
+                }
+                self.prog.set_vars.push(vars);
+                self.emit(Op::SetVars(self.prog.set_vars.len() - 1));
+            }
+            other => {
+                return Err(format!(
+                    "{at}: `{other}` blocks are apiritif-only and not supported by the JMeter-compatible executor"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn include(&mut self, obj: &serde_json::Map<String, Value>, at: &str) -> Result<(), String> {
+        let name = obj["include-scenario"]
+            .as_str()
+            .ok_or_else(|| format!("{at}: include-scenario needs a scenario name"))?;
+        let scen = self
+            .scenarios
+            .and_then(|s| s.get(name))
+            .ok_or_else(|| {
+                format!("{at}: include-scenario {name:?}: no such scenario in `scenarios`")
+            })?
+            .clone();
+        let raw: RawScenario = serde_json::from_value(scen)
+            .map_err(|e| format!("{at}: included scenario {name:?}: {e}"))?;
+        // Included scenarios come from the same effective config; their files resolve like the parent's.
+        let base_dir = self.base_dir.clone();
+        self.scenario(name, &raw, &base_dir)
+            .map_err(|e| format!("{at}: in included scenario {name:?}: {e}"))
+    }
+
+    fn action(&mut self, obj: &serde_json::Map<String, Value>, at: &str) -> Result<(), String> {
+        let raw: RawAction = serde_json::from_value(Value::Object(obj.clone()))
+            .map_err(|e| format!("{at}: action: {e} (keys: action, target, pause-duration)"))?;
+        let target = raw.target.as_deref().unwrap_or("current-thread");
+        let act = match raw.action.as_str() {
+            "pause" => {
+                let d = opt_duration(raw.pause_duration.as_ref(), "pause-duration")?
+                    .ok_or_else(|| format!("{at}: action pause needs pause-duration"))?;
+                Action::Pause(d)
+            }
+            "stop" | "stop-now" if target == "current-thread" => Action::StopUser,
+            "continue" => Action::NextIteration,
+            "stop" | "stop-now" => {
+                return Err(format!(
+                    "{at}: action {} with target {target:?} is not supported; use target: current-thread",
+                    raw.action
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "{at}: unknown action {other:?} (use pause, stop, stop-now or continue)"
+                ));
+            }
+        };
+        self.emit(Op::Action(act));
+        Ok(())
+    }
+
+    fn emit(&mut self, op: Op) -> usize {
+        self.prog.ops.push(op);
+        self.prog.ops.len() - 1
+    }
+
+    /// Points the forward jump at `at` to the next op.
+    fn patch(&mut self, at: usize) {
+        let here = self.prog.ops.len();
+        match &mut self.prog.ops[at] {
+            Op::Unless { to, .. } | Op::Jump(to) => *to = here,
+            Op::LoopTest { exit, .. } | Op::ForeachTest { exit, .. } | Op::Once { exit } => {
+                *exit = here
+            }
+            other => unreachable!("patching a non-jump {other:?}"),
+        }
+    }
+
+    fn push_cond(&mut self, c: Cond) -> usize {
+        self.prog.conds.push(c);
+        self.prog.conds.len() - 1
+    }
+
+    fn slot(&mut self) -> usize {
+        self.prog.slots += 1;
+        self.prog.slots - 1
+    }
+}
