@@ -4,7 +4,7 @@
 use super::compile_request::{encoding, opt_duration, opt_think, reject_unsupported};
 use super::cond::{self, Cond};
 use super::data::{DataSource, RawDataSource};
-use super::raw::{RawAction, RawScenario, scalar_text};
+use super::raw::{RawAction, RawPostProcessors, RawScenario, scalar_text};
 use super::request::Request;
 use super::template::{Template, TemplateCompiler};
 use super::timefmt::ThinkTime;
@@ -28,10 +28,10 @@ pub enum Op {
     LoopInit {
         slot: usize,
     },
-    /// Enter the body while the slot's counter is below `count` (`None` = forever).
+    /// Enter the body while the slot's counter is below `count`.
     LoopTest {
         slot: usize,
-        count: Option<u64>,
+        count: LoopCount,
         exit: usize,
     },
     /// Bind `item` to the next `prefix_N`; leave when it is not defined.
@@ -49,6 +49,14 @@ pub enum Op {
     TxEnd(usize),
     SetVars(usize),
     Action(Action),
+}
+
+/// A `loop` count: fixed (`None` = forever) or a template read each time, as JMeter's Loop Controller
+/// does (`-1` = forever, anything not a number = no iterations).
+#[derive(Debug)]
+pub enum LoopCount {
+    Fixed(Option<u64>),
+    Tpl(Template),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +87,8 @@ pub(super) struct Defaults {
     pub encoding: &'static encoding_rs::Encoding,
     pub parent_only: bool,
     pub base_dir: PathBuf,
+    /// Scenario-level assertions and extractors, compiled into each request.
+    pub pp: std::sync::Arc<RawPostProcessors>,
 }
 
 /// Everything compilation produces.
@@ -136,6 +146,7 @@ impl<'a> Compiler<'a> {
         name: &str,
         raw: &RawScenario,
         base_dir: &Path,
+        parent: Option<&Defaults>,
     ) -> Result<(), String> {
         if self.chain.iter().any(|n| n == name) {
             return Err(format!(
@@ -144,7 +155,21 @@ impl<'a> Compiler<'a> {
             ));
         }
         self.chain.push(name.to_string());
-        let d = self.defaults(raw, base_dir)?;
+        let mut d = self.defaults(raw, base_dir)?;
+        if let Some(p) = parent {
+            // JMeter's HTTP Request Defaults and Header Manager sit above the included requests, so
+            // the including scenario's default-address and headers reach them; per-sampler settings
+            // (timeout, keepalive, think-time, redirects) do not.
+            if d.base.is_none() {
+                d.base = p.base.clone();
+            }
+            let mut headers = p.headers.clone();
+            for (k, v) in std::mem::take(&mut d.headers) {
+                headers.retain(|name, _| !name.eq_ignore_ascii_case(&k));
+                headers.insert(k, v);
+            }
+            d.headers = headers;
+        }
         for (i, ds) in raw.data_sources.iter().flatten().enumerate() {
             let rds: RawDataSource = match ds {
                 Value::String(p) => RawDataSource {
@@ -159,6 +184,18 @@ impl<'a> Compiler<'a> {
                 other => serde_json::from_value(other.clone())
                     .map_err(|e| format!("data-sources[{i}]: {e} (keys: path, delimiter, quoted, loop, variable-names, encoding, random-order)"))?,
             };
+            let mut rds = rds;
+            // `${__P(csv_file)}` is resolved now (properties are fixed); runtime variables cannot be.
+            let path = self.tpl(&rds.path, &format!("data-sources[{i}] path"))?;
+            rds.path = path
+                .as_literal()
+                .ok_or_else(|| {
+                    format!(
+                        "data-sources[{i}]: path {:?} uses runtime variables; only ${{__P(...)}} properties can be resolved before the test",
+                        rds.path
+                    )
+                })?
+                .to_string();
             self.prog.sources.push(DataSource::load(&rds, base_dir)?);
         }
         let requests = raw.requests.as_ref().ok_or_else(|| match &raw.script {
@@ -201,6 +238,7 @@ impl<'a> Compiler<'a> {
             encoding: encoding(raw.content_encoding.as_deref())?,
             parent_only: raw.force_parent_sample.unwrap_or(false),
             base_dir: base_dir.to_path_buf(),
+            pp: std::sync::Arc::new(raw.pp.clone()),
         })
     }
 
@@ -273,10 +311,15 @@ impl<'a> Compiler<'a> {
             }
             "loop" => {
                 let count = match &obj["loop"] {
-                    Value::String(s) if s == "forever" => None,
-                    Value::Number(n) if n.as_i64() == Some(-1) => None,
-                    Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
-                    Value::String(s) if s.trim().parse::<u64>().is_ok() => s.trim().parse().ok(),
+                    Value::String(s) if s == "forever" => LoopCount::Fixed(None),
+                    Value::Number(n) if n.as_i64() == Some(-1) => LoopCount::Fixed(None),
+                    Value::Number(n) if n.as_u64().is_some() => LoopCount::Fixed(n.as_u64()),
+                    Value::String(s) if s.trim().parse::<u64>().is_ok() => {
+                        LoopCount::Fixed(s.trim().parse().ok())
+                    }
+                    Value::String(s) if s.contains("${") => {
+                        LoopCount::Tpl(self.tpl(s, &format!("{at}: loop"))?)
+                    }
                     other => {
                         return Err(format!(
                             "{at}: `loop` must be a count or `forever`, found {other}"
@@ -345,7 +388,7 @@ impl<'a> Compiler<'a> {
                 self.list(sub("do")?, d, &format!("{at}.do"))?;
                 self.emit(Op::TxEnd(tx));
             }
-            "include-scenario" => self.include(obj, at)?,
+            "include-scenario" => self.include(obj, d, at)?,
             "action" => self.action(obj, at)?,
             "set-variables" => {
                 let Some(Value::Object(m)) = obj.get("set-variables") else {
@@ -375,7 +418,12 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
-    fn include(&mut self, obj: &serde_json::Map<String, Value>, at: &str) -> Result<(), String> {
+    fn include(
+        &mut self,
+        obj: &serde_json::Map<String, Value>,
+        parent: &Defaults,
+        at: &str,
+    ) -> Result<(), String> {
         let name = obj["include-scenario"]
             .as_str()
             .ok_or_else(|| format!("{at}: include-scenario needs a scenario name"))?;
@@ -390,18 +438,25 @@ impl<'a> Compiler<'a> {
             .map_err(|e| format!("{at}: included scenario {name:?}: {e}"))?;
         // Included scenarios come from the same effective config; their files resolve like the parent's.
         let base_dir = self.base_dir.clone();
-        self.scenario(name, &raw, &base_dir)
+        self.scenario(name, &raw, &base_dir, Some(parent))
             .map_err(|e| format!("{at}: in included scenario {name:?}: {e}"))
     }
 
     fn action(&mut self, obj: &serde_json::Map<String, Value>, at: &str) -> Result<(), String> {
+        if obj.contains_key("jsr223") {
+            return Err(format!(
+                "{at}: jsr223 is not supported (Groovy/JavaScript cannot run here); use set-variables instead"
+            ));
+        }
         let raw: RawAction = serde_json::from_value(Value::Object(obj.clone()))
             .map_err(|e| format!("{at}: action: {e} (keys: action, target, pause-duration)"))?;
         let target = raw.target.as_deref().unwrap_or("current-thread");
         let act = match raw.action.as_str() {
             "pause" => {
-                let d = opt_duration(raw.pause_duration.as_ref(), "pause-duration")?
-                    .ok_or_else(|| format!("{at}: action pause needs pause-duration"))?;
+                // Taurus: no pause-duration means a zero pause (a "parameterized controller").
+                let d = opt_duration(raw.pause_duration.as_ref(), "pause-duration")
+                    .map_err(|e| format!("{at}: {e}"))?
+                    .unwrap_or_default();
                 Action::Pause(d)
             }
             "stop" | "stop-now" if target == "current-thread" => Action::StopUser,

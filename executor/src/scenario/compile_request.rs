@@ -3,7 +3,7 @@
 use super::assert::Assertion;
 use super::compile::{Compiler, Defaults};
 use super::extract::Extractor;
-use super::raw::{RawRequest, RawScenario, RawUpload, scalar_text};
+use super::raw::{RawPostProcessors, RawRequest, RawScenario, RawUpload, scalar_text};
 use super::request::{Body, HeaderVal, Label, Method, Request};
 use super::timefmt::{ThinkTime, dehumanize};
 use indexmap::IndexMap;
@@ -62,7 +62,7 @@ impl Compiler<'_> {
             ));
         }
         let label = match raw.label.as_deref().unwrap_or(url_text) {
-            l if l.contains("${") => Label::Tpl(self.tpl(l, "label")?),
+            l if l.contains("${") => Label::Tpl(self.tpl(l, "label")?, l.into()),
             l => Label::Fixed(l.into()),
         };
         let method_text = raw.method.clone().unwrap_or_else(|| "GET".into());
@@ -108,7 +108,10 @@ impl Compiler<'_> {
             };
             compiled_headers.push((name, val));
         }
-        let (extractors, assertions) = self.post_processors(&raw)?;
+        let (mut extractors, mut assertions) = self.post_processors(&d.pp)?;
+        let (own_extractors, own_assertions) = self.post_processors(&raw.pp)?;
+        extractors.extend(own_extractors);
+        assertions.extend(own_assertions);
         let want_body = extractors.iter().any(Extractor::needs_body)
             || assertions.iter().any(Assertion::needs_body);
         let assume_success = assertions.iter().any(Assertion::assume_success);
@@ -279,7 +282,7 @@ impl Compiler<'_> {
 
     fn post_processors(
         &mut self,
-        raw: &RawRequest,
+        raw: &RawPostProcessors,
     ) -> Result<(Vec<Extractor>, Vec<Assertion>), String> {
         let mut extractors = Vec::new();
         for (block, map) in [

@@ -1,7 +1,7 @@
 //! Running one iteration of one user: the interpreter over the compiled ops, and the per-request path
 //! (think time → render → gate → send → extract → assert → record).
 
-use super::compile::{Action, Op};
+use super::compile::{Action, LoopCount, Op};
 use super::extract::Exchange;
 use super::request::Request;
 use super::template::RenderEnv;
@@ -98,6 +98,17 @@ pub async fn run<H: Hooks>(
             }
             Op::LoopInit { slot } => u.slots[*slot] = 0,
             Op::LoopTest { slot, count, exit } => {
+                let count = match count {
+                    LoopCount::Fixed(c) => *c,
+                    LoopCount::Tpl(t) => {
+                        let text = t.render(&mut env(u));
+                        match text.trim().parse::<i64>() {
+                            Ok(n) if n < 0 => None,
+                            Ok(n) => Some(n as u64),
+                            Err(_) => Some(0),
+                        }
+                    }
+                };
                 if count.is_some_and(|c| u.slots[*slot] >= c) {
                     pc = *exit;
                 } else {

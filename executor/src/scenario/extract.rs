@@ -66,7 +66,7 @@ impl Subject {
 }
 
 /// A full-form or shorthand extractor value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum RawExtractor {
     Short(String),

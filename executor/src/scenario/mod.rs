@@ -153,7 +153,9 @@ impl CompiledScenario {
             ..TemplateCompiler::default()
         };
         let mut compiler = Compiler::new(ctx.config, ctx.base_dir, tc);
-        compiler.scenario(name, &raw, ctx.base_dir).map_err(err)?;
+        compiler
+            .scenario(name, &raw, ctx.base_dir, None)
+            .map_err(err)?;
         let mut variables = Vec::new();
         for (k, v) in raw.variables.iter().flatten() {
             let text = raw::scalar_text(v)
@@ -199,14 +201,14 @@ impl CompiledScenario {
         &self.prog.warnings
     }
 
-    /// The fixed request labels in program order (templated labels are shown as written).
+    /// The request and transaction labels in program order, as written (templated labels are
+    /// rendered per sample at run time).
     pub fn labels(&self) -> Vec<String> {
         let mut out = Vec::new();
         for op in &self.prog.ops {
             match op {
                 Op::Request(i) => match &self.prog.requests[*i].label {
-                    request::Label::Fixed(l) => out.push(l.to_string()),
-                    request::Label::Tpl(_) => out.push(format!("<templated #{i}>")),
+                    request::Label::Fixed(l) | request::Label::Tpl(_, l) => out.push(l.to_string()),
                 },
                 Op::TxBegin(t) => out.push(self.prog.txs[*t].label.to_string()),
                 _ => {}

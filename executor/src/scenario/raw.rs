@@ -44,6 +44,8 @@ pub struct RawScenario {
     /// Metadata DLT and Taurus tools add.
     pub description: Option<Value>,
     #[serde(flatten)]
+    pub pp: RawPostProcessors,
+    #[serde(flatten)]
     pub other: IndexMap<String, Value>,
 }
 
@@ -64,17 +66,28 @@ pub struct RawRequest {
     pub follow_redirects: Option<bool>,
     pub content_encoding: Option<String>,
     pub random_source_ip: Option<bool>,
-    pub assert: Option<Vec<Value>>,
-    pub assert_jsonpath: Option<Vec<Value>>,
-    pub assert_xpath: Option<Vec<Value>>,
-    pub extract_regexp: Option<IndexMap<String, super::extract::RawExtractor>>,
-    pub extract_jsonpath: Option<IndexMap<String, super::extract::RawExtractor>>,
-    pub extract_xpath: Option<IndexMap<String, super::extract::RawExtractor>>,
-    pub extract_boundary: Option<IndexMap<String, super::extract::RawExtractor>>,
-    pub extract_css_jquery: Option<IndexMap<String, super::extract::RawExtractor>>,
+    #[serde(flatten)]
+    pub pp: RawPostProcessors,
     pub jsr223: Option<Value>,
     #[serde(flatten)]
     pub other: IndexMap<String, Value>,
+}
+
+type Extractors = Option<IndexMap<String, super::extract::RawExtractor>>;
+
+/// Assertions and extractors; at scenario level they apply to every request of the scenario
+/// (JMeter elements at thread-group scope).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RawPostProcessors {
+    pub assert: Option<Vec<Value>>,
+    pub assert_jsonpath: Option<Vec<Value>>,
+    pub assert_xpath: Option<Vec<Value>>,
+    pub extract_regexp: Extractors,
+    pub extract_jsonpath: Extractors,
+    pub extract_xpath: Extractors,
+    pub extract_boundary: Extractors,
+    pub extract_css_jquery: Extractors,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,8 @@ use std::time::Duration;
 #[derive(Debug)]
 pub enum Label {
     Fixed(Arc<str>),
-    Tpl(Template),
+    /// JMeter substitutes variables in sampler names, so such labels are rendered per sample.
+    Tpl(Template, Arc<str>),
 }
 
 #[derive(Debug)]
@@ -152,7 +153,7 @@ impl Request {
     pub fn label(&self, env: &mut RenderEnv<'_>) -> Arc<str> {
         match &self.label {
             Label::Fixed(l) => l.clone(),
-            Label::Tpl(t) => t.render(env).into(),
+            Label::Tpl(t, _) => t.render(env).into(),
         }
     }
 }

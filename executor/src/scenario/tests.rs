@@ -379,3 +379,42 @@ fn unknown_keys_are_reported_not_rejected() {
     );
     assert!(!w.contains("store-cache"), "{w}");
 }
+
+#[test]
+fn loop_count_from_a_variable_and_scenario_level_post_processors() {
+    let s = compile(json!({"variables": {"times": "4"},
+        "requests": [{"loop": "${times}", "do": [{"set-variables": {"n": "${__counter(TRUE)}"}}]},
+                     {"loop": "${nope}", "do": [{"set-variables": {"never": "1"}}]}]}))
+    .unwrap();
+    let mut u = s.new_user(1);
+    run_once(&s, &mut u);
+    assert_eq!(u.vars().get("n"), Some("4"));
+    assert_eq!(u.vars().get("never"), None);
+    let s = compile(json!({"assert": ["ok"], "extract-regexp": {"v": "(\\d+)"},
+        "requests": ["http://h/a", {"url": "http://h/b", "assert-jsonpath": ["$.x"]}]}))
+    .unwrap();
+    assert_eq!(s.prog.requests[0].assertions.len(), 1);
+    assert_eq!(s.prog.requests[0].extractors.len(), 1);
+    assert_eq!(s.prog.requests[1].assertions.len(), 2);
+    assert!(s.prog.requests[1].want_body);
+    assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+}
+
+#[test]
+fn included_requests_inherit_default_address_and_headers_only() {
+    let config = json!({"scenarios": {"inc": {"headers": {"X-Own": "1", "x-shared": "inner"}, "requests": ["/in"]}}});
+    let s = compile_in(Path::new("."), &config, json!({
+        "default-address": "http://outer:8080", "headers": {"X-Shared": "outer", "X-Top": "t"}, "timeout": "5s",
+        "requests": [{"include-scenario": "inc"}]})).unwrap();
+    let mut u = s.new_user(1);
+    let r = render_req(&s, 0, &mut u);
+    assert_eq!(r.url, "http://outer:8080/in");
+    let h: Vec<String> = r
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.to_str().unwrap()))
+        .collect();
+    assert_eq!(h, vec!["x-top=t", "x-own=1", "x-shared=inner"]);
+    // The including scenario's timeout is a per-sampler setting: it does not reach included requests.
+    assert_eq!(s.prog.requests[0].timeout, Duration::from_secs(30));
+}
