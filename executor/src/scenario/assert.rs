@@ -43,6 +43,16 @@ pub struct JsonPathAssertion {
 
 type Map = serde_json::Map<String, Value>;
 
+fn known_keys(m: &Map, block: &str, allowed: &[&str]) -> Result<(), String> {
+    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!(
+            "{block}: unknown key `{k}` (known: {})",
+            allowed.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 fn get_bool(m: &Map, k: &str, default: bool) -> Result<bool, String> {
     match m.get(k) {
         None | Some(Value::Null) => Ok(default),
@@ -73,6 +83,11 @@ impl Assertion {
             Value::Object(m) => m.clone(),
             other => Map::from_iter([("contains".to_string(), Value::Array(vec![other.clone()]))]),
         };
+        known_keys(
+            &m,
+            "assert",
+            &["contains", "subject", "regexp", "not", "assume-success"],
+        )?;
         let contains: Vec<String> = match m.get("contains") {
             Some(Value::Array(a)) => a.iter().map(scalar).collect(),
             Some(Value::Null) | None => return Err("assert: `contains` is required".into()),
@@ -105,6 +120,18 @@ impl Assertion {
             Value::Object(m) => m.clone(),
             other => Map::from_iter([("jsonpath".to_string(), other.clone())]),
         };
+        known_keys(
+            &m,
+            "assert-jsonpath",
+            &[
+                "jsonpath",
+                "validate",
+                "expected-value",
+                "expect-null",
+                "invert",
+                "regexp",
+            ],
+        )?;
         let src = m
             .get("jsonpath")
             .and_then(Value::as_str)
@@ -139,6 +166,17 @@ impl Assertion {
             Value::Object(m) => m.clone(),
             other => Map::from_iter([("xpath".to_string(), other.clone())]),
         };
+        known_keys(
+            &m,
+            "assert-xpath",
+            &[
+                "xpath",
+                "validate-xml",
+                "ignore-whitespace",
+                "use-tolerant-parser",
+                "invert",
+            ],
+        )?;
         let xpath = m
             .get("xpath")
             .and_then(Value::as_str)

@@ -232,14 +232,45 @@ impl<'a> Compiler<'a> {
             base,
             headers: raw.headers.clone().unwrap_or_default(),
             keepalive: raw.keepalive.unwrap_or(true),
-            timeout: opt_duration(raw.timeout.as_ref(), "timeout")?.unwrap_or(DEFAULT_TIMEOUT),
-            think: opt_think(raw.think_time.as_ref())?,
+            timeout: self
+                .duration(raw.timeout.as_ref(), "timeout")?
+                .unwrap_or(DEFAULT_TIMEOUT),
+            think: self.think(raw.think_time.as_ref())?,
             follow_redirects: raw.follow_redirects.unwrap_or(true),
             encoding: encoding(raw.content_encoding.as_deref())?,
             parent_only: raw.force_parent_sample.unwrap_or(false),
             base_dir: base_dir.to_path_buf(),
             pp: std::sync::Arc::new(raw.pp.clone()),
         })
+    }
+
+    /// Times may be written with properties (`${__P(timeout,30s)}`); those are known now. Anything
+    /// needing a runtime variable cannot be a timer or timeout.
+    fn time_text(&mut self, v: Option<&Value>, what: &str) -> Result<Option<Value>, String> {
+        match v {
+            Some(Value::String(s)) if s.contains("${") => {
+                let t = self.tpl(s, what)?;
+                let lit = t.as_literal().ok_or_else(|| {
+                    format!("{what} {s:?} uses runtime variables; only ${{__P(...)}} properties are allowed there")
+                })?;
+                Ok(Some(Value::String(lit.to_string())))
+            }
+            other => Ok(other.cloned()),
+        }
+    }
+
+    pub(super) fn duration(
+        &mut self,
+        v: Option<&Value>,
+        what: &str,
+    ) -> Result<Option<Duration>, String> {
+        let v = self.time_text(v, what)?;
+        opt_duration(v.as_ref(), what)
+    }
+
+    pub(super) fn think(&mut self, v: Option<&Value>) -> Result<Option<ThinkTime>, String> {
+        let v = self.time_text(v, "think-time")?;
+        opt_think(v.as_ref())
     }
 
     pub(super) fn tpl(&mut self, text: &str, what: &str) -> Result<Template, String> {
@@ -338,7 +369,11 @@ impl<'a> Compiler<'a> {
                 self.patch(test);
             }
             "while" => {
-                let text = scalar_text(&obj["while"]).unwrap_or_default();
+                let mut text = scalar_text(&obj["while"]).unwrap_or_default();
+                if text.trim().is_empty() || text.trim() == "LAST" {
+                    // JMeter: a blank condition (or LAST) loops until a sample in the body fails.
+                    text = "${JMeterThread.last_sample_ok}".into();
+                }
                 let c = cond::parse(&text, &mut self.tc).map_err(|e| format!("{at}: {e}"))?;
                 let cond = self.push_cond(c);
                 let test = self.emit(Op::Unless { cond, to: 0 });
@@ -454,7 +489,8 @@ impl<'a> Compiler<'a> {
         let act = match raw.action.as_str() {
             "pause" => {
                 // Taurus: no pause-duration means a zero pause (a "parameterized controller").
-                let d = opt_duration(raw.pause_duration.as_ref(), "pause-duration")
+                let d = self
+                    .duration(raw.pause_duration.as_ref(), "pause-duration")
                     .map_err(|e| format!("{at}: {e}"))?
                     .unwrap_or_default();
                 Action::Pause(d)

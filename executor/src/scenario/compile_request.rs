@@ -4,7 +4,7 @@ use super::assert::Assertion;
 use super::compile::{Compiler, Defaults};
 use super::extract::Extractor;
 use super::raw::{RawPostProcessors, RawRequest, RawScenario, RawUpload, scalar_text};
-use super::request::{Body, HeaderVal, Label, Method, Request};
+use super::request::{Body, HeaderVal, Label, Method, Request, shown_value};
 use super::timefmt::{ThinkTime, dehumanize};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -100,10 +100,11 @@ impl Compiler<'_> {
                 .map_err(|_| format!("invalid header name {k:?}"))?;
             let t = self.tpl(v, &format!("header {k}"))?;
             let val = match t.as_literal() {
-                Some(lit) => HeaderVal::Fixed(
-                    http::HeaderValue::from_str(lit)
-                        .map_err(|_| format!("header {k}: invalid value {lit:?}"))?,
-                ),
+                Some(lit) => {
+                    HeaderVal::Fixed(http::HeaderValue::from_str(lit).map_err(|_| {
+                        format!("header {k}: invalid value {}", shown_value(k, lit))
+                    })?)
+                }
                 None => HeaderVal::Tpl(t),
             };
             compiled_headers.push((name, val));
@@ -115,6 +116,13 @@ impl Compiler<'_> {
         let want_body = extractors.iter().any(Extractor::needs_body)
             || assertions.iter().any(Assertion::needs_body);
         let assume_success = assertions.iter().any(Assertion::assume_success);
+        let timeout = self
+            .duration(raw.timeout.as_ref(), "timeout")?
+            .unwrap_or(d.timeout);
+        let think = match raw.think_time.as_ref() {
+            Some(v) => self.think(Some(v))?,
+            None => d.think.clone(),
+        };
         self.prog.requests.push(Request {
             label,
             method,
@@ -125,12 +133,9 @@ impl Compiler<'_> {
             form_in_query: form
                 && matches!(method_name.as_str(), "GET" | "DELETE" | "HEAD" | "OPTIONS"),
             encoding,
-            timeout: opt_duration(raw.timeout.as_ref(), "timeout")?.unwrap_or(d.timeout),
+            timeout,
             follow_redirects: raw.follow_redirects.unwrap_or(d.follow_redirects),
-            think: match raw.think_time.as_ref() {
-                Some(v) => opt_think(Some(v))?,
-                None => d.think.clone(),
-            },
+            think,
             extractors,
             assertions,
             assume_success,

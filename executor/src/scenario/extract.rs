@@ -167,6 +167,59 @@ impl Extractor {
             }
             RawExtractor::Full(m) => m.clone(),
         };
+        let allowed: &[&str] = match block {
+            "extract-regexp" => &[
+                "regexp",
+                "template",
+                "match-no",
+                "default",
+                "subject",
+                "scope",
+                "from-variable",
+            ],
+            "extract-jsonpath" => &[
+                "jsonpath",
+                "default",
+                "match-no",
+                "concat",
+                "scope",
+                "from-variable",
+            ],
+            "extract-xpath" => &[
+                "xpath",
+                "default",
+                "validate-xml",
+                "ignore-whitespace",
+                "match-no",
+                "use-namespaces",
+                "use-tolerant-parser",
+                "scope",
+                "from-variable",
+            ],
+            "extract-css-jquery" => &[
+                "expression",
+                "attribute",
+                "match-no",
+                "default",
+                "scope",
+                "from-variable",
+            ],
+            _ => &[
+                "left",
+                "right",
+                "subject",
+                "match-no",
+                "default",
+                "scope",
+                "from-variable",
+            ],
+        };
+        if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ctx(format!(
+                "unknown key `{k}` (known: {})",
+                allowed.join(", ")
+            )));
+        }
         let expr = |key: &str| opt_str(&m, key).ok_or_else(|| ctx(format!("`{key}` is required")));
         let (kind, default_match) = match block {
             "extract-regexp" => {
@@ -565,6 +618,10 @@ mod tests {
             ("extract-css-jquery", serde_json::json!("a[[")),
             ("extract-boundary", serde_json::json!("x")),
             ("extract-boundary", serde_json::json!({"left": "a"})),
+            (
+                "extract-jsonpath",
+                serde_json::json!({"jsonpath": "$.a", "match_no": 2}),
+            ),
         ] {
             let raw: RawExtractor = serde_json::from_value(raw).unwrap();
             assert!(Extractor::compile(block, "v", &raw).is_err(), "{block}");

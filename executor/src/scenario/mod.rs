@@ -167,7 +167,7 @@ impl CompiledScenario {
             variables.push((k.as_str().into(), t));
         }
         let timeout = match &raw.timeout {
-            Some(v) => compile_request::opt_duration(Some(v), "timeout").map_err(err)?,
+            Some(v) => compiler.duration(Some(v), "timeout").map_err(err)?,
             None => None,
         };
         let client = ClientConfig {

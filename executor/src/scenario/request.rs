@@ -107,8 +107,12 @@ impl Request {
                 HeaderVal::Tpl(t) => {
                     out.tmp.clear();
                     t.render_into(env, &mut out.tmp);
-                    http::HeaderValue::from_str(&out.tmp)
-                        .map_err(|_| format!("header {name}: invalid value {:?}", out.tmp))?
+                    http::HeaderValue::from_str(&out.tmp).map_err(|_| {
+                        format!(
+                            "header {name}: invalid value {}",
+                            shown_value(name.as_str(), &out.tmp)
+                        )
+                    })?
                 }
             };
             out.headers.push((name.clone(), value));
@@ -155,6 +159,29 @@ impl Request {
             Label::Fixed(l) => l.clone(),
             Label::Tpl(t, _) => t.render(env).into(),
         }
+    }
+}
+
+/// A header value for an error message: secrets (credentials, tokens, keys, cookies) are masked.
+pub fn shown_value(name: &str, value: &str) -> String {
+    let n = name.to_ascii_lowercase();
+    let secret = [
+        "auth",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "key",
+        "cookie",
+        "session",
+        "signature",
+    ]
+    .iter()
+    .any(|w| n.contains(w));
+    if secret {
+        "********".into()
+    } else {
+        format!("{value:?}")
     }
 }
 
@@ -228,6 +255,13 @@ fn py_str(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_header_values_are_masked() {
+        assert_eq!(shown_value("Authorization", "Bearer abc"), "********");
+        assert_eq!(shown_value("x-api-key", "k"), "********");
+        assert_eq!(shown_value("X-Trace", "t\n"), "\"t\\n\"");
+    }
 
     #[test]
     fn python_json_dumps_format() {

@@ -279,6 +279,26 @@ fn properties_come_from_modules_jmeter_and_scenario() {
 }
 
 #[test]
+fn times_may_come_from_properties() {
+    let config = json!({"modules": {"jmeter": {"properties": {"tt": "250ms"}}}});
+    let s = compile_in(
+        Path::new("."),
+        &config,
+        json!({"timeout": "${__P(to,7s)}",
+        "requests": [{"url": "http://h/", "think-time": "${__P(tt)}"}]}),
+    )
+    .unwrap();
+    assert_eq!(s.client_config().connect_timeout, Duration::from_secs(7));
+    assert_eq!(s.prog.requests[0].timeout, Duration::from_secs(7));
+    assert_eq!(
+        s.prog.requests[0].think,
+        Some(timefmt::ThinkTime::Constant(Duration::from_millis(250)))
+    );
+    let e = compile_err(json!({"requests": [{"url": "http://h/", "think-time": "${t}"}]}));
+    assert!(e.contains("runtime variables"), "{e}");
+}
+
+#[test]
 fn control_flow_runs_without_requests() {
     let s = compile(json!({
         "variables": {"n": "0", "greeting": "hi ${__threadNum}"},
