@@ -1,10 +1,11 @@
 //! Scenario → program: requests and logic blocks flattened into a list of ops with jumps, so running
 //! an iteration is a loop over `pc` with no recursion and no re-parsing.
 
+use super::blocks::Block;
 use super::compile_request::{encoding, opt_duration, opt_think, reject_unsupported};
-use super::cond::{self, Cond};
+use super::cond::Cond;
 use super::data::{DataSource, RawDataSource};
-use super::raw::{RawAction, RawPostProcessors, RawScenario, scalar_text};
+use super::raw::{RawPostProcessors, RawScenario};
 use super::request::Request;
 use super::template::{Template, TemplateCompiler};
 use super::timefmt::ThinkTime;
@@ -107,7 +108,7 @@ pub struct Program {
 pub struct Compiler<'a> {
     pub tc: TemplateCompiler,
     pub prog: Program,
-    scenarios: Option<&'a serde_json::Map<String, Value>>,
+    pub(super) scenarios: Option<&'a serde_json::Map<String, Value>>,
     /// Include chain, for cycle detection.
     chain: Vec<String>,
     pub base_dir: PathBuf,
@@ -277,7 +278,7 @@ impl<'a> Compiler<'a> {
         self.tc.parse(text).map_err(|e| format!("{what}: {e}"))
     }
 
-    fn list(&mut self, items: &[Value], d: &Defaults, path: &str) -> Result<(), String> {
+    pub(super) fn list(&mut self, items: &[Value], d: &Defaults, path: &str) -> Result<(), String> {
         for (i, item) in items.iter().enumerate() {
             let at = format!("{path}[{i}]");
             self.item(item, d, &at)?;
@@ -299,227 +300,42 @@ impl<'a> Compiler<'a> {
                 ));
             }
         };
-        let Some(block) = BLOCKS.iter().find(|b| obj.contains_key(**b)) else {
+        let Some(&block) = BLOCKS.iter().find(|b| obj.contains_key(**b)) else {
             return self.request(obj, d, at);
         };
-        let sub = |key: &str| -> Result<&Vec<Value>, String> {
-            match obj.get(key) {
-                Some(Value::Array(a)) => Ok(a),
-                Some(Value::Null) | None => {
-                    Err(format!("{at}: `{block}` block needs a `{key}` list"))
-                }
-                Some(other) => Err(format!("{at}: `{key}` must be a list, found {other}")),
-            }
+        let block = Block {
+            name: block,
+            obj,
+            at,
         };
-        match *block {
-            "if" => {
-                let text = obj["if"]
-                    .as_str()
-                    .map(str::to_string)
-                    .or_else(|| scalar_text(&obj["if"]));
-                let c = cond::parse(&text.unwrap_or_default(), &mut self.tc)
-                    .map_err(|e| format!("{at}: {e}"))?;
-                let cond = self.push_cond(c);
-                let unless = self.emit(Op::Unless { cond, to: 0 });
-                self.list(sub("then")?, d, &format!("{at}.then"))?;
-                match obj.get("else") {
-                    Some(Value::Array(els)) => {
-                        let jump = self.emit(Op::Jump(0));
-                        self.patch(unless);
-                        self.list(els, d, &format!("{at}.else"))?;
-                        self.patch(jump);
-                    }
-                    None | Some(Value::Null) => self.patch(unless),
-                    Some(other) => {
-                        return Err(format!("{at}: `else` must be a list, found {other}"));
-                    }
-                }
-            }
+        match block.name {
+            "if" => self.block_if(&block, d),
             "once" => {
                 let op = self.emit(Op::Once { exit: 0 });
-                self.list(sub("once")?, d, &format!("{at}.once"))?;
+                self.list(block.list("once")?, d, &format!("{at}.once"))?;
                 self.patch(op);
+                Ok(())
             }
-            "loop" => {
-                let count = match &obj["loop"] {
-                    Value::String(s) if s == "forever" => LoopCount::Fixed(None),
-                    Value::Number(n) if n.as_i64() == Some(-1) => LoopCount::Fixed(None),
-                    Value::Number(n) if n.as_u64().is_some() => LoopCount::Fixed(n.as_u64()),
-                    Value::String(s) if s.trim().parse::<u64>().is_ok() => {
-                        LoopCount::Fixed(s.trim().parse().ok())
-                    }
-                    Value::String(s) if s.contains("${") => {
-                        LoopCount::Tpl(self.tpl(s, &format!("{at}: loop"))?)
-                    }
-                    other => {
-                        return Err(format!(
-                            "{at}: `loop` must be a count or `forever`, found {other}"
-                        ));
-                    }
-                };
-                let slot = self.slot();
-                self.emit(Op::LoopInit { slot });
-                let test = self.emit(Op::LoopTest {
-                    slot,
-                    count,
-                    exit: 0,
-                });
-                self.list(sub("do")?, d, &format!("{at}.do"))?;
-                self.emit(Op::Back(test));
-                self.patch(test);
-            }
-            "while" => {
-                let mut text = scalar_text(&obj["while"]).unwrap_or_default();
-                if text.trim().is_empty() || text.trim() == "LAST" {
-                    // JMeter: a blank condition (or LAST) loops until a sample in the body fails.
-                    text = "${JMeterThread.last_sample_ok}".into();
-                }
-                let c = cond::parse(&text, &mut self.tc).map_err(|e| format!("{at}: {e}"))?;
-                let cond = self.push_cond(c);
-                let test = self.emit(Op::Unless { cond, to: 0 });
-                self.list(sub("do")?, d, &format!("{at}.do"))?;
-                self.emit(Op::Back(test));
-                self.patch(test);
-            }
-            "foreach" => {
-                let spec = obj["foreach"].as_str().unwrap_or_default();
-                let (item, prefix) = spec
-                    .split_once(" in ")
-                    .map(|(a, b)| (a.trim(), b.trim()))
-                    .filter(|(a, b)| !a.is_empty() && !b.is_empty())
-                    .ok_or_else(|| {
-                        format!("{at}: foreach must read `<item> in <collection>`, found {spec:?}")
-                    })?;
-                let slot = self.slot();
-                self.emit(Op::LoopInit { slot });
-                let test = self.emit(Op::ForeachTest {
-                    slot,
-                    item: item.into(),
-                    prefix: prefix.into(),
-                    exit: 0,
-                });
-                self.list(sub("do")?, d, &format!("{at}.do"))?;
-                self.emit(Op::Back(test));
-                self.patch(test);
-            }
-            "transaction" => {
-                let label = scalar_text(&obj["transaction"])
-                    .ok_or_else(|| format!("{at}: transaction needs a name"))?;
-                let parent_only = match obj.get("force-parent-sample") {
-                    Some(Value::Bool(b)) => *b,
-                    _ => d.parent_only,
-                };
-                if matches!(obj.get("include-timers"), Some(Value::Bool(true))) {
-                    return Err(format!(
-                        "{at}: include-timers: true is not supported (think time is never part of a transaction's time here)"
-                    ));
-                }
-                let tx = self.prog.txs.len();
-                self.prog.txs.push(Tx {
-                    label: label.into(),
-                    parent_only,
-                });
-                self.emit(Op::TxBegin(tx));
-                self.list(sub("do")?, d, &format!("{at}.do"))?;
-                self.emit(Op::TxEnd(tx));
-            }
-            "include-scenario" => self.include(obj, d, at)?,
-            "action" => self.action(obj, at)?,
-            "set-variables" => {
-                let Some(Value::Object(m)) = obj.get("set-variables") else {
-                    return Err(format!(
-                        "{at}: set-variables must be a mapping of name: value"
-                    ));
-                };
-                let mut vars = Vec::new();
-                for (k, v) in m {
-                    let text = scalar_text(v).ok_or_else(|| {
-                        format!("{at}: set-variables {k}: value must be a scalar")
-                    })?;
-                    vars.push((
-                        k.as_str().into(),
-                        self.tpl(&text, &format!("{at}: set-variables {k}"))?,
-                    ));
-                }
-                self.prog.set_vars.push(vars);
-                self.emit(Op::SetVars(self.prog.set_vars.len() - 1));
-            }
-            other => {
-                return Err(format!(
-                    "{at}: `{other}` blocks are apiritif-only and not supported by the JMeter-compatible executor"
-                ));
-            }
+            "loop" => self.block_loop(&block, d),
+            "while" => self.block_while(&block, d),
+            "foreach" => self.block_foreach(&block, d),
+            "transaction" => self.block_transaction(&block, d),
+            "include-scenario" => self.include(obj, d, at),
+            "action" => self.action(obj, at),
+            "set-variables" => self.block_set_variables(&block),
+            other => Err(format!(
+                "{at}: `{other}` blocks are apiritif-only and not supported by the JMeter-compatible executor"
+            )),
         }
-        Ok(())
     }
 
-    fn include(
-        &mut self,
-        obj: &serde_json::Map<String, Value>,
-        parent: &Defaults,
-        at: &str,
-    ) -> Result<(), String> {
-        let name = obj["include-scenario"]
-            .as_str()
-            .ok_or_else(|| format!("{at}: include-scenario needs a scenario name"))?;
-        let scen = self
-            .scenarios
-            .and_then(|s| s.get(name))
-            .ok_or_else(|| {
-                format!("{at}: include-scenario {name:?}: no such scenario in `scenarios`")
-            })?
-            .clone();
-        let raw: RawScenario = serde_json::from_value(scen)
-            .map_err(|e| format!("{at}: included scenario {name:?}: {e}"))?;
-        // Included scenarios come from the same effective config; their files resolve like the parent's.
-        let base_dir = self.base_dir.clone();
-        self.scenario(name, &raw, &base_dir, Some(parent))
-            .map_err(|e| format!("{at}: in included scenario {name:?}: {e}"))
-    }
-
-    fn action(&mut self, obj: &serde_json::Map<String, Value>, at: &str) -> Result<(), String> {
-        if obj.contains_key("jsr223") {
-            return Err(format!(
-                "{at}: jsr223 is not supported (Groovy/JavaScript cannot run here); use set-variables instead"
-            ));
-        }
-        let raw: RawAction = serde_json::from_value(Value::Object(obj.clone()))
-            .map_err(|e| format!("{at}: action: {e} (keys: action, target, pause-duration)"))?;
-        let target = raw.target.as_deref().unwrap_or("current-thread");
-        let act = match raw.action.as_str() {
-            "pause" => {
-                // Taurus: no pause-duration means a zero pause (a "parameterized controller").
-                let d = self
-                    .duration(raw.pause_duration.as_ref(), "pause-duration")
-                    .map_err(|e| format!("{at}: {e}"))?
-                    .unwrap_or_default();
-                Action::Pause(d)
-            }
-            "stop" | "stop-now" if target == "current-thread" => Action::StopUser,
-            "continue" => Action::NextIteration,
-            "stop" | "stop-now" => {
-                return Err(format!(
-                    "{at}: action {} with target {target:?} is not supported; use target: current-thread",
-                    raw.action
-                ));
-            }
-            other => {
-                return Err(format!(
-                    "{at}: unknown action {other:?} (use pause, stop, stop-now or continue)"
-                ));
-            }
-        };
-        self.emit(Op::Action(act));
-        Ok(())
-    }
-
-    fn emit(&mut self, op: Op) -> usize {
+    pub(super) fn emit(&mut self, op: Op) -> usize {
         self.prog.ops.push(op);
         self.prog.ops.len() - 1
     }
 
     /// Points the forward jump at `at` to the next op.
-    fn patch(&mut self, at: usize) {
+    pub(super) fn patch(&mut self, at: usize) {
         let here = self.prog.ops.len();
         match &mut self.prog.ops[at] {
             Op::Unless { to, .. } | Op::Jump(to) => *to = here,
@@ -530,12 +346,12 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn push_cond(&mut self, c: Cond) -> usize {
+    pub(super) fn push_cond(&mut self, c: Cond) -> usize {
         self.prog.conds.push(c);
         self.prog.conds.len() - 1
     }
 
-    fn slot(&mut self) -> usize {
+    pub(super) fn slot(&mut self) -> usize {
         self.prog.slots += 1;
         self.prog.slots - 1
     }

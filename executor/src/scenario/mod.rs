@@ -19,6 +19,7 @@
 //! ```
 
 mod assert;
+mod blocks;
 mod compile;
 mod compile_request;
 mod cond;
