@@ -94,21 +94,7 @@ impl Compiler<'_> {
         {
             headers.push(("Connection".into(), "close".into()));
         }
-        let mut compiled_headers = Vec::with_capacity(headers.len());
-        for (k, v) in &headers {
-            let name = http::HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| format!("invalid header name {k:?}"))?;
-            let t = self.tpl(v, &format!("header {k}"))?;
-            let val = match t.as_literal() {
-                Some(lit) => {
-                    HeaderVal::Fixed(http::HeaderValue::from_str(lit).map_err(|_| {
-                        format!("header {k}: invalid value {}", shown_value(k, lit))
-                    })?)
-                }
-                None => HeaderVal::Tpl(t),
-            };
-            compiled_headers.push((name, val));
-        }
+        let compiled_headers = self.headers(&headers)?;
         let (mut extractors, mut assertions) = self.post_processors(&d.pp)?;
         let (own_extractors, own_assertions) = self.post_processors(&raw.pp)?;
         extractors.extend(own_extractors);
@@ -144,6 +130,29 @@ impl Compiler<'_> {
         let i = self.prog.requests.len() - 1;
         self.prog.ops.push(super::compile::Op::Request(i));
         Ok(())
+    }
+
+    /// Header names are checked now; values without templates are prebuilt.
+    fn headers(
+        &mut self,
+        headers: &[(String, String)],
+    ) -> Result<Vec<(http::HeaderName, HeaderVal)>, String> {
+        let mut compiled = Vec::with_capacity(headers.len());
+        for (k, v) in headers {
+            let name = http::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("invalid header name {k:?}"))?;
+            let t = self.tpl(v, &format!("header {k}"))?;
+            let val = match t.as_literal() {
+                Some(lit) => {
+                    HeaderVal::Fixed(http::HeaderValue::from_str(lit).map_err(|_| {
+                        format!("header {k}: invalid value {}", shown_value(k, lit))
+                    })?)
+                }
+                None => HeaderVal::Tpl(t),
+            };
+            compiled.push((name, val));
+        }
+        Ok(compiled)
     }
 
     /// Taurus's `convert_body_to_string` plus `body-file` and `upload-files`. Returns the body and whether

@@ -90,60 +90,10 @@ pub async fn run<H: Hooks>(
                 sent_at_back = sent;
                 pc = *to;
             }
-            Op::Unless { cond, to } => {
-                let mut env = env(u);
-                if !s.prog.conds[*cond].eval(&mut env) {
-                    pc = *to;
-                }
-            }
-            Op::LoopInit { slot } => u.slots[*slot] = 0,
-            Op::LoopTest { slot, count, exit } => {
-                let count = match count {
-                    LoopCount::Fixed(c) => *c,
-                    LoopCount::Tpl(t) => {
-                        let text = t.render(&mut env(u));
-                        match text.trim().parse::<i64>() {
-                            Ok(n) if n < 0 => None,
-                            Ok(n) => Some(n as u64),
-                            Err(_) => Some(0),
-                        }
-                    }
-                };
-                if count.is_some_and(|c| u.slots[*slot] >= c) {
-                    pc = *exit;
-                } else {
-                    u.slots[*slot] += 1;
-                }
-            }
-            Op::ForeachTest {
-                slot,
-                item,
-                prefix,
-                exit,
-            } => {
-                u.slots[*slot] += 1;
-                let key = format!("{prefix}_{}", u.slots[*slot]);
-                match u.vars.get(&key).map(str::to_owned) {
-                    Some(v) => u.vars.set(item, &v),
-                    None => pc = *exit,
-                }
-            }
-            Op::Once { exit } => {
-                if u.iteration > 0 {
-                    pc = *exit;
-                }
-            }
-            Op::TxBegin(t) => u.txs.push(TxAcc::new(*t)),
             Op::TxEnd(t) => {
                 if let Some(acc) = u.txs.pop() {
                     debug_assert_eq!(acc.tx, *t, "transactions nest");
                     emit_tx(s, u, acc, hooks);
-                }
-            }
-            Op::SetVars(i) => {
-                for (k, t) in &s.prog.set_vars[*i] {
-                    let v = t.render(&mut env(u));
-                    u.vars.set(k, &v);
                 }
             }
             Op::Action(Action::Pause(d)) => {
@@ -153,6 +103,11 @@ pub async fn run<H: Hooks>(
             }
             Op::Action(Action::StopUser) => break IterationEnd::StopUser,
             Op::Action(Action::NextIteration) => break IterationEnd::Completed,
+            other => {
+                if let Some(to) = control(s, u, other) {
+                    pc = to;
+                }
+            }
         }
     };
     if end == IterationEnd::Stopped {
@@ -165,6 +120,63 @@ pub async fn run<H: Hooks>(
     }
     u.iteration += 1;
     end
+}
+
+/// The ops that neither send, sleep nor record; returns the jump target, if any.
+fn control(s: &CompiledScenario, u: &mut UserState, op: &Op) -> Option<usize> {
+    match op {
+        Op::Unless { cond, to } => (!s.prog.conds[*cond].eval(&mut env(u))).then_some(*to),
+        Op::LoopInit { slot } => {
+            u.slots[*slot] = 0;
+            None
+        }
+        Op::LoopTest { slot, count, exit } => {
+            let count = match count {
+                LoopCount::Fixed(c) => *c,
+                LoopCount::Tpl(t) => match t.render(&mut env(u)).trim().parse::<i64>() {
+                    Ok(n) if n < 0 => None,
+                    Ok(n) => Some(n as u64),
+                    Err(_) => Some(0),
+                },
+            };
+            if count.is_some_and(|c| u.slots[*slot] >= c) {
+                return Some(*exit);
+            }
+            u.slots[*slot] += 1;
+            None
+        }
+        Op::ForeachTest {
+            slot,
+            item,
+            prefix,
+            exit,
+        } => {
+            u.slots[*slot] += 1;
+            let key = format!("{prefix}_{}", u.slots[*slot]);
+            match u.vars.get(&key).map(str::to_owned) {
+                Some(v) => {
+                    u.vars.set(item, &v);
+                    None
+                }
+                None => Some(*exit),
+            }
+        }
+        Op::Once { exit } => (u.iteration > 0).then_some(*exit),
+        Op::TxBegin(t) => {
+            u.txs.push(TxAcc::new(*t));
+            None
+        }
+        Op::SetVars(i) => {
+            for (k, t) in &s.prog.set_vars[*i] {
+                let v = t.render(&mut env(u));
+                u.vars.set(k, &v);
+            }
+            None
+        }
+        Op::Request(_) | Op::Jump(_) | Op::Back(_) | Op::TxEnd(_) | Op::Action(_) => {
+            unreachable!("handled by run")
+        }
+    }
 }
 
 fn env(u: &mut UserState) -> RenderEnv<'_> {
@@ -227,6 +239,7 @@ async fn request<H: Hooks>(
         thread: u.thread,
     };
     match rendered {
+        Ok(()) => send(r, u, client, &mut sample, queued).await,
         Err(message) => {
             sample.rc = Some(Rc::Text("IllegalArgumentException".into()));
             sample.failure = Some(Failure {
@@ -234,43 +247,57 @@ async fn request<H: Hooks>(
                 message: message.into(),
             });
         }
-        Ok(()) => {
-            let sc = &u.scratch;
-            let parts = RequestParts {
-                method: sc.method.as_ref().expect("render sets the method"),
-                url: &sc.url,
-                headers: &sc.headers,
-                body: &sc.body,
-                timeout: r.timeout,
-                follow_redirects: r.follow_redirects,
-                want_body: r.want_body,
+    }
+    finish(s, u, sample, hooks);
+    true
+}
+
+/// Sends the rendered request and fills the sample from the response (or the transport error).
+async fn send(
+    r: &Request,
+    u: &mut UserState,
+    client: &mut Client,
+    sample: &mut Sample,
+    queued: Duration,
+) {
+    let sc = &u.scratch;
+    let parts = RequestParts {
+        method: sc.method.as_ref().expect("render sets the method"),
+        url: &sc.url,
+        headers: &sc.headers,
+        body: &sc.body,
+        timeout: r.timeout,
+        follow_redirects: r.follow_redirects,
+        want_body: r.want_body,
+    };
+    match client.send(&parts).await {
+        Ok(resp) => {
+            set_timing(sample, resp.timing, queued);
+            sample.bytes = resp.bytes;
+            sample.sent_bytes = resp.sent_bytes;
+            sample.rc = Some(Rc::Http(resp.status));
+            let ex = Exchange {
+                status: resp.status,
+                headers: &resp.headers,
+                body: &resp.body,
+                url: &u.scratch.url,
             };
-            match client.send(&parts).await {
-                Ok(resp) => {
-                    set_timing(&mut sample, resp.timing, queued);
-                    sample.bytes = resp.bytes;
-                    sample.sent_bytes = resp.sent_bytes;
-                    sample.rc = Some(Rc::Http(resp.status));
-                    let ex = Exchange {
-                        status: resp.status,
-                        headers: &resp.headers,
-                        body: &resp.body,
-                        url: &u.scratch.url,
-                    };
-                    sample.failure =
-                        judge(r, &ex, &mut u.vars, &mut u.rng, &mut u.counters, u.thread);
-                }
-                Err(e) => {
-                    set_timing(&mut sample, e.timing, queued);
-                    sample.rc = Some(Rc::Text(exception_name(e.kind).into()));
-                    sample.failure = Some(Failure {
-                        kind: FailureKind::Error,
-                        message: format!("Non HTTP response message: {}", e.message).into(),
-                    });
-                }
-            }
+            sample.failure = judge(r, &ex, &mut u.vars, &mut u.rng, &mut u.counters, u.thread);
+        }
+        Err(e) => {
+            set_timing(sample, e.timing, queued);
+            sample.rc = Some(Rc::Text(exception_name(e.kind).into()));
+            sample.failure = Some(Failure {
+                kind: FailureKind::Error,
+                message: format!("Non HTTP response message: {}", e.message).into(),
+            });
         }
     }
+}
+
+/// `${JMeterThread.last_sample_ok}`, the open transactions, then the sample itself unless a
+/// parent-sample transaction hides its children.
+fn finish<H: Hooks>(s: &CompiledScenario, u: &mut UserState, sample: Sample, hooks: &mut H) {
     u.vars.set(
         LAST_SAMPLE_OK,
         if sample.is_success() { "true" } else { "false" },
@@ -283,7 +310,6 @@ async fn request<H: Hooks>(
     if child_visible {
         hooks.record(sample);
     }
-    true
 }
 
 /// Post-processors, then assertions, then the HTTP status: JMeter's order and precedence.

@@ -220,73 +220,12 @@ impl Extractor {
                 allowed.join(", ")
             )));
         }
-        let expr = |key: &str| opt_str(&m, key).ok_or_else(|| ctx(format!("`{key}` is required")));
-        let (kind, default_match) = match block {
-            "extract-regexp" => {
-                let src = expr(main_key)?;
-                let re = regex::Regex::new(&src)
-                    .map_err(|e| ctx(format!("bad regular expression: {e}")))?;
-                let template = match m.get("template") {
-                    None | Some(Value::Null) => "$1$".to_string(),
-                    Some(Value::Number(n)) => format!("${n}$"),
-                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
-                        format!("${}$", s.trim())
-                    }
-                    Some(Value::String(s)) => s.clone(),
-                    Some(other) => {
-                        return Err(ctx(format!("template must be a string, not {other}")));
-                    }
-                };
-                let template = parse_group_template(&template, re.captures_len()).map_err(ctx)?;
-                (Kind::Regexp { re, template }, 1)
-            }
-            "extract-jsonpath" => {
-                let src = expr(main_key)?;
-                let path = serde_json_path::JsonPath::parse(&src)
-                    .map_err(|e| ctx(format!("bad JSONPath {src:?}: {e}")))?;
-                // JMeter >= 3.0: match-no 0 (random) by default.
-                (
-                    Kind::JsonPath {
-                        path,
-                        concat: opt_bool(&m, "concat"),
-                    },
-                    0,
-                )
-            }
-            "extract-xpath" => {
-                let src = expr(main_key)?;
-                sxd_xpath::Factory::new()
-                    .build(&src)
-                    .map_err(|e| ctx(format!("bad XPath {src:?}: {e}")))?
-                    .ok_or_else(|| ctx("empty XPath".into()))?;
-                (Kind::XPath { xpath: src }, -1)
-            }
-            "extract-css-jquery" => {
-                let src = expr(main_key)?;
-                let selector = scraper::Selector::parse(&src)
-                    .map_err(|e| ctx(format!("bad CSS selector {src:?}: {e}")))?;
-                let attribute = opt_str(&m, "attribute").unwrap_or_default();
-                (
-                    Kind::Css {
-                        selector,
-                        attribute,
-                    },
-                    0,
-                )
-            }
-            _ => {
-                if matches!(raw, RawExtractor::Short(_)) {
-                    return Err(ctx(
-                        "extract-boundary needs the full form {left, right}".into()
-                    ));
-                }
-                let (left, right) = (expr("left")?, expr("right")?);
-                if left.is_empty() || right.is_empty() {
-                    return Err(ctx("left and right must not be empty".into()));
-                }
-                (Kind::Boundary { left, right }, 1)
-            }
-        };
+        if block == "extract-boundary" && matches!(raw, RawExtractor::Short(_)) {
+            return Err(ctx(
+                "extract-boundary needs the full form {left, right}".into()
+            ));
+        }
+        let (kind, default_match) = Kind::compile(block, main_key, &m).map_err(ctx)?;
         let source = match opt_str(&m, "from-variable") {
             Some(v) if !v.is_empty() => Source::Variable(v.into()),
             _ => Source::Subject(Subject::parse(opt_str(&m, "subject").as_deref())),
@@ -398,6 +337,78 @@ impl Extractor {
             n => matches.get((n as usize).wrapping_sub(1)),
         };
         vars.set(var, picked.map_or(&*self.default, |s| s.as_str()));
+    }
+}
+
+impl Kind {
+    /// The compiled expression and the block's default `match-no`.
+    fn compile(
+        block: &str,
+        main_key: &str,
+        m: &serde_json::Map<String, Value>,
+    ) -> Result<(Kind, i64), String> {
+        let expr = |key: &str| opt_str(m, key).ok_or_else(|| format!("`{key}` is required"));
+        Ok(match block {
+            "extract-regexp" => {
+                let src = expr(main_key)?;
+                let re =
+                    regex::Regex::new(&src).map_err(|e| format!("bad regular expression: {e}"))?;
+                let template = match m.get("template") {
+                    None | Some(Value::Null) => "$1$".to_string(),
+                    Some(Value::Number(n)) => format!("${n}$"),
+                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
+                        format!("${}$", s.trim())
+                    }
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => {
+                        return Err(format!("template must be a string, not {other}"));
+                    }
+                };
+                let template = parse_group_template(&template, re.captures_len())?;
+                (Kind::Regexp { re, template }, 1)
+            }
+            "extract-jsonpath" => {
+                let src = expr(main_key)?;
+                let path = serde_json_path::JsonPath::parse(&src)
+                    .map_err(|e| format!("bad JSONPath {src:?}: {e}"))?;
+                // JMeter >= 3.0: match-no 0 (random) by default.
+                (
+                    Kind::JsonPath {
+                        path,
+                        concat: opt_bool(m, "concat"),
+                    },
+                    0,
+                )
+            }
+            "extract-xpath" => {
+                let src = expr(main_key)?;
+                sxd_xpath::Factory::new()
+                    .build(&src)
+                    .map_err(|e| format!("bad XPath {src:?}: {e}"))?
+                    .ok_or_else(|| "empty XPath".to_string())?;
+                (Kind::XPath { xpath: src }, -1)
+            }
+            "extract-css-jquery" => {
+                let src = expr(main_key)?;
+                let selector = scraper::Selector::parse(&src)
+                    .map_err(|e| format!("bad CSS selector {src:?}: {e}"))?;
+                let attribute = opt_str(m, "attribute").unwrap_or_default();
+                (
+                    Kind::Css {
+                        selector,
+                        attribute,
+                    },
+                    0,
+                )
+            }
+            _ => {
+                let (left, right) = (expr("left")?, expr("right")?);
+                if left.is_empty() || right.is_empty() {
+                    return Err("left and right must not be empty".to_string());
+                }
+                (Kind::Boundary { left, right }, 1)
+            }
+        })
     }
 }
 

@@ -183,7 +183,7 @@ impl TemplateCompiler {
     }
 
     fn function(&mut self, inner: &str) -> Result<Seg, String> {
-        let (name, args) = match inner.find('(') {
+        let (name, raw) = match inner.find('(') {
             Some(open) => {
                 if !inner.ends_with(')') {
                     return Err(format!("function call `${{{inner}}}` must end with `)`"));
@@ -195,102 +195,40 @@ impl TemplateCompiler {
             }
             None => (inner, Vec::new()),
         };
-        let mut targs = Vec::with_capacity(args.len());
-        for a in &args {
-            targs.push(self.parse(a).map_err(|e| e.message)?);
+        let mut templates = Vec::with_capacity(raw.len());
+        for a in &raw {
+            templates.push(self.parse(a).map_err(|e| e.message)?);
         }
-        let var = |i: usize| -> Option<Box<str>> {
-            args.get(i)
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .map(Into::into)
-        };
-        let arg = |i: usize| -> Template {
-            targs
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| Template::literal_str(""))
-        };
+        let a = Args { raw, templates };
         let f = match name {
             "__Random" => {
-                if args.len() < 2 {
-                    return Err("__Random needs (min,max[,var])".into());
-                }
-                for (i, t) in targs.iter().take(2).enumerate() {
-                    if let Some(s) = t.as_literal()
-                        && s.trim().parse::<i64>().is_err()
-                    {
-                        return Err(format!(
-                            "__Random argument {} {s:?} is not an integer",
-                            i + 1
-                        ));
-                    }
-                }
+                a.check_ints("__Random", 2, "(min,max[,var])")?;
                 Func::Random {
-                    min: arg(0),
-                    max: arg(1),
-                    var: var(2),
+                    min: a.arg(0),
+                    max: a.arg(1),
+                    var: a.var(2),
                 }
             }
             "__RandomString" => {
-                if let Some(s) = targs.first().and_then(Template::as_literal)
-                    && s.trim().parse::<usize>().is_err()
-                {
-                    return Err(format!("__RandomString length {s:?} is not a number"));
-                }
-                if args.is_empty() {
-                    return Err("__RandomString needs (length[,chars[,var]])".into());
-                }
+                a.check_ints("__RandomString", 1, "(length[,chars[,var]])")?;
                 Func::RandomString {
-                    len: arg(0),
-                    chars: arg(1),
-                    var: var(2),
+                    len: a.arg(0),
+                    chars: a.arg(1),
+                    var: a.var(2),
                 }
             }
             "__UUID" => Func::Uuid,
             "__time" => Func::Time {
-                format: TimeFormat::parse(args.first().map(String::as_str).unwrap_or(""))?,
-                var: var(1),
+                format: TimeFormat::parse(a.raw.first().map(String::as_str).unwrap_or(""))?,
+                var: a.var(1),
             },
-            "__counter" => {
-                let per_user = args
-                    .first()
-                    .is_some_and(|a| a.trim().eq_ignore_ascii_case("true"));
-                if per_user {
-                    self.user_counters += 1;
-                    Func::UserCounter {
-                        slot: self.user_counters - 1,
-                        var: var(1),
-                    }
-                } else {
-                    Func::GlobalCounter {
-                        next: Arc::new(AtomicU64::new(1)),
-                        var: var(1),
-                    }
-                }
-            }
+            "__counter" => self.counter(&a),
             "__threadNum" => Func::ThreadNum,
-            "__P" => return Ok(Seg::Lit(self.property(&args, 1)?.into())),
-            "__property" => return Ok(Seg::Lit(self.property(&args, 2)?.into())),
-            "__intSum" => {
-                if args.len() < 2 {
-                    return Err("__intSum needs at least two integers".into());
-                }
-                // JMeter: the last argument is a variable name when it is not a number.
-                let mut targs = targs;
-                let last = args.last().map(|s| s.trim()).unwrap_or("");
-                let var = if last.parse::<i64>().is_err()
-                    && targs.last().is_some_and(Template::is_literal)
-                {
-                    targs.pop();
-                    Some(last.into())
-                } else {
-                    None
-                };
-                Func::IntSum { args: targs, var }
-            }
-            "__urlencode" => Func::UrlEncode(arg(0)),
-            "__base64Encode" => Func::Base64Encode(arg(0)),
+            "__P" => return Ok(Seg::Lit(self.property(&a.raw, 1)?.into())),
+            "__property" => return Ok(Seg::Lit(self.property(&a.raw, 2)?.into())),
+            "__intSum" => int_sum(a)?,
+            "__urlencode" => Func::UrlEncode(a.arg(0)),
+            "__base64Encode" => Func::Base64Encode(a.arg(0)),
             other => {
                 return Err(format!(
                     "unsupported JMeter function `{other}` (supported: {FUNCTIONS})"
@@ -298,6 +236,26 @@ impl TemplateCompiler {
             }
         };
         Ok(Seg::Func(Box::new(f)))
+    }
+
+    /// `__counter(TRUE)` counts per user, `__counter(FALSE)` (the default) across users.
+    fn counter(&mut self, a: &Args) -> Func {
+        let per_user = a
+            .raw
+            .first()
+            .is_some_and(|x| x.trim().eq_ignore_ascii_case("true"));
+        if per_user {
+            self.user_counters += 1;
+            Func::UserCounter {
+                slot: self.user_counters - 1,
+                var: a.var(1),
+            }
+        } else {
+            Func::GlobalCounter {
+                next: Arc::new(AtomicU64::new(1)),
+                var: a.var(1),
+            }
+        }
     }
 
     /// `__P(name,default)` (default at `default_at`) or `__property(name,var,default)`.
@@ -321,6 +279,61 @@ impl TemplateCompiler {
                 }
             }))
     }
+}
+
+/// A function call's arguments, as written and as templates.
+struct Args {
+    raw: Vec<String>,
+    templates: Vec<Template>,
+}
+
+impl Args {
+    fn arg(&self, i: usize) -> Template {
+        self.templates
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Template::literal_str(""))
+    }
+
+    /// A variable-name argument (empty = none).
+    fn var(&self, i: usize) -> Option<Box<str>> {
+        self.raw
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(Into::into)
+    }
+
+    /// The first `n` arguments must be present, and integers when they are literal.
+    fn check_ints(&self, f: &str, n: usize, usage: &str) -> Result<(), String> {
+        if self.raw.len() < n {
+            return Err(format!("{f} needs {usage}"));
+        }
+        for (i, t) in self.templates.iter().take(n).enumerate() {
+            if let Some(s) = t.as_literal()
+                && s.trim().parse::<i64>().is_err()
+            {
+                return Err(format!("{f} argument {} {s:?} is not an integer", i + 1));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `__intSum(a,b,...[,var])`: the last argument is a variable name when it is not a number (JMeter).
+fn int_sum(a: Args) -> Result<Func, String> {
+    if a.raw.len() < 2 {
+        return Err("__intSum needs at least two integers".into());
+    }
+    let last = a.raw.last().map(|s| s.trim()).unwrap_or("");
+    let mut args = a.templates;
+    let var = if last.parse::<i64>().is_err() && args.last().is_some_and(Template::is_literal) {
+        args.pop();
+        Some(last.into())
+    } else {
+        None
+    };
+    Ok(Func::IntSum { args, var })
 }
 
 /// Index of the `}` closing a `${` whose content starts at `s[0]`, honouring nested `${...}`.
