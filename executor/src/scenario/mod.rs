@@ -157,6 +157,12 @@ impl CompiledScenario {
         compiler
             .scenario(name, &raw, ctx.base_dir, None)
             .map_err(err)?;
+        if compiler.prog.requests.is_empty() {
+            // An iteration that sends nothing would spin the user's loop without measuring anything.
+            return Err(err(
+                "has no requests, so there is nothing to measure; add at least one request".into(),
+            ));
+        }
         let mut variables = Vec::new();
         for (k, v) in raw.variables.iter().flatten() {
             let text = raw::scalar_text(v)

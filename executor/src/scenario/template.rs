@@ -68,6 +68,7 @@ enum Func {
     },
     UrlEncode(Template),
     Base64Encode(Template),
+    Base64Decode(Template),
 }
 
 /// What rendering reads and writes.
@@ -88,7 +89,7 @@ pub struct TemplateCompiler {
 }
 
 pub const FUNCTIONS: &str = "__Random, __RandomString, __UUID, __time, __counter, __threadNum, __P, __property, \
-     __intSum, __urlencode, __base64Encode";
+     __intSum, __urlencode, __base64Encode, __base64Decode, __env";
 
 impl Template {
     pub fn literal_str(s: &str) -> Template {
@@ -229,6 +230,16 @@ impl TemplateCompiler {
             "__intSum" => int_sum(a)?,
             "__urlencode" => Func::UrlEncode(a.arg(0)),
             "__base64Encode" => Func::Base64Encode(a.arg(0)),
+            "__base64Decode" => Func::Base64Decode(a.arg(0)),
+            // The Custom JMeter Functions plugin's __env(name[,var][,default]), read once like __P.
+            "__env" => {
+                let name = a.raw.first().map(|s| s.trim()).unwrap_or("");
+                let value = std::env::var(name)
+                    .ok()
+                    .or_else(|| a.raw.get(2).cloned())
+                    .unwrap_or_default();
+                return Ok(Seg::Lit(value.into()));
+            }
             other => {
                 return Err(format!(
                     "unsupported JMeter function `{other}` (supported: {FUNCTIONS})"
@@ -458,6 +469,16 @@ impl Func {
                 out.push_str(&base64::engine::general_purpose::STANDARD.encode(s));
                 &None
             }
+            Func::Base64Decode(t) => {
+                use base64::Engine as _;
+                let s = t.render(env);
+                match base64::engine::general_purpose::STANDARD.decode(s.trim()) {
+                    Ok(bytes) => out.push_str(&String::from_utf8_lossy(&bytes)),
+                    // JMeter returns the input unchanged when it is not Base64.
+                    Err(_) => out.push_str(&s),
+                }
+                &None
+            }
         };
         if let Some(var) = var {
             let value = out[start..].to_string();
@@ -607,5 +628,12 @@ mod tests {
         assert_eq!(render(&t, &mut v, &mut k), "42|a+b%2Cc");
         assert_eq!(v.get("total"), Some("42"));
         assert_eq!(one("${__base64Encode(${name})}"), "QW5u");
+        assert_eq!(one("${__base64Decode(QW5u)}"), "Ann");
+        assert_eq!(
+            one("${__env(STAMPEDE_SURELY_UNSET_VAR,,fallback)}"),
+            "fallback"
+        );
+        let path = std::env::var("PATH").unwrap_or_default();
+        assert_eq!(one("${__env(PATH)}"), path);
     }
 }

@@ -5,6 +5,11 @@ use super::*;
 use crate::sample::Sample;
 use serde_json::json;
 
+/// A request behind a false condition: the program has a request, the interpreter never sends it.
+fn never() -> serde_json::Value {
+    json!({"if": "false", "then": ["http://h/never-sent"]})
+}
+
 struct Collect {
     samples: Vec<Sample>,
     sleeps: Vec<Duration>,
@@ -313,6 +318,7 @@ fn control_flow_runs_without_requests() {
             {"action": "pause", "pause-duration": "250ms"},
             {"action": "continue"},
             {"set-variables": {"unreached": "1"}},
+            "http://h/never-sent",
         ]
     })).unwrap();
     let mut u = s.new_user(7);
@@ -339,7 +345,7 @@ fn control_flow_runs_without_requests() {
 
 #[test]
 fn stop_action_and_csv_eof_stop_the_user() {
-    let s = compile(json!({"requests": [{"action": "stop"}]})).unwrap();
+    let s = compile(json!({"requests": [{"action": "stop"}, "http://h/never-sent"]})).unwrap();
     assert_eq!(run_once(&s, &mut s.new_user(1)).0, IterationEnd::StopUser);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("users.csv"), "name\nann\nbob\n").unwrap();
@@ -348,7 +354,7 @@ fn stop_action_and_csv_eof_stop_the_user() {
         &json!({}),
         json!({
         "data-sources": [{"path": "users.csv", "loop": false}],
-        "requests": [{"set-variables": {"got": "${name}"}}]}),
+        "requests": [{"set-variables": {"got": "${name}"}}, never()]}),
     )
     .unwrap();
     let (mut a, mut b) = (s.new_user(1), s.new_user(2));
@@ -374,9 +380,10 @@ fn forever_loop_without_requests_still_notices_stop() {
             self.0 > 0
         }
     }
-    let s =
-        compile(json!({"requests": [{"loop": "forever", "do": [{"set-variables": {"x": "1"}}]}]}))
-            .unwrap();
+    let s = compile(
+        json!({"requests": [{"loop": "forever", "do": [{"set-variables": {"x": "1"}}]}, never()]}),
+    )
+    .unwrap();
     let mut u = s.new_user(1);
     let mut client = Client::new(s.client_config());
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -385,6 +392,12 @@ fn forever_loop_without_requests_still_notices_stop() {
         .unwrap();
     let end = rt.block_on(s.run_iteration(&mut u, &mut client, &mut StopAfter(5)));
     assert_eq!(end, IterationEnd::Stopped);
+}
+
+#[test]
+fn a_scenario_without_requests_is_refused() {
+    let e = compile_err(json!({"requests": [{"set-variables": {"a": "1"}}]}));
+    assert!(e.contains("no requests"), "{e}");
 }
 
 #[test]
@@ -404,7 +417,7 @@ fn unknown_keys_are_reported_not_rejected() {
 fn loop_count_from_a_variable_and_scenario_level_post_processors() {
     let s = compile(json!({"variables": {"times": "4"},
         "requests": [{"loop": "${times}", "do": [{"set-variables": {"n": "${__counter(TRUE)}"}}]},
-                     {"loop": "${nope}", "do": [{"set-variables": {"never": "1"}}]}]}))
+                     {"loop": "${nope}", "do": [{"set-variables": {"never": "1"}}]}, never()]}))
     .unwrap();
     let mut u = s.new_user(1);
     run_once(&s, &mut u);
@@ -465,7 +478,7 @@ fn perf_render_and_interpret() {
             t.elapsed().as_nanos() as f64 / n as f64
         );
     }
-    let s = compile(json!({"requests": [{"loop": 1000, "do": [{"if": "${n} == 1", "then": [], "else": [{"set-variables": {"x": "${n}"}}]}]}]})).unwrap();
+    let s = compile(json!({"requests": [{"loop": 1000, "do": [{"if": "${n} == 1", "then": [], "else": [{"set-variables": {"x": "${n}"}}]}]}, never()]})).unwrap();
     let mut u = s.new_user(1);
     u.vars.set("n", "2");
     let t = Instant::now();
