@@ -1,12 +1,52 @@
 //! The Taurus scenario language (issue 4): compile a scenario once, run it per virtual user.
 //!
-//! INTERFACE STUB: the engine codes against these names; the scenario work fills them in.
+//! [`CompiledScenario::compile`] turns a scenario mapping (Taurus names, spec §3) into a program:
+//! templates parsed into segments, requests without templates prebuilt, logic blocks flattened into
+//! ops with jumps, CSV files loaded, every expression validated. [`CompiledScenario::run_iteration`]
+//! then runs one iteration of one user: pace, render, send, extract, assert, record.
+//!
+//! ```
+//! use executor::scenario::{CompileContext, CompiledScenario};
+//! let scenario = serde_json::json!({
+//!     "default-address": "http://127.0.0.1:8080",
+//!     "requests": [{"url": "/login", "extract-jsonpath": {"token": "$.token"}},
+//!                  {"url": "/private", "headers": {"Authorization": "Bearer ${token}"}}]
+//! });
+//! let config = serde_json::json!({});
+//! let ctx = CompileContext { base_dir: std::path::Path::new("."), config: &config, source: 0 };
+//! let compiled = CompiledScenario::compile("demo", &scenario, &ctx).unwrap();
+//! assert_eq!(compiled.labels(), vec!["/login", "/private"]);
+//! ```
+
+mod assert;
+mod blocks;
+mod compile;
+mod compile_request;
+mod cond;
+mod data;
+mod exec;
+mod extract;
+mod raw;
+mod request;
+mod template;
+mod timefmt;
+mod vars;
+
+#[cfg(test)]
+mod tests;
+
+pub use timefmt::dehumanize;
+pub use vars::Vars;
 
 use crate::http::{Client, ClientConfig};
 use crate::sample::Sample;
+use compile::{Compiler, Op, Program};
+use rand::SeedableRng;
 use std::future::Future;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use template::{RenderEnv, Template, TemplateCompiler};
 
 #[derive(Debug, thiserror::Error)]
 #[error("scenario {scenario:?}: {message}")]
@@ -54,40 +94,215 @@ pub trait Script: Send + Sync + 'static {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IterationEnd {
     Completed,
-    /// This user must stop (CSV end of file with `loop: false`).
+    /// This user must stop (CSV end of file with `loop: false`, or an `action: stop`).
     StopUser,
     /// The test is stopping.
     Stopped,
 }
 
-pub struct CompiledScenario {}
+/// A scenario compiled once, before the load; shared by every user of the execution.
+#[derive(Debug)]
+pub struct CompiledScenario {
+    name: Arc<str>,
+    prog: Program,
+    /// Scenario `variables`, rendered for each new user in order (JMeter User Defined Variables).
+    variables: Vec<(Box<str>, Template)>,
+    client: ClientConfig,
+    user_counters: usize,
+    source: u16,
+    /// Maps the engine's `Instant`s to epoch milliseconds for `Sample::start_ms`.
+    anchor: (Instant, u64),
+}
 
-/// Per-user state: variables, CSV cursor, counters.
-pub struct UserState {}
+/// Per-user state: variables, counters, loop slots, open transactions and reusable buffers.
+#[derive(Debug)]
+pub struct UserState {
+    vars: Vars,
+    rng: rand::rngs::StdRng,
+    counters: Vec<u64>,
+    slots: Vec<u64>,
+    thread: u32,
+    iteration: u64,
+    txs: Vec<exec::TxAcc>,
+    scratch: request::Scratch,
+}
+
+impl UserState {
+    /// The user's variables (for tests and diagnostics).
+    pub fn vars(&self) -> &Vars {
+        &self.vars
+    }
+}
 
 impl CompiledScenario {
     pub fn compile(
-        _name: &str,
-        _scenario: &serde_json::Value,
-        _ctx: &CompileContext<'_>,
+        name: &str,
+        scenario: &serde_json::Value,
+        ctx: &CompileContext<'_>,
     ) -> Result<Self, ScenarioError> {
-        todo!("scenario work")
+        let err = |message: String| ScenarioError {
+            scenario: name.to_string(),
+            message,
+        };
+        let raw: raw::RawScenario = serde_json::from_value(scenario.clone()).map_err(|e| {
+            err(format!(
+                "{e} (see Taurus scenario keys: requests, default-address, headers, ...)"
+            ))
+        })?;
+        let tc = TemplateCompiler {
+            props: properties(ctx.config, raw.properties.as_ref()),
+            ..TemplateCompiler::default()
+        };
+        let mut compiler = Compiler::new(ctx.config, ctx.base_dir, tc);
+        compiler
+            .scenario(name, &raw, ctx.base_dir, None)
+            .map_err(err)?;
+        if compiler.prog.requests.is_empty() {
+            // An iteration that sends nothing would spin the user's loop without measuring anything.
+            return Err(err(
+                "has no requests, so there is nothing to measure; add at least one request".into(),
+            ));
+        }
+        let mut variables = Vec::new();
+        for (k, v) in raw.variables.iter().flatten() {
+            let text = raw::scalar_text(v)
+                .ok_or_else(|| err(format!("variables: {k} must be a scalar")))?;
+            let t = compiler
+                .tc
+                .parse(&text)
+                .map_err(|e| err(format!("variables: {k}: {e}")))?;
+            variables.push((k.as_str().into(), t));
+        }
+        let timeout = match &raw.timeout {
+            Some(v) => compiler.duration(Some(v), "timeout").map_err(err)?,
+            None => None,
+        };
+        let client = ClientConfig {
+            keepalive: raw.keepalive.unwrap_or(true),
+            connect_timeout: timeout.unwrap_or(compile::DEFAULT_TIMEOUT),
+            follow_redirects: raw.follow_redirects.unwrap_or(true),
+            store_cookies: raw.store_cookie.unwrap_or(true),
+            verify_tls: false,
+        };
+        let epoch_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        Ok(CompiledScenario {
+            name: name.into(),
+            user_counters: compiler.tc.user_counters,
+            prog: compiler.prog,
+            variables,
+            client,
+            source: ctx.source,
+            anchor: (Instant::now(), epoch_ms),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Keys we accepted but do not use, for the log (Taurus keeps and reports unknown keys).
+    pub fn warnings(&self) -> &[String] {
+        &self.prog.warnings
+    }
+
+    /// The request and transaction labels in program order, as written (templated labels are
+    /// rendered per sample at run time).
+    pub fn labels(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for op in &self.prog.ops {
+            match op {
+                Op::Request(i) => match &self.prog.requests[*i].label {
+                    request::Label::Fixed(l) | request::Label::Tpl(_, l) => out.push(l.to_string()),
+                },
+                Op::TxBegin(t) => out.push(self.prog.txs[*t].label.to_string()),
+                _ => {}
+            }
+        }
+        out
     }
 
     pub fn client_config(&self) -> ClientConfig {
-        todo!("scenario work")
+        self.client.clone()
     }
 
-    pub fn new_user(&self, _user: u32) -> UserState {
-        todo!("scenario work")
+    /// `user` is the virtual user's number within the execution (JMeter's thread number, 1-based);
+    /// it becomes `${__threadNum}` and `Sample::thread`.
+    pub fn new_user(&self, user: u32) -> UserState {
+        let mut u = UserState {
+            vars: Vars::default(),
+            rng: rand::rngs::StdRng::from_os_rng(),
+            counters: vec![0; self.user_counters],
+            slots: vec![0; self.prog.slots],
+            thread: user,
+            iteration: 0,
+            txs: Vec::new(),
+            scratch: request::Scratch::default(),
+        };
+        for (k, t) in &self.variables {
+            let mut env = RenderEnv {
+                vars: &mut u.vars,
+                rng: &mut u.rng,
+                counters: &mut u.counters,
+                thread: u.thread,
+            };
+            let v = t.render(&mut env);
+            u.vars.set(k, &v);
+        }
+        u
     }
 
     pub async fn run_iteration<H: Hooks>(
         &self,
-        _user: &mut UserState,
-        _client: &mut Client,
-        _hooks: &mut H,
+        user: &mut UserState,
+        client: &mut Client,
+        hooks: &mut H,
     ) -> IterationEnd {
-        todo!("scenario work")
+        exec::run(self, user, client, hooks).await
     }
+}
+
+impl Script for CompiledScenario {
+    type User = UserState;
+
+    fn client_config(&self) -> ClientConfig {
+        CompiledScenario::client_config(self)
+    }
+
+    fn new_user(&self, user: u32) -> UserState {
+        CompiledScenario::new_user(self, user)
+    }
+
+    fn run_iteration<H: Hooks>(
+        &self,
+        user: &mut UserState,
+        client: &mut Client,
+        hooks: &mut H,
+    ) -> impl Future<Output = IterationEnd> + Send {
+        CompiledScenario::run_iteration(self, user, client, hooks)
+    }
+}
+
+/// JMeter properties: `modules.jmeter.properties`, overridden by the scenario's `properties`.
+fn properties(
+    config: &serde_json::Value,
+    scenario: Option<&indexmap::IndexMap<String, serde_json::Value>>,
+) -> std::collections::HashMap<String, String> {
+    let mut props = std::collections::HashMap::new();
+    let global = config
+        .pointer("/modules/jmeter/properties")
+        .and_then(serde_json::Value::as_object);
+    for (k, v) in global.into_iter().flatten() {
+        if let Some(s) = raw::scalar_text(v) {
+            props.insert(k.clone(), s);
+        }
+    }
+    for (k, v) in scenario.into_iter().flatten() {
+        if let Some(s) = raw::scalar_text(v) {
+            props.insert(k.clone(), s);
+        }
+    }
+    props
 }

@@ -1,0 +1,246 @@
+//! CSV `data-sources`, shared by every user of an execution like JMeter's CSV Data Set ("all threads"):
+//! each user takes the next row at the start of each iteration through one atomic cursor.
+
+use super::vars::Vars;
+use serde::Deserialize;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The full form of one `data-sources` item (a string is `{path: ...}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawDataSource {
+    pub path: String,
+    pub delimiter: Option<String>,
+    #[serde(default)]
+    pub quoted: bool,
+    #[serde(rename = "loop")]
+    pub loop_: Option<bool>,
+    pub variable_names: Option<String>,
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub random_order: bool,
+}
+
+#[derive(Debug)]
+pub struct DataSource {
+    names: Vec<Box<str>>,
+    rows: Vec<Vec<Box<str>>>,
+    recycle: bool,
+    cursor: AtomicU64,
+}
+
+impl DataSource {
+    pub fn load(raw: &RawDataSource, base_dir: &Path) -> Result<DataSource, String> {
+        let path = base_dir.join(&raw.path);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            format!("data-sources: cannot read CSV file {} ({e}); paths are relative to the config file", path.display())
+        })?;
+        let text = decode(&bytes, raw.encoding.as_deref())?;
+        let delimiter = match raw.delimiter.as_deref() {
+            None | Some("") => sniff(&text),
+            Some("tab") | Some("\\t") | Some("\t") => b'\t',
+            Some(d) if d.len() == 1 => d.as_bytes()[0],
+            Some(d) => {
+                return Err(format!(
+                    "data-sources {}: delimiter {d:?} must be one character (or `tab`)",
+                    raw.path
+                ));
+            }
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .quoting(raw.quoted)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut rows: Vec<Vec<Box<str>>> = Vec::new();
+        for (n, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(|e| format!("data-sources {}: line {}: {e}", raw.path, n + 1))?;
+            rows.push(rec.iter().map(Into::into).collect());
+        }
+        let names: Vec<Box<str>> = match raw.variable_names.as_deref().map(str::trim) {
+            Some(v) if !v.is_empty() => v.split(',').map(|s| s.trim().into()).collect(),
+            _ => {
+                if rows.is_empty() {
+                    return Err(format!(
+                        "data-sources {}: the file is empty and no variable-names are given",
+                        raw.path
+                    ));
+                }
+                rows.remove(0)
+            }
+        };
+        if rows.is_empty() {
+            return Err(format!("data-sources {}: no data rows", raw.path));
+        }
+        if raw.random_order {
+            use rand::seq::SliceRandom;
+            rows.shuffle(&mut rand::rng());
+        }
+        Ok(DataSource {
+            names,
+            rows,
+            // Taurus: `loop` defaults to true in load mode.
+            recycle: raw.loop_.unwrap_or(true),
+            cursor: AtomicU64::new(0),
+        })
+    }
+
+    /// Takes the next row into `vars`; false at end of file when not recycling (the user must stop).
+    pub fn next_into(&self, vars: &mut Vars) -> bool {
+        let n = self.cursor.fetch_add(1, Ordering::Relaxed);
+        let len = self.rows.len() as u64;
+        let idx = if self.recycle {
+            n % len
+        } else if n < len {
+            n
+        } else {
+            return false;
+        };
+        let row = &self.rows[idx as usize];
+        for (i, name) in self.names.iter().enumerate() {
+            // JMeter leaves missing trailing columns empty.
+            vars.set(name, row.get(i).map(|s| &**s).unwrap_or(""));
+        }
+        true
+    }
+}
+
+fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<String, String> {
+    let enc = match encoding {
+        None => encoding_rs::UTF_8,
+        Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())
+            .ok_or_else(|| format!("data-sources: unknown encoding {label:?}"))?,
+    };
+    let (text, _, had_errors) = enc.decode(bytes);
+    if had_errors {
+        return Err(format!("data-sources: file is not valid {}", enc.name()));
+    }
+    Ok(text.into_owned())
+}
+
+/// Taurus sniffs the first 4 KB among `,` `;` and tab (fallback `,`): pick the candidate that appears
+/// the same non-zero number of times on the most lines.
+fn sniff(text: &str) -> u8 {
+    let head = &text[..text.floor_char_boundary(4096)];
+    let lines: Vec<&str> = head.lines().filter(|l| !l.is_empty()).take(20).collect();
+    let mut best = (b',', 0usize);
+    for cand in [b',', b';', b'\t'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| l.bytes().filter(|&b| b == cand).count())
+            .collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if consistent > best.1 {
+            best = (cand, consistent);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(content: &str, raw: RawDataSource) -> (tempfile::TempDir, DataSource) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(&raw.path), content).unwrap();
+        let ds = DataSource::load(&raw, dir.path()).unwrap();
+        (dir, ds)
+    }
+
+    fn raw(path: &str) -> RawDataSource {
+        RawDataSource {
+            path: path.into(),
+            delimiter: None,
+            quoted: false,
+            loop_: None,
+            variable_names: None,
+            encoding: None,
+            random_order: false,
+        }
+    }
+
+    #[test]
+    fn header_line_names_and_recycling() {
+        let (_d, ds) = source("user,pass\nann,1\nbob,2\n", raw("u.csv"));
+        let mut v = Vars::default();
+        for want in ["ann", "bob", "ann"] {
+            assert!(ds.next_into(&mut v));
+            assert_eq!(v.get("user"), Some(want));
+        }
+    }
+
+    #[test]
+    fn no_loop_stops_at_eof_and_variable_names() {
+        let mut r = raw("u.csv");
+        r.loop_ = Some(false);
+        r.variable_names = Some("a, b".into());
+        let (_d, ds) = source("1;x\n2;y\n", r);
+        let mut v = Vars::default();
+        assert!(ds.next_into(&mut v));
+        assert_eq!((v.get("a"), v.get("b")), (Some("1"), Some("x")));
+        assert!(ds.next_into(&mut v));
+        assert!(!ds.next_into(&mut v));
+    }
+
+    #[test]
+    fn sniffs_delimiters_and_reads_quotes_and_encodings() {
+        assert_eq!(sniff("a;b;c\n1;2;3\n"), b';');
+        assert_eq!(sniff("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff("single\n"), b',');
+        let mut r = raw("q.csv");
+        r.quoted = true;
+        let (_d, ds) = source("name,note\n\"Doe, J\",\"x\"\n", r);
+        let mut v = Vars::default();
+        ds.next_into(&mut v);
+        assert_eq!(v.get("name"), Some("Doe, J"));
+        let mut r = raw("l.csv");
+        r.encoding = Some("latin1".into());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("l.csv"), b"n\ncaf\xe9\n").unwrap();
+        let ds = DataSource::load(&r, dir.path()).unwrap();
+        ds.next_into(&mut v);
+        assert_eq!(v.get("n"), Some("café"));
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = DataSource::load(&raw("nope.csv"), dir.path()).unwrap_err();
+        assert!(e.contains("nope.csv"), "{e}");
+    }
+
+    #[test]
+    fn shared_cursor_hands_each_row_once_across_threads() {
+        let mut r = raw("n.csv");
+        r.loop_ = Some(false);
+        let content: String = std::iter::once("n\n".to_string())
+            .chain((0..1000).map(|i| format!("{i}\n")))
+            .collect();
+        let (_d, ds) = source(&content, r);
+        let seen = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let mut v = Vars::default();
+                    while ds.next_into(&mut v) {
+                        seen.lock()
+                            .unwrap()
+                            .push(v.get("n").unwrap().parse::<u32>().unwrap());
+                    }
+                });
+            }
+        });
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,641 @@
+//! Post-processors: `extract-regexp`, `extract-jsonpath`, `extract-xpath`, `extract-boundary`,
+//! `extract-css-jquery`. Everything is compiled once; a bad expression is a compile error.
+
+use super::vars::Vars;
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What a post-processor or an assertion looks at.
+pub struct Exchange<'a> {
+    pub status: u16,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
+    pub url: &'a str,
+}
+
+impl Exchange<'_> {
+    pub fn body_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.body)
+    }
+
+    /// Response headers as JMeter shows them: a status line then `Name: value` lines.
+    pub fn headers_text(&self) -> String {
+        let reason = http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let mut s = format!("HTTP/1.1 {} {reason}\n", self.status);
+        for (k, v) in self.headers {
+            s.push_str(k.as_str());
+            s.push_str(": ");
+            s.push_str(&String::from_utf8_lossy(v.as_bytes()));
+            s.push('\n');
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Body,
+    Headers,
+    Code,
+    Url,
+}
+
+impl Subject {
+    /// Taurus names; anything unknown means the body, as Taurus does.
+    pub fn parse(s: Option<&str>) -> Subject {
+        match s.unwrap_or("body") {
+            "headers" | "response-headers" => Subject::Headers,
+            "http-code" | "code" => Subject::Code,
+            "url" => Subject::Url,
+            _ => Subject::Body,
+        }
+    }
+
+    pub fn text<'a>(self, ex: &'a Exchange<'_>) -> std::borrow::Cow<'a, str> {
+        match self {
+            Subject::Body => ex.body_str(),
+            Subject::Headers => ex.headers_text().into(),
+            Subject::Code => ex.status.to_string().into(),
+            Subject::Url => ex.url.into(),
+        }
+    }
+}
+
+/// A full-form or shorthand extractor value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawExtractor {
+    Short(String),
+    Full(serde_json::Map<String, Value>),
+}
+
+#[derive(Debug)]
+pub struct Extractor {
+    var: Box<str>,
+    default: Box<str>,
+    match_no: i64,
+    source: Source,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Source {
+    Subject(Subject),
+    Variable(Box<str>),
+}
+
+#[derive(Debug)]
+enum Kind {
+    Regexp {
+        re: regex::Regex,
+        template: Vec<TplPart>,
+    },
+    JsonPath {
+        path: serde_json_path::JsonPath,
+        concat: bool,
+    },
+    /// sxd-xpath's compiled form is neither `Send` nor `Sync`, so it is validated here and rebuilt per
+    /// evaluation (cheap next to parsing the response document).
+    XPath {
+        xpath: String,
+    },
+    Boundary {
+        left: String,
+        right: String,
+    },
+    Css {
+        selector: scraper::Selector,
+        attribute: String,
+    },
+}
+
+#[derive(Debug)]
+enum TplPart {
+    Lit(String),
+    Group(usize),
+}
+
+fn opt_str(m: &serde_json::Map<String, Value>, k: &str) -> Option<String> {
+    m.get(k).and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    })
+}
+
+fn opt_int(m: &serde_json::Map<String, Value>, k: &str, default: i64) -> Result<i64, String> {
+    match m.get(k) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| format!("{k} must be an integer")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{k} {s:?} must be an integer")),
+        Some(other) => Err(format!("{k} must be an integer, not {other}")),
+    }
+}
+
+fn opt_bool(m: &serde_json::Map<String, Value>, k: &str) -> bool {
+    match m.get(k) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+impl Extractor {
+    /// `block` is the Taurus key (`extract-regexp`...).
+    pub fn compile(block: &str, var: &str, raw: &RawExtractor) -> Result<Extractor, String> {
+        let ctx = |e: String| format!("{block} {var:?}: {e}");
+        let main_key = match block {
+            "extract-regexp" => "regexp",
+            "extract-jsonpath" => "jsonpath",
+            "extract-xpath" => "xpath",
+            "extract-css-jquery" => "expression",
+            "extract-boundary" => "",
+            _ => return Err(format!("unknown extractor block {block}")),
+        };
+        let m = match raw {
+            RawExtractor::Short(s) => {
+                let mut m = serde_json::Map::new();
+                m.insert(main_key.to_string(), Value::String(s.clone()));
+                m
+            }
+            RawExtractor::Full(m) => m.clone(),
+        };
+        let allowed: &[&str] = match block {
+            "extract-regexp" => &[
+                "regexp",
+                "template",
+                "match-no",
+                "default",
+                "subject",
+                "scope",
+                "from-variable",
+            ],
+            "extract-jsonpath" => &[
+                "jsonpath",
+                "default",
+                "match-no",
+                "concat",
+                "scope",
+                "from-variable",
+            ],
+            "extract-xpath" => &[
+                "xpath",
+                "default",
+                "validate-xml",
+                "ignore-whitespace",
+                "match-no",
+                "use-namespaces",
+                "use-tolerant-parser",
+                "scope",
+                "from-variable",
+            ],
+            "extract-css-jquery" => &[
+                "expression",
+                "attribute",
+                "match-no",
+                "default",
+                "scope",
+                "from-variable",
+            ],
+            _ => &[
+                "left",
+                "right",
+                "subject",
+                "match-no",
+                "default",
+                "scope",
+                "from-variable",
+            ],
+        };
+        if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ctx(format!(
+                "unknown key `{k}` (known: {})",
+                allowed.join(", ")
+            )));
+        }
+        if block == "extract-boundary" && matches!(raw, RawExtractor::Short(_)) {
+            return Err(ctx(
+                "extract-boundary needs the full form {left, right}".into()
+            ));
+        }
+        let (kind, default_match) = Kind::compile(block, main_key, &m).map_err(ctx)?;
+        let source = match opt_str(&m, "from-variable") {
+            Some(v) if !v.is_empty() => Source::Variable(v.into()),
+            _ => Source::Subject(Subject::parse(opt_str(&m, "subject").as_deref())),
+        };
+        Ok(Extractor {
+            var: var.into(),
+            default: opt_str(&m, "default")
+                .unwrap_or_else(|| "NOT_FOUND".into())
+                .into(),
+            match_no: opt_int(&m, "match-no", default_match).map_err(ctx)?,
+            source,
+            kind,
+        })
+    }
+
+    pub fn needs_body(&self) -> bool {
+        matches!(self.source, Source::Subject(Subject::Body))
+    }
+
+    pub fn apply(&self, ex: &Exchange<'_>, vars: &mut Vars, rng: &mut impl Rng) {
+        let text: std::borrow::Cow<'_, str> = match &self.source {
+            Source::Subject(s) => s.text(ex),
+            Source::Variable(v) => vars.get(v).unwrap_or("").to_string().into(),
+        };
+        let matches = self.find_all(&text);
+        self.store(matches, vars, rng);
+    }
+
+    fn find_all(&self, text: &str) -> Vec<String> {
+        match &self.kind {
+            Kind::Regexp { re, template } => re
+                .captures_iter(text)
+                .map(|c| {
+                    let mut s = String::new();
+                    for p in template {
+                        match p {
+                            TplPart::Lit(l) => s.push_str(l),
+                            TplPart::Group(g) => s.push_str(c.get(*g).map_or("", |m| m.as_str())),
+                        }
+                    }
+                    s
+                })
+                .collect(),
+            Kind::JsonPath { path, .. } => match serde_json::from_str::<Value>(text) {
+                Ok(doc) => path.query(&doc).all().into_iter().map(json_text).collect(),
+                Err(_) => Vec::new(),
+            },
+            Kind::XPath { xpath } => xpath_values(xpath, text).unwrap_or_default(),
+            Kind::Boundary { left, right } => {
+                let mut out = Vec::new();
+                let mut rest = text;
+                while let Some(l) = rest.find(left.as_str()) {
+                    let after = &rest[l + left.len()..];
+                    let Some(r) = after.find(right.as_str()) else {
+                        break;
+                    };
+                    out.push(after[..r].to_string());
+                    rest = &after[r + right.len()..];
+                }
+                out
+            }
+            Kind::Css {
+                selector,
+                attribute,
+            } => {
+                let doc = scraper::Html::parse_document(text);
+                doc.select(selector)
+                    .map(|el| {
+                        if attribute.is_empty() {
+                            el.text().collect::<String>().trim().to_string()
+                        } else {
+                            el.value().attr(attribute).unwrap_or("").to_string()
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// JMeter's variable conventions: `var`; with match-no -1 also `var_1..var_N` and `var_matchNr`.
+    fn store(&self, matches: Vec<String>, vars: &mut Vars, rng: &mut impl Rng) {
+        let var = &*self.var;
+        if let Kind::JsonPath { concat: true, .. } = self.kind
+            && self.match_no < 0
+        {
+            vars.set(&format!("{var}_ALL"), &matches.join(","));
+        }
+        if self.match_no < 0 {
+            // Clear a previous, longer list so foreach does not see stale items.
+            let mut i = matches.len() + 1;
+            while vars.get(&format!("{var}_{i}")).is_some() {
+                vars.remove(&format!("{var}_{i}"));
+                i += 1;
+            }
+            vars.set(&format!("{var}_matchNr"), &matches.len().to_string());
+            for (i, m) in matches.iter().enumerate() {
+                vars.set(&format!("{var}_{}", i + 1), m);
+            }
+            // XPath and JSONPath also put the first match in `var`; the regexp extractor leaves the default.
+            let first = match self.kind {
+                Kind::Regexp { .. } => None,
+                _ => matches.first(),
+            };
+            vars.set(var, first.map_or(&*self.default, |s| s.as_str()));
+            return;
+        }
+        let picked = match self.match_no {
+            0 if !matches.is_empty() => matches.get(rng.random_range(0..matches.len())),
+            n => matches.get((n as usize).wrapping_sub(1)),
+        };
+        vars.set(var, picked.map_or(&*self.default, |s| s.as_str()));
+    }
+}
+
+impl Kind {
+    /// The compiled expression and the block's default `match-no`.
+    fn compile(
+        block: &str,
+        main_key: &str,
+        m: &serde_json::Map<String, Value>,
+    ) -> Result<(Kind, i64), String> {
+        let expr = |key: &str| opt_str(m, key).ok_or_else(|| format!("`{key}` is required"));
+        Ok(match block {
+            "extract-regexp" => {
+                let src = expr(main_key)?;
+                let re =
+                    regex::Regex::new(&src).map_err(|e| format!("bad regular expression: {e}"))?;
+                let template = match m.get("template") {
+                    None | Some(Value::Null) => "$1$".to_string(),
+                    Some(Value::Number(n)) => format!("${n}$"),
+                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
+                        format!("${}$", s.trim())
+                    }
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => {
+                        return Err(format!("template must be a string, not {other}"));
+                    }
+                };
+                let template = parse_group_template(&template, re.captures_len())?;
+                (Kind::Regexp { re, template }, 1)
+            }
+            "extract-jsonpath" => {
+                let src = expr(main_key)?;
+                let path = serde_json_path::JsonPath::parse(&src)
+                    .map_err(|e| format!("bad JSONPath {src:?}: {e}"))?;
+                // JMeter >= 3.0: match-no 0 (random) by default.
+                (
+                    Kind::JsonPath {
+                        path,
+                        concat: opt_bool(m, "concat"),
+                    },
+                    0,
+                )
+            }
+            "extract-xpath" => {
+                let src = expr(main_key)?;
+                sxd_xpath::Factory::new()
+                    .build(&src)
+                    .map_err(|e| format!("bad XPath {src:?}: {e}"))?
+                    .ok_or_else(|| "empty XPath".to_string())?;
+                (Kind::XPath { xpath: src }, -1)
+            }
+            "extract-css-jquery" => {
+                let src = expr(main_key)?;
+                let selector = scraper::Selector::parse(&src)
+                    .map_err(|e| format!("bad CSS selector {src:?}: {e}"))?;
+                let attribute = opt_str(m, "attribute").unwrap_or_default();
+                (
+                    Kind::Css {
+                        selector,
+                        attribute,
+                    },
+                    0,
+                )
+            }
+            _ => {
+                let (left, right) = (expr("left")?, expr("right")?);
+                if left.is_empty() || right.is_empty() {
+                    return Err("left and right must not be empty".to_string());
+                }
+                (Kind::Boundary { left, right }, 1)
+            }
+        })
+    }
+}
+
+/// JMeter's `$n$` template.
+fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(start) = rest.find('$') {
+        let after = &rest[start + 1..];
+        match after.find('$') {
+            Some(end) if after[..end].chars().all(|c| c.is_ascii_digit()) && end > 0 => {
+                let g: usize = after[..end].parse().expect("digits");
+                if g >= groups {
+                    return Err(format!(
+                        "template {t:?} refers to group {g} but the regexp has {} group(s)",
+                        groups - 1
+                    ));
+                }
+                if start > 0 {
+                    out.push(TplPart::Lit(rest[..start].to_string()));
+                }
+                out.push(TplPart::Group(g));
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push(TplPart::Lit(rest[..=start].to_string()));
+                rest = after;
+            }
+        }
+    }
+    if !rest.is_empty() {
+        out.push(TplPart::Lit(rest.to_string()));
+    }
+    Ok(out)
+}
+
+/// A JSON node as JMeter writes it into a variable: strings bare, anything else as JSON.
+pub fn json_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Evaluates an XPath over an XML text: node string values, or the scalar result.
+/// `None` when the text is not XML.
+pub fn xpath_values(xpath: &str, xml: &str) -> Option<Vec<String>> {
+    let package = sxd_document::parser::parse(xml).ok()?;
+    let doc = package.as_document();
+    let xp = sxd_xpath::Factory::new().build(xpath).ok()??;
+    let ctx = sxd_xpath::Context::new();
+    let value = xp.evaluate(&ctx, doc.root()).ok()?;
+    Some(match value {
+        sxd_xpath::Value::Nodeset(ns) => ns
+            .document_order()
+            .iter()
+            .map(|n| n.string_value())
+            .collect(),
+        sxd_xpath::Value::Boolean(b) => {
+            if b {
+                vec!["true".into()]
+            } else {
+                Vec::new()
+            }
+        }
+        sxd_xpath::Value::Number(n) => vec![n.to_string()],
+        sxd_xpath::Value::String(s) => vec![s],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    const JSON: &str = r#"{"store":{"book":[{"title":"Sayings","price":8.95},{"title":"Sword","price":12.99}]},"ok":true}"#;
+    const XML: &str = r#"<?xml version="1.0"?><catalog><book id="1"><title>Sayings</title></book><book id="2"><title>Sword</title></book></catalog>"#;
+    const HTML: &str = r#"<html><body><input name="csrf" value="abc123"/><a class="item" href="/item/1">One</a><a class="item" href="/item/2">Two</a></body></html>"#;
+
+    fn run(block: &str, raw: Value, body: &str) -> Vars {
+        let raw: RawExtractor = serde_json::from_value(raw).unwrap();
+        let e = Extractor::compile(block, "v", &raw).unwrap_or_else(|e| panic!("{e}"));
+        let headers = http::HeaderMap::new();
+        let ex = Exchange {
+            status: 200,
+            headers: &headers,
+            body: body.as_bytes(),
+            url: "http://h/x",
+        };
+        let mut vars = Vars::default();
+        vars.set("src", "id=77;");
+        e.apply(&ex, &mut vars, &mut rand::rngs::StdRng::seed_from_u64(3));
+        vars
+    }
+
+    #[test]
+    fn regexp_template_match_no_default() {
+        let body = "id=1; id=2; id=3;";
+        assert_eq!(
+            run("extract-regexp", "id=(\\d+)".into(), body).get("v"),
+            Some("1")
+        );
+        let v = run(
+            "extract-regexp",
+            serde_json::json!({"regexp": "(i)d=(\\d+)", "template": "$2$-$1$", "match-no": 3}),
+            body,
+        );
+        assert_eq!(v.get("v"), Some("3-i"));
+        let v = run(
+            "extract-regexp",
+            serde_json::json!({"regexp": "id=(\\d+)", "match-no": -1}),
+            body,
+        );
+        assert_eq!(
+            (v.get("v_matchNr"), v.get("v_2"), v.get("v")),
+            (Some("3"), Some("2"), Some("NOT_FOUND"))
+        );
+        let v = run(
+            "extract-regexp",
+            serde_json::json!({"regexp": "id=(\\d+)", "match-no": 0}),
+            body,
+        );
+        assert!(["1", "2", "3"].contains(&v.get("v").unwrap()));
+        let v = run(
+            "extract-regexp",
+            serde_json::json!({"regexp": "nope(\\d)", "default": "D"}),
+            body,
+        );
+        assert_eq!(v.get("v"), Some("D"));
+        let v = run(
+            "extract-regexp",
+            serde_json::json!({"regexp": "id=(\\d+)", "from-variable": "src"}),
+            body,
+        );
+        assert_eq!(v.get("v"), Some("77"));
+        let v = run(
+            "extract-regexp",
+            serde_json::json!({"regexp": "^HTTP/1.1 (\\d+)", "subject": "headers"}),
+            body,
+        );
+        assert_eq!(v.get("v"), Some("200"));
+    }
+
+    #[test]
+    fn jsonpath_values_concat_and_all() {
+        assert_eq!(
+            run("extract-jsonpath", "$.store.book[1].title".into(), JSON).get("v"),
+            Some("Sword")
+        );
+        assert_eq!(
+            run("extract-jsonpath", "$.ok".into(), JSON).get("v"),
+            Some("true")
+        );
+        let v = run(
+            "extract-jsonpath",
+            serde_json::json!({"jsonpath": "$..title", "match-no": -1, "concat": true}),
+            JSON,
+        );
+        assert_eq!(
+            (v.get("v_1"), v.get("v_2"), v.get("v_ALL")),
+            (Some("Sayings"), Some("Sword"), Some("Sayings,Sword"))
+        );
+        let v = run(
+            "extract-jsonpath",
+            serde_json::json!({"jsonpath": "$.nope", "default": "none"}),
+            JSON,
+        );
+        assert_eq!(v.get("v"), Some("none"));
+        assert_eq!(
+            run("extract-jsonpath", "$.ok".into(), "not json").get("v"),
+            Some("NOT_FOUND")
+        );
+    }
+
+    #[test]
+    fn xpath_boundary_css() {
+        let v = run("extract-xpath", "//book/title".into(), XML);
+        assert_eq!(
+            (v.get("v"), v.get("v_2"), v.get("v_matchNr")),
+            (Some("Sayings"), Some("Sword"), Some("2"))
+        );
+        let v = run(
+            "extract-xpath",
+            serde_json::json!({"xpath": "//book[2]/@id", "match-no": 1}),
+            XML,
+        );
+        assert_eq!(v.get("v"), Some("2"));
+        let v = run(
+            "extract-boundary",
+            serde_json::json!({"left": "value=\"", "right": "\""}),
+            HTML,
+        );
+        assert_eq!(v.get("v"), Some("abc123"));
+        let v = run(
+            "extract-css-jquery",
+            serde_json::json!({"expression": "input[name=csrf]", "attribute": "value"}),
+            HTML,
+        );
+        assert_eq!(v.get("v"), Some("abc123"));
+        let v = run(
+            "extract-css-jquery",
+            serde_json::json!({"expression": "a.item", "match-no": 2}),
+            HTML,
+        );
+        assert_eq!(v.get("v"), Some("Two"));
+    }
+
+    #[test]
+    fn bad_expressions_fail_to_compile() {
+        for (block, raw) in [
+            ("extract-regexp", serde_json::json!("id=(")),
+            (
+                "extract-regexp",
+                serde_json::json!({"regexp": "a(b)", "template": "$2$"}),
+            ),
+            ("extract-jsonpath", serde_json::json!("$.[")),
+            ("extract-xpath", serde_json::json!("//book[")),
+            ("extract-css-jquery", serde_json::json!("a[[")),
+            ("extract-boundary", serde_json::json!("x")),
+            ("extract-boundary", serde_json::json!({"left": "a"})),
+            (
+                "extract-jsonpath",
+                serde_json::json!({"jsonpath": "$.a", "match_no": 2}),
+            ),
+        ] {
+            let raw: RawExtractor = serde_json::from_value(raw).unwrap();
+            assert!(Extractor::compile(block, "v", &raw).is_err(), "{block}");
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! `${...}` templates: parsed once into segments (literal / variable / JMeter function call), rendered per
+//! request without re-parsing.
+//!
+//! JMeter semantics kept: an undefined `${name}` stays literally `${name}`; `__P`/`__property` are resolved
+//! at compile time (properties do not change during a run); an unknown `${__fn(...)}` is a compile error
+//! rather than a silent literal, because it would change what is sent.
+
+use super::timefmt::TimeFormat;
+use super::vars::Vars;
+use rand::Rng;
+use rand::rngs::StdRng;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A template problem, raised at compile time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} in {text:?}")]
+pub struct TemplateError {
+    pub text: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Template {
+    segs: Box<[Seg]>,
+}
+
+#[derive(Debug, Clone)]
+enum Seg {
+    Lit(Box<str>),
+    Var(Box<str>),
+    Func(Box<Func>),
+}
+
+#[derive(Debug, Clone)]
+enum Func {
+    Random {
+        min: Template,
+        max: Template,
+        var: Option<Box<str>>,
+    },
+    RandomString {
+        len: Template,
+        chars: Template,
+        var: Option<Box<str>>,
+    },
+    Uuid,
+    Time {
+        format: TimeFormat,
+        var: Option<Box<str>>,
+    },
+    /// Per-user counter (`TRUE`): a slot in the user's counters.
+    UserCounter {
+        slot: usize,
+        var: Option<Box<str>>,
+    },
+    /// Global counter (`FALSE`): shared by every user of the execution, one per call site as in JMeter.
+    GlobalCounter {
+        next: Arc<AtomicU64>,
+        var: Option<Box<str>>,
+    },
+    ThreadNum,
+    IntSum {
+        args: Vec<Template>,
+        var: Option<Box<str>>,
+    },
+    UrlEncode(Template),
+    Base64Encode(Template),
+    Base64Decode(Template),
+}
+
+/// What rendering reads and writes.
+pub struct RenderEnv<'a> {
+    pub vars: &'a mut Vars,
+    pub rng: &'a mut StdRng,
+    pub counters: &'a mut [u64],
+    pub thread: u32,
+}
+
+/// Compile-time state shared by every template of a scenario.
+#[derive(Debug, Default)]
+pub struct TemplateCompiler {
+    /// JMeter properties (`modules.jmeter.properties`, overridden by scenario `properties`).
+    pub props: HashMap<String, String>,
+    /// Number of per-user counter slots handed out.
+    pub user_counters: usize,
+}
+
+pub const FUNCTIONS: &str = "__Random, __RandomString, __UUID, __time, __counter, __threadNum, __P, __property, \
+     __intSum, __urlencode, __base64Encode, __base64Decode, __env";
+
+impl Template {
+    pub fn literal_str(s: &str) -> Template {
+        Template {
+            segs: vec![Seg::Lit(s.into())].into_boxed_slice(),
+        }
+    }
+
+    /// The text when the template has no variables or functions.
+    pub fn as_literal(&self) -> Option<&str> {
+        match &*self.segs {
+            [] => Some(""),
+            [Seg::Lit(s)] => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_literal(&self) -> bool {
+        self.as_literal().is_some()
+    }
+
+    pub fn render_into(&self, env: &mut RenderEnv<'_>, out: &mut String) {
+        for seg in &*self.segs {
+            match seg {
+                Seg::Lit(s) => out.push_str(s),
+                Seg::Var(name) => match env.vars.get(name) {
+                    Some(v) => out.push_str(v),
+                    None => {
+                        out.push_str("${");
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                },
+                Seg::Func(f) => f.call(env, out),
+            }
+        }
+    }
+
+    pub fn render(&self, env: &mut RenderEnv<'_>) -> String {
+        let mut s = String::new();
+        self.render_into(env, &mut s);
+        s
+    }
+}
+
+impl TemplateCompiler {
+    /// Parses `text` into a template.
+    pub fn parse(&mut self, text: &str) -> Result<Template, TemplateError> {
+        let err = |message: String| TemplateError {
+            text: text.to_string(),
+            message,
+        };
+        let mut segs = Vec::new();
+        let mut lit = String::new();
+        let mut rest = text;
+        while let Some(pos) = rest.find("${") {
+            lit.push_str(&rest[..pos]);
+            let after = &rest[pos + 2..];
+            let end = closing_brace(after).ok_or_else(|| {
+                err(format!(
+                    "unclosed `${{` at byte {}; close it with `}}` (or write `$` alone)",
+                    text.len() - rest.len() + pos
+                ))
+            })?;
+            let inner = &after[..end];
+            rest = &after[end + 1..];
+            if inner.is_empty() {
+                lit.push_str("${}");
+                continue;
+            }
+            let seg = if inner.starts_with("__") {
+                self.function(inner).map_err(err)?
+            } else {
+                Seg::Var(inner.into())
+            };
+            if let Seg::Lit(s) = &seg {
+                lit.push_str(s);
+                continue;
+            }
+            if !lit.is_empty() {
+                segs.push(Seg::Lit(std::mem::take(&mut lit).into()));
+            }
+            segs.push(seg);
+        }
+        lit.push_str(rest);
+        if !lit.is_empty() {
+            segs.push(Seg::Lit(lit.into()));
+        }
+        Ok(Template {
+            segs: segs.into_boxed_slice(),
+        })
+    }
+
+    fn function(&mut self, inner: &str) -> Result<Seg, String> {
+        let (name, raw) = match inner.find('(') {
+            Some(open) => {
+                if !inner.ends_with(')') {
+                    return Err(format!("function call `${{{inner}}}` must end with `)`"));
+                }
+                (
+                    &inner[..open],
+                    split_args(&inner[open + 1..inner.len() - 1]),
+                )
+            }
+            None => (inner, Vec::new()),
+        };
+        let mut templates = Vec::with_capacity(raw.len());
+        for a in &raw {
+            templates.push(self.parse(a).map_err(|e| e.message)?);
+        }
+        let a = Args { raw, templates };
+        let f = match name {
+            "__Random" => {
+                a.check_ints("__Random", 2, "(min,max[,var])")?;
+                Func::Random {
+                    min: a.arg(0),
+                    max: a.arg(1),
+                    var: a.var(2),
+                }
+            }
+            "__RandomString" => {
+                a.check_ints("__RandomString", 1, "(length[,chars[,var]])")?;
+                Func::RandomString {
+                    len: a.arg(0),
+                    chars: a.arg(1),
+                    var: a.var(2),
+                }
+            }
+            "__UUID" => Func::Uuid,
+            "__time" => Func::Time {
+                format: TimeFormat::parse(a.raw.first().map(String::as_str).unwrap_or(""))?,
+                var: a.var(1),
+            },
+            "__counter" => self.counter(&a),
+            "__threadNum" => Func::ThreadNum,
+            "__P" => return Ok(Seg::Lit(self.property(&a.raw, 1)?.into())),
+            "__property" => return Ok(Seg::Lit(self.property(&a.raw, 2)?.into())),
+            "__intSum" => int_sum(a)?,
+            "__urlencode" => Func::UrlEncode(a.arg(0)),
+            "__base64Encode" => Func::Base64Encode(a.arg(0)),
+            "__base64Decode" => Func::Base64Decode(a.arg(0)),
+            // The Custom JMeter Functions plugin's __env(name[,var][,default]), read once like __P.
+            "__env" => {
+                let name = a.raw.first().map(|s| s.trim()).unwrap_or("");
+                let value = std::env::var(name)
+                    .ok()
+                    .or_else(|| a.raw.get(2).cloned())
+                    .unwrap_or_default();
+                return Ok(Seg::Lit(value.into()));
+            }
+            other => {
+                return Err(format!(
+                    "unsupported JMeter function `{other}` (supported: {FUNCTIONS})"
+                ));
+            }
+        };
+        Ok(Seg::Func(Box::new(f)))
+    }
+
+    /// `__counter(TRUE)` counts per user, `__counter(FALSE)` (the default) across users.
+    fn counter(&mut self, a: &Args) -> Func {
+        let per_user = a
+            .raw
+            .first()
+            .is_some_and(|x| x.trim().eq_ignore_ascii_case("true"));
+        if per_user {
+            self.user_counters += 1;
+            Func::UserCounter {
+                slot: self.user_counters - 1,
+                var: a.var(1),
+            }
+        } else {
+            Func::GlobalCounter {
+                next: Arc::new(AtomicU64::new(1)),
+                var: a.var(1),
+            }
+        }
+    }
+
+    /// `__P(name,default)` (default at `default_at`) or `__property(name,var,default)`.
+    fn property(&self, args: &[String], default_at: usize) -> Result<String, String> {
+        let name = args
+            .first()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .ok_or("__P/__property needs a property name")?;
+        Ok(self
+            .props
+            .get(name)
+            .cloned()
+            .or_else(|| args.get(default_at).cloned())
+            // JMeter's __P without default yields "1"; __property yields the name itself.
+            .unwrap_or_else(|| {
+                if default_at == 1 {
+                    "1".into()
+                } else {
+                    name.into()
+                }
+            }))
+    }
+}
+
+/// A function call's arguments, as written and as templates.
+struct Args {
+    raw: Vec<String>,
+    templates: Vec<Template>,
+}
+
+impl Args {
+    fn arg(&self, i: usize) -> Template {
+        self.templates
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Template::literal_str(""))
+    }
+
+    /// A variable-name argument (empty = none).
+    fn var(&self, i: usize) -> Option<Box<str>> {
+        self.raw
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(Into::into)
+    }
+
+    /// The first `n` arguments must be present, and integers when they are literal.
+    fn check_ints(&self, f: &str, n: usize, usage: &str) -> Result<(), String> {
+        if self.raw.len() < n {
+            return Err(format!("{f} needs {usage}"));
+        }
+        for (i, t) in self.templates.iter().take(n).enumerate() {
+            if let Some(s) = t.as_literal()
+                && s.trim().parse::<i64>().is_err()
+            {
+                return Err(format!("{f} argument {} {s:?} is not an integer", i + 1));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `__intSum(a,b,...[,var])`: the last argument is a variable name when it is not a number (JMeter).
+fn int_sum(a: Args) -> Result<Func, String> {
+    if a.raw.len() < 2 {
+        return Err("__intSum needs at least two integers".into());
+    }
+    let last = a.raw.last().map(|s| s.trim()).unwrap_or("");
+    let mut args = a.templates;
+    let var = if last.parse::<i64>().is_err() && args.last().is_some_and(Template::is_literal) {
+        args.pop();
+        Some(last.into())
+    } else {
+        None
+    };
+    Ok(Func::IntSum { args, var })
+}
+
+/// Index of the `}` closing a `${` whose content starts at `s[0]`, honouring nested `${...}`.
+fn closing_brace(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 1;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Splits function arguments on top-level commas; `\,` is a literal comma (JMeter).
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut depth = 0i32;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let cur = out.last_mut().expect("never empty");
+        match c {
+            '\\' if chars.peek() == Some(&',') => {
+                cur.push(',');
+                chars.next();
+            }
+            '{' | '(' => {
+                depth += 1;
+                cur.push(c);
+            }
+            '}' | ')' => {
+                depth -= 1;
+                cur.push(c);
+            }
+            ',' if depth == 0 => out.push(String::new()),
+            _ => cur.push(c),
+        }
+    }
+    if out.len() == 1 && out[0].is_empty() {
+        out.clear();
+    }
+    out
+}
+
+const DEFAULT_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+impl Func {
+    fn call(&self, env: &mut RenderEnv<'_>, out: &mut String) {
+        let start = out.len();
+        let var = match self {
+            Func::Random { min, max, var } => {
+                let lo = render_int(min, env);
+                let hi = render_int(max, env);
+                let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+                let _ = write!(out, "{}", env.rng.random_range(lo..=hi));
+                var
+            }
+            Func::RandomString { len, chars, var } => {
+                let n = render_int(len, env).max(0) as usize;
+                let set = chars.render(env);
+                let set: Vec<char> = if set.is_empty() {
+                    DEFAULT_CHARS.iter().map(|&b| b as char).collect()
+                } else {
+                    set.chars().collect()
+                };
+                for _ in 0..n {
+                    out.push(set[env.rng.random_range(0..set.len())]);
+                }
+                var
+            }
+            Func::Uuid => {
+                let bytes: [u8; 16] = env.rng.random();
+                let _ = write!(
+                    out,
+                    "{}",
+                    uuid::Builder::from_random_bytes(bytes).into_uuid()
+                );
+                &None
+            }
+            Func::Time { format, var } => {
+                format.write_now(out);
+                var
+            }
+            Func::UserCounter { slot, var } => {
+                env.counters[*slot] += 1;
+                let _ = write!(out, "{}", env.counters[*slot]);
+                var
+            }
+            Func::GlobalCounter { next, var } => {
+                let _ = write!(out, "{}", next.fetch_add(1, Ordering::Relaxed));
+                var
+            }
+            Func::ThreadNum => {
+                let _ = write!(out, "{}", env.thread);
+                &None
+            }
+            Func::IntSum { args, var } => {
+                let sum: i64 = args.iter().map(|a| render_int(a, env)).sum();
+                let _ = write!(out, "{sum}");
+                var
+            }
+            Func::UrlEncode(t) => {
+                let s = t.render(env);
+                out.extend(url::form_urlencoded::byte_serialize(s.as_bytes()));
+                &None
+            }
+            Func::Base64Encode(t) => {
+                use base64::Engine as _;
+                let s = t.render(env);
+                out.push_str(&base64::engine::general_purpose::STANDARD.encode(s));
+                &None
+            }
+            Func::Base64Decode(t) => {
+                use base64::Engine as _;
+                let s = t.render(env);
+                match base64::engine::general_purpose::STANDARD.decode(s.trim()) {
+                    Ok(bytes) => out.push_str(&String::from_utf8_lossy(&bytes)),
+                    // JMeter returns the input unchanged when it is not Base64.
+                    Err(_) => out.push_str(&s),
+                }
+                &None
+            }
+        };
+        if let Some(var) = var {
+            let value = out[start..].to_string();
+            env.vars.set(var, &value);
+        }
+    }
+}
+
+/// An integer argument; a non-number renders as 0 (JMeter would log an error and use the default).
+fn render_int(t: &Template, env: &mut RenderEnv<'_>) -> i64 {
+    match t.as_literal() {
+        Some(s) => s.trim().parse().unwrap_or(0),
+        None => t.render(env).trim().parse().unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn env_parts() -> (Vars, StdRng, Vec<u64>) {
+        (Vars::default(), StdRng::seed_from_u64(7), vec![0; 4])
+    }
+
+    fn render(t: &Template, vars: &mut Vars, counters: &mut [u64]) -> String {
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut env = RenderEnv {
+            vars,
+            rng: &mut rng,
+            counters,
+            thread: 3,
+        };
+        t.render(&mut env)
+    }
+
+    fn one(text: &str) -> String {
+        let mut c = TemplateCompiler::default();
+        let t = c.parse(text).unwrap();
+        let (mut v, _, mut k) = env_parts();
+        v.set("name", "Ann");
+        render(&t, &mut v, &mut k)
+    }
+
+    #[test]
+    fn literal_and_variables() {
+        let mut c = TemplateCompiler::default();
+        assert_eq!(c.parse("/plain").unwrap().as_literal(), Some("/plain"));
+        assert!(!c.parse("/u/${id}").unwrap().is_literal());
+        assert_eq!(one("hi ${name}!"), "hi Ann!");
+        assert_eq!(one("${unknown} stays"), "${unknown} stays");
+        assert_eq!(one("cost $5 ${}"), "cost $5 ${}");
+    }
+
+    #[test]
+    fn unclosed_and_unknown_are_errors() {
+        let mut c = TemplateCompiler::default();
+        let e = c.parse("/a/${id").unwrap_err();
+        assert!(e.message.contains("unclosed"), "{e}");
+        let e = c.parse("${__javaScript(1+1)}").unwrap_err();
+        assert!(e.message.contains("__javaScript"), "{e}");
+        assert!(c.parse("${__Random(a,3)}").is_err());
+        assert!(c.parse("${__Random(1)}").is_err());
+        assert!(c.parse("${__time(qq)}").is_err());
+    }
+
+    #[test]
+    fn random_is_in_range_and_stored() {
+        let mut c = TemplateCompiler::default();
+        let t = c.parse("${__Random(5,7,r)}").unwrap();
+        let (mut v, mut rng, mut k) = env_parts();
+        for _ in 0..50 {
+            let mut env = RenderEnv {
+                vars: &mut v,
+                rng: &mut rng,
+                counters: &mut k,
+                thread: 1,
+            };
+            let n: i64 = t.render(&mut env).parse().unwrap();
+            assert!((5..=7).contains(&n));
+            assert_eq!(v.get("r"), Some(n.to_string().as_str()));
+        }
+    }
+
+    #[test]
+    fn random_string_uuid_threadnum() {
+        let s = one("${__RandomString(8,ab)}");
+        assert_eq!(s.len(), 8);
+        assert!(s.chars().all(|c| c == 'a' || c == 'b'));
+        let u = one("${__UUID()}");
+        let parsed = uuid::Uuid::parse_str(&u).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(one("${__threadNum}"), "3");
+        assert_eq!(one("${__threadNum()}"), "3");
+    }
+
+    #[test]
+    fn counters_per_user_and_global() {
+        let mut c = TemplateCompiler::default();
+        let user = c.parse("${__counter(TRUE,n)}").unwrap();
+        let global = c.parse("${__counter(FALSE)}").unwrap();
+        assert_eq!(c.user_counters, 1);
+        let (mut v1, _, mut k1) = env_parts();
+        let (mut v2, _, mut k2) = env_parts();
+        assert_eq!(render(&user, &mut v1, &mut k1), "1");
+        assert_eq!(render(&user, &mut v1, &mut k1), "2");
+        assert_eq!(v1.get("n"), Some("2"));
+        assert_eq!(render(&user, &mut v2, &mut k2), "1");
+        assert_eq!(render(&global, &mut v1, &mut k1), "1");
+        assert_eq!(render(&global, &mut v2, &mut k2), "2");
+    }
+
+    #[test]
+    fn properties_resolve_at_compile_time() {
+        let mut c = TemplateCompiler::default();
+        c.props.insert("host".into(), "example.org".into());
+        let t = c
+            .parse("${__P(host,x)}/${__P(port,8080)}/${__property(host)}")
+            .unwrap();
+        assert_eq!(t.as_literal(), Some("example.org/8080/example.org"));
+        assert_eq!(c.parse("${__P(nope)}").unwrap().as_literal(), Some("1"));
+    }
+
+    #[test]
+    fn time_formats() {
+        let ms: u128 = one("${__time()}").parse().unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        assert!(now.abs_diff(ms) < 5_000);
+        let secs: u128 = one("${__time(/1000)}").parse().unwrap();
+        assert!((now / 1000).abs_diff(secs) < 5);
+        let d = one("${__time(yyyy-MM-dd)}");
+        assert_eq!(d.len(), 10);
+        assert_eq!(&d[4..5], "-");
+    }
+
+    #[test]
+    fn nested_arguments_and_escaped_commas() {
+        let mut c = TemplateCompiler::default();
+        let t = c
+            .parse("${__intSum(2,${n},total)}|${__urlencode(a b\\,c)}")
+            .unwrap();
+        let (mut v, _, mut k) = env_parts();
+        v.set("n", "40");
+        assert_eq!(render(&t, &mut v, &mut k), "42|a+b%2Cc");
+        assert_eq!(v.get("total"), Some("42"));
+        assert_eq!(one("${__base64Encode(${name})}"), "QW5u");
+        assert_eq!(one("${__base64Decode(QW5u)}"), "Ann");
+        assert_eq!(
+            one("${__env(STAMPEDE_SURELY_UNSET_VAR,,fallback)}"),
+            "fallback"
+        );
+        let path = std::env::var("PATH").unwrap_or_default();
+        assert_eq!(one("${__env(PATH)}"), path);
+    }
+}
