@@ -56,11 +56,16 @@ pub use env::{EcsEnv, Era};
 
 /// Runs the container contract; the returned code is the process exit code (0, 1, 2, 143).
 pub fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(main_code())
+}
+
+/// [`main`] with the exit code as a number (0, 1, 2, 143).
+pub fn main_code() -> u8 {
     let env = match EcsEnv::from_lookup(&|k| std::env::var(k).ok()) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("stampede ecs: {e}");
-            return std::process::ExitCode::from(flow::EXIT_FATAL);
+            return flow::EXIT_FATAL;
         }
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -70,10 +75,10 @@ pub fn main() -> std::process::ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("stampede ecs: cannot start the async runtime: {e}");
-            return std::process::ExitCode::from(flow::EXIT_FATAL);
+            return flow::EXIT_FATAL;
         }
     };
-    let code = rt.block_on(async move {
+    rt.block_on(async move {
         let workdir = std::env::current_dir().unwrap_or_else(|_| ".".into());
         let sigterm = flow::sigterm_token();
         let client = store::client(env.bucket_region.as_deref()).await;
@@ -83,6 +88,5 @@ pub fn main() -> std::process::ExitCode {
             attempts: env.settings.upload_attempts,
         };
         flow::run(env, store, workdir, sigterm).await
-    });
-    std::process::ExitCode::from(code)
+    })
 }
