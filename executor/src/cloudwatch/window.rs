@@ -99,7 +99,12 @@ impl Window {
         acc.failures += u64::from(!s.is_success());
         acc.sum_rt_us += s.elapsed_us;
         acc.users = acc.users.max(u64::from(s.concurrency));
-        acc.hist.saturating_record(s.elapsed_us.max(1));
+        // `record` grows the auto-resizing histogram; `saturating_record` would clamp to its
+        // initial range instead.
+        let us = s.elapsed_us.max(1);
+        if acc.hist.record(us).is_err() {
+            acc.hist.saturating_record(us);
+        }
     }
 
     pub fn users(&mut self, users: u64) {
