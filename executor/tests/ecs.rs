@@ -628,6 +628,13 @@ fn e6_full_flow_uploads_enriches_marks_completion_and_idles_until_sigterm() {
     assert_live_data_line(live, "T6");
     let events = json_events(&out);
     assert_eq!(events, ["TASK_STARTED", "TASK_COMPLETED"], "{out}");
+    // JSON lines from the engine (CloudWatch EMF) stay unprefixed so CloudWatch Logs can parse them.
+    assert!(out.lines().any(|l| l.starts_with(r#"{"_aws":"#)), "{out}");
+    let console = std::fs::read_to_string(h.dir.path().join("result.tmp")).unwrap();
+    assert!(
+        console.starts_with("{\"_aws\"") && console.contains("\n12:00:00 INFO: Current:"),
+        "{console}"
+    );
     let args = std::fs::read_to_string(h.dir.path().join("engine-args.txt")).unwrap();
     assert!(args.contains("modules.console.disable=true"), "{args}");
 }

@@ -315,6 +315,9 @@ impl Task {
 
 impl Task {
     async fn finish(&self, xml: &Path, result_tmp: &Path, ran: engine::EngineRun) -> u8 {
+        if let EngineEnd::SpawnFailed(e) = &ran.end {
+            eprintln!("[ERROR] cannot start the test engine: {e}");
+        }
         let has_xml = xml.is_file();
         if has_xml {
             self.post_process(xml, result_tmp);

@@ -37,6 +37,12 @@
 //! 0 done; 1 scenario download failed, no results XML, or the results upload failed (the local files
 //! are kept); 2 the test failed to run (engine exit ≠ 0, unsupported `TEST_TYPE`); 143 SIGTERM.
 //!
+//! # Lifecycle events
+//! The v4.1+ JSON lines (`TASK_STARTED`, `TASK_COMPLETED`, `TASK_FAILED`, `REPLACEMENT_TASK_SKIPPED`)
+//! are printed in every era: they start with `{`, so no older metric filter or live-data regex
+//! (which key on the `TEST_ID` first token) matches them. JSON lines from the engine (EMF) are
+//! passed through without the `TEST_ID live=…` prefix for the same reason.
+//!
 //! # Stampede's own variables (not set by DLT)
 //! `STAMPEDE_DLT_ERA`, `STAMPEDE_ARTIFACTS_DIR` (`/tmp/artifacts`), `STAMPEDE_HEALTH_FILE`
 //! (`/tmp/health_ready`), `STAMPEDE_BARRIER_PORT` (50000), `STAMPEDE_START_POLL_MS` (2000),
