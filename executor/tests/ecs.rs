@@ -910,3 +910,68 @@ fn e2e_real_engine_e1_and_e6_against_a_local_target() {
         }
     }
 }
+
+fn e4_env(h: &Harness, id: &str, port: u16) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("S3_BUCKET".to_string(), h.bucket.clone()),
+        ("TEST_ID".into(), id.into()),
+        ("PREFIX".into(), "878.14:32:40T30-90-0202".into()),
+        ("LIVE_DATA_ENABLED".into(), "live=true".into()),
+        ("AWS_REGION".into(), "eu-west-1".into()),
+        ("TIMEOUT".into(), "60".into()),
+        ("STAMPEDE_BARRIER_PORT".into(), port.to_string()),
+    ];
+    env.extend(h.stampede_env("ok"));
+    env
+}
+
+#[test]
+fn e4_leader_reads_iphosts_from_s3_and_starts_the_worker() {
+    let h = Harness::new("leader");
+    h.put_scenario("test-scenarios/TL-eu-west-1.json");
+    // v3.3.4+: the host list is a file in S3, not the IPHOSTS variable.
+    h.put_raw("Container_IPs/TL_IPHOSTS_eu-west-1.txt", b"0.1\n");
+    let worker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = worker.local_addr().unwrap().port();
+    let mut env = e4_env(&h, "TL", port);
+    env.push(("SCRIPT".into(), "ecscontroller.py".into()));
+    env.push(("IPNETWORK".into(), "127.0".into()));
+    let mut c = h.spawn(&env);
+    worker
+        .set_nonblocking(false)
+        .and_then(|()| {
+            let (mut s, _) = worker.accept()?;
+            s.set_read_timeout(Some(Duration::from_secs(10)))?;
+            let mut got = String::new();
+            std::io::Read::read_to_string(&mut s, &mut got)?;
+            assert_eq!(got, "start");
+            Ok(())
+        })
+        .unwrap();
+    let (code, out) = c.wait(Duration::from_secs(20));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Sending start to 1 worker(s)"), "{out}");
+}
+
+#[test]
+fn sigterm_while_waiting_for_the_barrier_exits_143_without_running() {
+    let h = Harness::new("barrierterm");
+    h.put_scenario("test-scenarios/TW-eu-west-1.json");
+    let mut env = e4_env(&h, "TW", free_port());
+    env.push(("SCRIPT".into(), "ecslistener.py".into()));
+    let mut c = h.spawn(&env);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !h.dir.path().join("test.json").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "scenario never downloaded"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    c.sigterm();
+    let (code, out) = c.wait(Duration::from_secs(10));
+    assert_eq!(code, 143, "{out}");
+    assert!(!h.dir.path().join("engine-args.txt").exists(), "{out}");
+    assert_eq!(json_events(&out), ["TASK_FAILED"], "{out}");
+}
