@@ -561,3 +561,25 @@ async fn tcp_worker_ignores_other_messages_and_times_out() {
     drop(s);
     assert_eq!(waiting.await.unwrap(), WorkerEnd::TimedOut);
 }
+
+#[test]
+fn dump_xml_follows_the_artifacts_dir() {
+    use executor::ecs::flow::redirect_dump_xml;
+    let art = std::path::Path::new("/work/art");
+    let mut dlt = serde_json::json!({"reporting": [{"module": "final-stats", "dump-xml": "/tmp/artifacts/results.xml"}]});
+    assert_eq!(redirect_dump_xml(&mut dlt, art), art.join("results.xml"));
+    assert_eq!(dlt["reporting"][0]["dump-xml"], "/work/art/results.xml");
+    let mut custom =
+        serde_json::json!({"reporting": [{"module": "final-stats", "dump-xml": "/data/r.xml"}]});
+    assert_eq!(
+        redirect_dump_xml(&mut custom, art),
+        std::path::PathBuf::from("/data/r.xml")
+    );
+    let mut none = serde_json::json!({"execution": []});
+    assert_eq!(redirect_dump_xml(&mut none, art), art.join("results.xml"));
+    assert_eq!(none["reporting"][0]["module"], "final-stats");
+    assert_eq!(none["reporting"][0]["dump-xml"], "/work/art/results.xml");
+    let mut other = serde_json::json!({"reporting": [{"module": "console"}]});
+    redirect_dump_xml(&mut other, art);
+    assert_eq!(other["reporting"].as_array().unwrap().len(), 2);
+}
