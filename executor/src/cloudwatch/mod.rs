@@ -251,17 +251,26 @@ pub struct CloudWatchReporter {
     last_ts: u64,
     tx: Option<SyncSender<Msg>>,
     sender: Option<std::thread::JoinHandle<()>>,
+    /// Receives once the sender has drained the queue.
+    sender_done: Receiver<()>,
     counters: Arc<Counters>,
 }
+
+/// How long `finish` waits for the queued intervals to be sent before giving up on them.
+const FINISH_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl CloudWatchReporter {
     pub fn new(settings: Settings, output: Output) -> CloudWatchReporter {
         let (tx, rx) = std::sync::mpsc::sync_channel(settings.buffer);
         let counters = Arc::new(Counters::default());
         let (s, c) = (settings.clone(), counters.clone());
+        let (done_tx, sender_done) = std::sync::mpsc::channel();
         let sender = std::thread::Builder::new()
             .name("cloudwatch".into())
-            .spawn(move || send_loop(rx, output, &s, &c))
+            .spawn(move || {
+                send_loop(rx, output, &s, &c);
+                let _ = done_tx.send(());
+            })
             .ok();
         CloudWatchReporter {
             settings,
@@ -270,6 +279,7 @@ impl CloudWatchReporter {
             last_ts: 0,
             tx: Some(tx),
             sender,
+            sender_done,
             counters,
         }
     }
@@ -322,10 +332,19 @@ impl Reporter for CloudWatchReporter {
             };
             self.close_interval(end);
         }
-        // Closing the queue lets the sender drain what is queued and stop.
+        // Closing the queue lets the sender drain what is queued and stop; an unreachable endpoint
+        // must not hold the end of the test for long.
         self.tx = None;
         if let Some(h) = self.sender.take() {
-            let _ = h.join();
+            match self.sender_done.recv_timeout(FINISH_TIMEOUT) {
+                Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    let _ = h.join();
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => log.warn(&format!(
+                    "cloudwatch: metrics still unsent after {}s; not waiting for them",
+                    FINISH_TIMEOUT.as_secs()
+                )),
+            }
         }
         let c = &self.counters;
         let dropped = c.dropped_intervals.load(Ordering::Relaxed);
@@ -350,8 +369,10 @@ fn send_loop(rx: Receiver<Msg>, output: Output, settings: &Settings, c: &Counter
     match output {
         Output::Emf(mut w) => {
             for Msg::Interval(stats) in rx {
-                for line in emf_lines(&stats, settings) {
-                    let _ = writeln!(w, "{line}");
+                for mut line in emf_lines(&stats, settings) {
+                    // One write per line: stdout is shared with the console log lines.
+                    line.push('\n');
+                    let _ = w.write_all(line.as_bytes());
                     c.emf_lines.fetch_add(1, Ordering::Relaxed);
                 }
                 let _ = w.flush();
