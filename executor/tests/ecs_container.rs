@@ -199,6 +199,10 @@ fn sigterm_mid_test_uploads_partial_results_and_exits_143() {
     let t = std::time::Instant::now();
     c.sigterm();
     let (code, out) = c.wait(Duration::from_secs(10));
+    eprintln!(
+        "SIGTERM to exit 143 (partial results uploaded): {:?}",
+        t.elapsed()
+    );
     assert!(
         t.elapsed() < Duration::from_secs(5),
         "took {:?}",
