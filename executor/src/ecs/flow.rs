@@ -227,6 +227,12 @@ pub fn redirect_dump_xml(doc: &mut serde_json::Value, artifacts: &Path) -> PathB
 impl Task {
     /// Waits for the era's start barrier. `Some(code)` ends the container (SIGTERM, replacement task).
     async fn start_barrier(&self) -> Option<u8> {
+        // The v4 task definitions' health check is `test -f /tmp/health_ready`; writing it in every
+        // era is harmless and keeps a v4.0 stack's tasks healthy too.
+        let health = &self.env.settings.health_file;
+        if let Err(e) = std::fs::write(health, "READY\n") {
+            eprintln!("WARN: cannot write {}: {e}", health.display());
+        }
         if self.env.era == Era::E6 {
             return self.s3_barrier().await;
         }
@@ -241,10 +247,6 @@ impl Task {
     }
 
     async fn s3_barrier(&self) -> Option<u8> {
-        let health = &self.env.settings.health_file;
-        if let Err(e) = std::fs::write(health, "READY\n") {
-            eprintln!("WARN: cannot write {}: {e}", health.display());
-        }
         println!("Waiting for S3 start signal...");
         let key = self.env.start_signal_key();
         let s = &self.env.settings;

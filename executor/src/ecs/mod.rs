@@ -37,6 +37,14 @@
 //! 0 done; 1 scenario download failed, no results XML, or the results upload failed (the local files
 //! are kept); 2 the test failed to run (engine exit ≠ 0, unsupported `TEST_TYPE`); 143 SIGTERM.
 //!
+//! # Start barriers
+//! Every era writes the health file (`/tmp/health_ready`, the v4 task definitions' health check)
+//! once the scenario is downloaded. E6 then polls `start-signal/<id>/<PREFIX>/<region>/start`; a
+//! signal older than 30 s marks an ECS replacement task, which writes its completion marker and
+//! idles without running load. E3–E5 with `SCRIPT` wait for the leader's `start` on TCP port 50000
+//! (at most `TIMEOUT` seconds, then start anyway); with `IPNETWORK` the task is the leader and sends
+//! `start` to every `IPNETWORK.h` (`IPHOSTS`, else `s3://…/Container_IPs/<id>_IPHOSTS_<region>.txt`).
+//!
 //! # Lifecycle events
 //! The v4.1+ JSON lines (`TASK_STARTED`, `TASK_COMPLETED`, `TASK_FAILED`, `REPLACEMENT_TASK_SKIPPED`)
 //! are printed in every era: they start with `{`, so no older metric filter or live-data regex
