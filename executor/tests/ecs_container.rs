@@ -307,7 +307,8 @@ fn e2e_real_engine_e1_and_e6_against_a_local_target() {
             "execution": [{"concurrency": 2, "ramp-up": "1s", "hold-for": "3s", "scenario": "s"}],
             "scenarios": {"s": {"requests": [{"url": target.url("/"), "method": "GET", "headers": {}}]}},
             "reporting": [{"module": "final-stats", "summary": true, "percentiles": true,
-                "summary-labels": true, "test-duration": true, "dump-xml": "/tmp/artifacts/results.xml"}]
+                "summary-labels": true, "test-duration": true, "dump-xml": "/tmp/artifacts/results.xml"},
+                {"module": "cloudwatch", "mode": "emf", "interval": 1}]
         });
         let (key, mut env) = if era == "e1" {
             (
@@ -348,6 +349,20 @@ fn e2e_real_engine_e1_and_e6_against_a_local_target() {
             .expect("xml");
         let xml = String::from_utf8(h.get(&xml_key)).unwrap();
         assert!(xml.contains("<Group label=\"\">"), "{xml}");
+        // Live metrics as EMF: unprefixed JSON lines with the TestId dimension from $TEST_ID.
+        let emf: Vec<serde_json::Value> = out
+            .lines()
+            .filter(|l| l.starts_with(r#"{"_aws":"#))
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(!emf.is_empty(), "{out}");
+        assert!(emf.iter().all(|d| d["TestId"] == "TE"), "{emf:?}");
+        let sent: f64 = emf
+            .iter()
+            .filter(|d| d.get("Label").is_none())
+            .map(|d| d["Requests"].as_f64().unwrap())
+            .sum();
+        assert!(sent > 0.0, "{emf:?}");
         if era == "e6" {
             assert!(xml.contains("<TaskId>0123456789abcdef0123456789abcdef</TaskId>"));
             for l in out.lines().filter(|l| l.contains("INFO: Current:")) {
