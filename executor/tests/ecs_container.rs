@@ -491,3 +491,24 @@ fn e2e_real_engine_sigterm_mid_run_uploads_partial_results() {
         "{keys:?}"
     );
 }
+
+#[test]
+fn a_scenario_that_is_not_json_fails_with_2_and_says_where() {
+    let h = Harness::new("badjson");
+    h.put_raw(
+        "test-scenarios/TJ.json",
+        b"{\"execution\": [\n  {\"concurrency\": 1,,}]}",
+    );
+    let mut env = vec![
+        ("S3_BUCKET".to_string(), h.bucket.clone()),
+        ("TEST_ID".into(), "TJ".into()),
+    ];
+    env.extend(h.stampede_env("ok"));
+    let (code, out) = h.spawn(&env).wait(Duration::from_secs(20));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("test-scenarios/TJ.json is not valid JSON (line 2, column"),
+        "{out}"
+    );
+    assert!(!h.dir.path().join("engine-args.txt").exists());
+}

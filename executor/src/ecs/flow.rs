@@ -123,7 +123,7 @@ impl Task {
         }
         let config = match self.prepare_scenario().await {
             Ok(c) => c,
-            Err(code_and_msg) => return self.fail(code_and_msg.0, &code_and_msg.1),
+            Err((code, msg)) => return self.fail(code, &msg),
         };
         if let Some(code) = self.start_barrier().await {
             return code;
