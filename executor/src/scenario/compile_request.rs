@@ -126,8 +126,10 @@ impl Compiler<'_> {
             assertions,
             assume_success,
             want_body,
+            prebuilt: None,
         });
         let i = self.prog.requests.len() - 1;
+        self.prog.requests[i].prebuild();
         self.prog.ops.push(super::compile::Op::Request(i));
         Ok(())
     }

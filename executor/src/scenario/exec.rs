@@ -217,7 +217,10 @@ async fn request<H: Hooks>(
         counters,
         thread: *thread,
     };
-    let rendered = r.render(&mut renv, scratch);
+    let rendered = match r.prebuilt {
+        Some(_) => Ok(()),
+        None => r.render(&mut renv, scratch),
+    };
     let label = r.label(&mut renv);
     let Some(scheduled) = hooks.gate().await else {
         return false;
@@ -260,7 +263,7 @@ async fn send(
     sample: &mut Sample,
     queued: Duration,
 ) {
-    let sc = &u.scratch;
+    let sc = r.prebuilt.as_ref().unwrap_or(&u.scratch);
     let parts = RequestParts {
         method: sc.method.as_ref().expect("render sets the method"),
         url: &sc.url,
@@ -280,7 +283,7 @@ async fn send(
                 status: resp.status,
                 headers: &resp.headers,
                 body: &resp.body,
-                url: &u.scratch.url,
+                url: &sc.url,
             };
             sample.failure = judge(r, &ex, &mut u.vars, &mut u.rng, &mut u.counters, u.thread);
         }

@@ -57,6 +57,8 @@ pub struct Request {
     pub assertions: Vec<Assertion>,
     pub assume_success: bool,
     pub want_body: bool,
+    /// The rendered request when nothing in it is templated: sent as is, never re-rendered.
+    pub prebuilt: Option<Scratch>,
 }
 
 /// A user's reusable buffers for rendering requests.
@@ -70,6 +72,39 @@ pub struct Scratch {
 }
 
 impl Request {
+    /// Renders once at compile time when URL, method, headers and body are all literal.
+    pub fn prebuild(&mut self) {
+        let literal = self.url.is_literal()
+            && self.base.as_ref().is_none_or(Template::is_literal)
+            && matches!(self.method, Method::Fixed(_))
+            && self
+                .headers
+                .iter()
+                .all(|(_, v)| matches!(v, HeaderVal::Fixed(_)))
+            && match &self.body {
+                Body::Empty | Body::Bytes(_) => true,
+                Body::Raw(t) => t.is_literal(),
+                Body::Form(p) => p
+                    .iter()
+                    .all(|(k, v)| k.is_literal() && v.as_ref().is_none_or(Template::is_literal)),
+            };
+        if !literal {
+            return;
+        }
+        let mut vars = super::vars::Vars::default();
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+        let mut env = RenderEnv {
+            vars: &mut vars,
+            rng: &mut rng,
+            counters: &mut [],
+            thread: 0,
+        };
+        let mut out = Scratch::default();
+        if self.render(&mut env, &mut out).is_ok() {
+            self.prebuilt = Some(out);
+        }
+    }
+
     /// Renders URL, method, headers and body into `out`. Errors are per-request problems (a variable
     /// rendering an invalid header value or URL) and become failed samples.
     pub fn render(&self, env: &mut RenderEnv<'_>, out: &mut Scratch) -> Result<(), String> {

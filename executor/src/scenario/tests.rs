@@ -165,6 +165,15 @@ fn dlt_simple_test_compiles_with_taurus_defaults() {
 }
 
 fn render_req(s: &CompiledScenario, i: usize, u: &mut UserState) -> request::Scratch {
+    if let Some(p) = &s.prog.requests[i].prebuilt {
+        return request::Scratch {
+            method: p.method.clone(),
+            url: p.url.clone(),
+            body: p.body.clone(),
+            headers: p.headers.clone(),
+            tmp: String::new(),
+        };
+    }
     let mut out = request::Scratch::default();
     let mut env = RenderEnv {
         vars: &mut u.vars,
@@ -392,6 +401,24 @@ fn forever_loop_without_requests_still_notices_stop() {
         .unwrap();
     let end = rt.block_on(s.run_iteration(&mut u, &mut client, &mut StopAfter(5)));
     assert_eq!(end, IterationEnd::Stopped);
+}
+
+#[test]
+fn literal_requests_are_prebuilt_once() {
+    let s = compile(json!({"requests": ["http://h/a", {"url": "http://h/${x}"}, {"url": "http://h/b", "body": "${y}"},
+        {"url": "http://h/c", "method": "POST", "body": {"k": "v"}, "headers": {"X": "1"}}]})).unwrap();
+    let built: Vec<bool> = s
+        .prog
+        .requests
+        .iter()
+        .map(|r| r.prebuilt.is_some())
+        .collect();
+    assert_eq!(built, vec![true, false, false, true]);
+    let p = s.prog.requests[3].prebuilt.as_ref().unwrap();
+    assert_eq!(
+        (p.url.as_str(), p.body.as_slice()),
+        ("http://h/c", &b"k=v"[..])
+    );
 }
 
 #[test]
