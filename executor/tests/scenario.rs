@@ -290,3 +290,41 @@ async fn transport_errors_are_named_like_jmeter() {
         f.message
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the engine's http::Client (integration)"]
+async fn loops_once_redirect_settings_and_stop_action() {
+    let server = TestServer::start().await;
+    let s = compile(
+        &server,
+        json!({"requests": [
+            {"once": [{"url": "/", "label": "once"}]},
+            {"loop": 3, "do": [{"url": "/status/200", "label": "looped"}]},
+            {"url": "/redirect/1", "label": "no-follow", "follow-redirects": false},
+            {"while": "${__counter(TRUE)} < 3", "do": [{"url": "/", "label": "while"}]},
+            {"action": "stop"},
+            {"url": "/", "label": "after-stop"},
+        ]}),
+    );
+    let mut u = s.new_user(1);
+    let (end, h) = iterate(&s, &mut u).await;
+    assert_eq!(end, IterationEnd::StopUser);
+    let count = |l: &str| h.samples.iter().filter(|s| &*s.label == l).count();
+    assert_eq!(
+        (
+            count("once"),
+            count("looped"),
+            count("while"),
+            count("after-stop")
+        ),
+        (1, 3, 2, 0)
+    );
+    let redirect = by_label(&h.samples, "no-follow");
+    assert_eq!(redirect.rc, Some(Rc::Http(302)));
+    assert!(redirect.is_success());
+    let (_, h2) = iterate(&s, &mut u).await;
+    assert!(
+        !h2.samples.iter().any(|s| &*s.label == "once"),
+        "once runs in the first iteration only"
+    );
+}
