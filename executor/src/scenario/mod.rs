@@ -5,6 +5,20 @@
 //! ops with jumps, CSV files loaded, every expression validated. [`CompiledScenario::run_iteration`]
 //! then runs one iteration of one user: pace, render, send, extract, assert, record.
 //!
+//! Choices where Taurus, JMeter and a native executor could differ (what a Taurus+JMeter user sees wins):
+//! - think time runs *before* the request it belongs to (JMeter timers), and is never part of a
+//!   transaction's time (`include-timers: true` is refused);
+//! - a transaction emits its own sample (sum of its children's times, 200 when all passed, else no code and
+//!   `Number of samples in transaction : N, number of failing samples : M`) after its children, which are
+//!   still reported unless `force-parent-sample`;
+//! - labels default to the URL as written; `${...}` in labels is rendered per sample, as JMeter does;
+//! - the failure message for HTTP >= 400 is the canonical reason phrase (JMeter reports the server's own);
+//! - `retrieve-resources: true`, `authorization`, `cookies`, `jsr223`, `keystore-config`,
+//!   `random-source-ip` and non-http `protocol` are refused: they would change what is measured;
+//! - `__P`/`__property`/`__env` are resolved at compile time; other unknown functions are errors;
+//! - a scenario's default-address and headers reach included scenarios (JMeter config elements at
+//!   test-plan scope); its timeout, keepalive, think-time and redirects do not.
+//!
 //! ```
 //! use executor::scenario::{CompileContext, CompiledScenario};
 //! let scenario = serde_json::json!({
