@@ -423,7 +423,8 @@ fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> 
                 let g: usize = after[..end].parse().expect("digits");
                 if g >= groups {
                     return Err(format!(
-                        "template {t:?} refers to group {g} but the regexp has {} group(s)",
+                        "template {t:?} refers to group {g} but the regexp has {} group(s); add a capture \
+                         group `(...)` or use template: $0$ for the whole match",
                         groups - 1
                     ));
                 }

@@ -49,6 +49,7 @@ mod vars;
 #[cfg(test)]
 mod tests;
 
+pub use exec::exception_name;
 pub use timefmt::dehumanize;
 pub use vars::Vars;
 
