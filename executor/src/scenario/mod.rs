@@ -125,6 +125,7 @@ pub struct CompiledScenario {
     client: ClientConfig,
     user_counters: usize,
     source: u16,
+    texts: exec::Texts,
     /// Maps the engine's `Instant`s to epoch milliseconds for `Sample::start_ms`.
     anchor: (Instant, u64),
 }
@@ -210,6 +211,7 @@ impl CompiledScenario {
             variables,
             client,
             source: ctx.source,
+            texts: exec::Texts::new(),
             anchor: (Instant::now(), epoch_ms),
         })
     }
