@@ -323,7 +323,12 @@ fn finish<H: Hooks>(s: &CompiledScenario, u: &mut UserState, sample: Sample, hoo
 }
 
 /// Post-processors, then assertions, then the HTTP status: JMeter's order and precedence.
-fn judge(r: &Request, ex: &Exchange<'_>, mut env: RenderEnv<'_>, texts: &Texts) -> Option<Failure> {
+pub(super) fn judge(
+    r: &Request,
+    ex: &Exchange<'_>,
+    mut env: RenderEnv<'_>,
+    texts: &Texts,
+) -> Option<Failure> {
     for e in &r.extractors {
         e.apply(ex, env.vars, env.rng);
     }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::sample::Sample;
 use serde_json::json;
+use std::path::PathBuf;
 
 /// A request behind a false condition: the program has a request, the interpreter never sends it.
 fn never() -> serde_json::Value {
@@ -514,4 +515,54 @@ fn perf_render_and_interpret() {
         "interpreter: {:.0} ns per loop step (if + set-variables)",
         t.elapsed().as_nanos() as f64 / 1000.0
     );
+}
+
+/// The assertion message matches what JMeter wrote for the same scenario and response in a real run.
+#[test]
+fn assertion_message_matches_the_real_jmeter_run() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenario");
+    let config: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(dir.join("jmeter-assert-fail.effective.yml")).unwrap(),
+    )
+    .unwrap();
+    let jtl =
+        std::fs::read_to_string(dir.join("jmeter-assert-fail.error.jtl.head3samples")).unwrap();
+    let between = |a: &str, b: &str| -> String {
+        let start = jtl.find(a).unwrap() + a.len();
+        let end = start + jtl[start..].find(b).unwrap();
+        jtl[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+    };
+    let expected = between("<failureMessage>", "</failureMessage>");
+    let body = between(
+        "<responseData class=\"java.lang.String\">",
+        "</responseData>",
+    );
+    let ctx = CompileContext {
+        base_dir: &dir,
+        config: &config,
+        source: 0,
+    };
+    let s = CompiledScenario::compile("asrt", &config["scenarios"]["asrt"], &ctx).unwrap();
+    let headers = http::HeaderMap::new();
+    let ex = extract::Exchange {
+        status: 200,
+        headers: &headers,
+        body: body.as_bytes(),
+        url: "http://127.0.0.1:18080/index.html",
+    };
+    let mut u = s.new_user(1);
+    let env = RenderEnv {
+        vars: &mut u.vars,
+        rng: &mut u.rng,
+        counters: &mut u.counters,
+        thread: 1,
+    };
+    let failure =
+        exec::judge(&s.prog.requests[0], &ex, env, &s.texts).expect("the assertion fails");
+    assert_eq!(failure.kind, crate::sample::FailureKind::Assertion);
+    assert_eq!(&*failure.message, expected);
+    assert_eq!(expected, "Test failed: text expected to contain /Goodbye/");
 }
