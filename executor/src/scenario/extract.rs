@@ -42,6 +42,8 @@ pub enum Subject {
     Headers,
     Code,
     Url,
+    /// The response message (reason phrase).
+    Message,
 }
 
 impl Subject {
@@ -51,6 +53,7 @@ impl Subject {
             "headers" | "response-headers" => Subject::Headers,
             "http-code" | "code" => Subject::Code,
             "url" => Subject::Url,
+            "message" => Subject::Message,
             _ => Subject::Body,
         }
     }
@@ -61,6 +64,11 @@ impl Subject {
             Subject::Headers => ex.headers_text().into(),
             Subject::Code => ex.status.to_string().into(),
             Subject::Url => ex.url.into(),
+            Subject::Message => http::StatusCode::from_u16(ex.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("")
+                .into(),
         }
     }
 }

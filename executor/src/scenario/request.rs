@@ -167,14 +167,15 @@ impl Request {
                     if i > 0 {
                         out.tmp.push('&');
                     }
+                    // JMeter URL-encodes parameters in the request's content-encoding.
                     let k = k.render(env);
-                    out.tmp
-                        .extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+                    let (k, _, _) = self.encoding.encode(&k);
+                    out.tmp.extend(url::form_urlencoded::byte_serialize(&k));
                     if let Some(v) = v {
                         out.tmp.push('=');
                         let v = v.render(env);
-                        out.tmp
-                            .extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+                        let (v, _, _) = self.encoding.encode(&v);
+                        out.tmp.extend(url::form_urlencoded::byte_serialize(&v));
                     }
                 }
                 if self.form_in_query {

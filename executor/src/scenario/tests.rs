@@ -199,6 +199,7 @@ fn bodies_follow_convert_body_to_string() {
             {"url": "/raw", "method": "PUT", "body": "name=${who}", "headers": {"Content-Type": "application/json; charset=utf-8"}},
             {"url": "/nested", "method": "POST", "body": {"a": {"b": [1, 2]}}},
             {"url": "/latin", "method": "POST", "body": "café", "content-encoding": "iso-8859-1"},
+            {"url": "/latin-form", "method": "POST", "body": {"q": "café"}, "content-encoding": "iso-8859-1"},
         ]
     })).unwrap();
     let mut u = s.new_user(1);
@@ -232,6 +233,7 @@ fn bodies_follow_convert_body_to_string() {
     assert_eq!(String::from_utf8_lossy(&r.body), r#"{"a": {"b": [1, 2]}}"#);
     let r = render_req(&s, 5, &mut u);
     assert_eq!(r.body, b"caf\xe9");
+    assert_eq!(render_req(&s, 6, &mut u).body, b"q=caf%E9");
 }
 
 #[test]
