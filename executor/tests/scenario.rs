@@ -328,3 +328,27 @@ async fn loops_once_redirect_settings_and_stop_action() {
         "once runs in the first iteration only"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the engine's http::Client (integration)"]
+async fn nested_transactions_sum_only_requests() {
+    let server = TestServer::start().await;
+    let s = compile(
+        &server,
+        json!({"requests": [
+            {"transaction": "outer", "do": ["/delay/10", {"transaction": "inner", "do": ["/delay/10", "/"]}]},
+        ]}),
+    );
+    let (_, h) = iterate(&s, &mut s.new_user(1)).await;
+    let labels: Vec<&str> = h.samples.iter().map(|s| &*s.label).collect();
+    assert_eq!(
+        labels,
+        vec!["/delay/10", "/delay/10", "/", "inner", "outer"]
+    );
+    let requests: u64 = h.samples[..3].iter().map(|s| s.elapsed_us).sum();
+    assert_eq!(by_label(&h.samples, "outer").elapsed_us, requests);
+    assert_eq!(
+        by_label(&h.samples, "inner").elapsed_us,
+        h.samples[1].elapsed_us + h.samples[2].elapsed_us
+    );
+}

@@ -562,6 +562,31 @@ mod tests {
     }
 
     #[test]
+    fn match_all_clears_items_left_from_a_longer_previous_match() {
+        let raw: RawExtractor =
+            serde_json::from_value(serde_json::json!({"regexp": "id=(\\d)", "match-no": -1}))
+                .unwrap();
+        let e = Extractor::compile("extract-regexp", "v", &raw).unwrap();
+        let headers = http::HeaderMap::new();
+        let mut vars = Vars::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for (body, n) in [("id=1 id=2 id=3", "3"), ("id=9", "1")] {
+            let ex = Exchange {
+                status: 200,
+                headers: &headers,
+                body: body.as_bytes(),
+                url: "",
+            };
+            e.apply(&ex, &mut vars, &mut rng);
+            assert_eq!(vars.get("v_matchNr"), Some(n));
+        }
+        assert_eq!(
+            (vars.get("v_1"), vars.get("v_2"), vars.get("v_3")),
+            (Some("9"), None, None)
+        );
+    }
+
+    #[test]
     fn jsonpath_values_concat_and_all() {
         assert_eq!(
             run("extract-jsonpath", "$.store.book[1].title".into(), JSON).get("v"),
