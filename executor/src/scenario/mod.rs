@@ -13,7 +13,8 @@
 //!   still reported unless `force-parent-sample`;
 //! - labels default to the URL as written; `${...}` in labels is rendered per sample, as JMeter does;
 //! - the failure message for HTTP >= 400 is the canonical reason phrase (JMeter reports the server's own);
-//! - `retrieve-resources: true`, `authorization`, `cookies`, `jsr223`, `keystore-config`,
+//! - `authorization` supports the Basic mechanism, sent preemptively as JMeter's HttpClient4 does;
+//! - `retrieve-resources: true`, `cookies`, `jsr223`, `keystore-config`,
 //!   `random-source-ip` and non-http `protocol` are refused: they would change what is measured;
 //! - `__P`/`__property`/`__env` are resolved at compile time; other unknown functions are errors;
 //! - a scenario's default-address and headers reach included scenarios (JMeter config elements at
@@ -33,6 +34,7 @@
 //! ```
 
 mod assert;
+mod auth;
 mod blocks;
 mod compile;
 mod compile_request;

@@ -59,6 +59,8 @@ pub struct Request {
     pub want_body: bool,
     /// The rendered request when nothing in it is templated: sent as is, never re-rendered.
     pub prebuilt: Option<Scratch>,
+    /// Basic credentials of the scenario's `authorization`, added to matching URLs.
+    pub auth: std::sync::Arc<[super::auth::AuthEntry]>,
 }
 
 /// A user's reusable buffers for rendering requests.
@@ -151,6 +153,15 @@ impl Request {
                 }
             };
             out.headers.push((name.clone(), value));
+        }
+        if !self.auth.is_empty()
+            && !out
+                .headers
+                .iter()
+                .any(|(k, _)| k == http::header::AUTHORIZATION)
+            && let Some(v) = super::auth::header_for(&self.auth, &out.url)
+        {
+            out.headers.push((http::header::AUTHORIZATION, v.clone()));
         }
         out.body.clear();
         match &self.body {

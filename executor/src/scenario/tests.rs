@@ -425,6 +425,38 @@ fn literal_requests_are_prebuilt_once() {
 }
 
 #[test]
+fn basic_authorization_reaches_matching_requests_unless_they_set_their_own() {
+    let config = json!({"scenarios": {"inc": {"requests": ["http://api.test/inc"]}}});
+    let s = compile_in(
+        Path::new("."),
+        &config,
+        json!({
+        "authorization": {"url": "http://api.test/", "name": "user", "password": "pw"},
+        "requests": ["http://api.test/a", "http://other.test/b",
+                     {"url": "http://api.test/c", "headers": {"Authorization": "Bearer t"}},
+                     {"include-scenario": "inc"}]}),
+    )
+    .unwrap();
+    let mut u = s.new_user(1);
+    let auth = |i: usize, u: &mut UserState| {
+        render_req(&s, i, u)
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "authorization")
+            .map(|(_, v)| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(auth(0, &mut u), vec!["Basic dXNlcjpwdw=="]);
+    assert!(auth(1, &mut u).is_empty());
+    assert_eq!(auth(2, &mut u), vec!["Bearer t"]);
+    assert_eq!(auth(3, &mut u), vec!["Basic dXNlcjpwdw=="]);
+    let e = compile_err(
+        json!({"authorization": {"url": "http://a", "name": "u", "mechanism": "kerberos"}, "requests": ["http://a/"]}),
+    );
+    assert!(e.contains("kerberos"), "{e}");
+}
+
+#[test]
 fn a_scenario_without_requests_is_refused() {
     let e = compile_err(json!({"requests": [{"set-variables": {"a": "1"}}]}));
     assert!(e.contains("no requests"), "{e}");
