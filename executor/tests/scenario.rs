@@ -290,3 +290,65 @@ async fn transport_errors_are_named_like_jmeter() {
         f.message
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the engine's http::Client (integration)"]
+async fn loops_once_redirect_settings_and_stop_action() {
+    let server = TestServer::start().await;
+    let s = compile(
+        &server,
+        json!({"requests": [
+            {"once": [{"url": "/", "label": "once"}]},
+            {"loop": 3, "do": [{"url": "/status/200", "label": "looped"}]},
+            {"url": "/redirect/1", "label": "no-follow", "follow-redirects": false},
+            {"while": "${__counter(TRUE)} < 3", "do": [{"url": "/", "label": "while"}]},
+            {"action": "stop"},
+            {"url": "/", "label": "after-stop"},
+        ]}),
+    );
+    let mut u = s.new_user(1);
+    let (end, h) = iterate(&s, &mut u).await;
+    assert_eq!(end, IterationEnd::StopUser);
+    let count = |l: &str| h.samples.iter().filter(|s| &*s.label == l).count();
+    assert_eq!(
+        (
+            count("once"),
+            count("looped"),
+            count("while"),
+            count("after-stop")
+        ),
+        (1, 3, 2, 0)
+    );
+    let redirect = by_label(&h.samples, "no-follow");
+    assert_eq!(redirect.rc, Some(Rc::Http(302)));
+    assert!(redirect.is_success());
+    let (_, h2) = iterate(&s, &mut u).await;
+    assert!(
+        !h2.samples.iter().any(|s| &*s.label == "once"),
+        "once runs in the first iteration only"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the engine's http::Client (integration)"]
+async fn nested_transactions_sum_only_requests() {
+    let server = TestServer::start().await;
+    let s = compile(
+        &server,
+        json!({"requests": [
+            {"transaction": "outer", "do": ["/delay/10", {"transaction": "inner", "do": ["/delay/10", "/"]}]},
+        ]}),
+    );
+    let (_, h) = iterate(&s, &mut s.new_user(1)).await;
+    let labels: Vec<&str> = h.samples.iter().map(|s| &*s.label).collect();
+    assert_eq!(
+        labels,
+        vec!["/delay/10", "/delay/10", "/", "inner", "outer"]
+    );
+    let requests: u64 = h.samples[..3].iter().map(|s| s.elapsed_us).sum();
+    assert_eq!(by_label(&h.samples, "outer").elapsed_us, requests);
+    assert_eq!(
+        by_label(&h.samples, "inner").elapsed_us,
+        h.samples[1].elapsed_us + h.samples[2].elapsed_us
+    );
+}

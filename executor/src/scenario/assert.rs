@@ -250,6 +250,7 @@ impl ResponseAssertion {
                     Subject::Headers => "headers",
                     Subject::Code => "code",
                     Subject::Url => "URL",
+                    Subject::Message => "message",
                 };
                 let not = if self.not { "not " } else { "" };
                 return Err(format!(

@@ -88,6 +88,7 @@ pub(super) struct Defaults {
     pub encoding: &'static encoding_rs::Encoding,
     pub parent_only: bool,
     pub base_dir: PathBuf,
+    pub auth: std::sync::Arc<[super::auth::AuthEntry]>,
     /// Scenario-level assertions and extractors, compiled into each request.
     pub pp: std::sync::Arc<RawPostProcessors>,
 }
@@ -170,6 +171,9 @@ impl<'a> Compiler<'a> {
                 headers.insert(k, v);
             }
             d.headers = headers;
+            if d.auth.is_empty() {
+                d.auth = p.auth.clone();
+            }
         }
         for (i, ds) in raw.data_sources.iter().flatten().enumerate() {
             let rds: RawDataSource = match ds {
@@ -242,6 +246,10 @@ impl<'a> Compiler<'a> {
             parent_only: raw.force_parent_sample.unwrap_or(false),
             base_dir: base_dir.to_path_buf(),
             pp: std::sync::Arc::new(raw.pp.clone()),
+            auth: match &raw.authorization {
+                Some(v) => super::auth::parse(v)?.into(),
+                None => Vec::new().into(),
+            },
         })
     }
 

@@ -115,6 +115,7 @@ impl Compiler<'_> {
             url,
             base: d.base.clone(),
             headers: compiled_headers,
+            auth: d.auth.clone(),
             body,
             form_in_query: form
                 && matches!(method_name.as_str(), "GET" | "DELETE" | "HEAD" | "OPTIONS"),
@@ -126,8 +127,10 @@ impl Compiler<'_> {
             assertions,
             assume_success,
             want_body,
+            prebuilt: None,
         });
         let i = self.prog.requests.len() - 1;
+        self.prog.requests[i].prebuild();
         self.prog.ops.push(super::compile::Op::Request(i));
         Ok(())
     }
@@ -364,12 +367,6 @@ pub(super) fn reject_unsupported(raw: &RawScenario) -> Result<(), String> {
         return refuse(
             "retrieve-resources: true",
             "embedded resources are not downloaded; remove it or set it to false",
-        );
-    }
-    if raw.authorization.is_some() {
-        return refuse(
-            "authorization",
-            "send an Authorization header in `headers` instead",
         );
     }
     if raw.cookies.as_ref().is_some_and(|c| !c.is_empty()) {

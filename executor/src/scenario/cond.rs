@@ -337,6 +337,10 @@ mod tests {
             ("10 === 10.0", true),
             ("'10' == '10.0'", false),
             ("-1 < 0", true),
+            ("'a && b' == 'a && b'", true),
+            ("\"x || y\" != '${name}'", true),
+            ("${n} == ${status}", false),
+            ("'${name}${n}' == 'bob5'", true),
         ] {
             assert_eq!(check(text, &v), want, "{text}");
         }

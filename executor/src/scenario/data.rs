@@ -212,6 +212,27 @@ mod tests {
     }
 
     #[test]
+    fn short_rows_leave_missing_columns_empty() {
+        let mut r = raw("s.csv");
+        r.variable_names = Some("a,b,c".into());
+        let (_d, ds) = source("1,2\n", r);
+        let mut v = Vars::default();
+        ds.next_into(&mut v);
+        assert_eq!(
+            (v.get("a"), v.get("b"), v.get("c")),
+            (Some("1"), Some("2"), Some(""))
+        );
+    }
+
+    #[test]
+    fn a_utf8_bom_does_not_leak_into_the_first_name() {
+        let (_d, ds) = source("\u{feff}user\nann\n", raw("bom.csv"));
+        let mut v = Vars::default();
+        ds.next_into(&mut v);
+        assert_eq!(v.get("user"), Some("ann"));
+    }
+
+    #[test]
     fn missing_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let e = DataSource::load(&raw("nope.csv"), dir.path()).unwrap_err();

@@ -217,7 +217,10 @@ async fn request<H: Hooks>(
         counters,
         thread: *thread,
     };
-    let rendered = r.render(&mut renv, scratch);
+    let rendered = match r.prebuilt {
+        Some(_) => Ok(()),
+        None => r.render(&mut renv, scratch),
+    };
     let label = r.label(&mut renv);
     let Some(scheduled) = hooks.gate().await else {
         return false;
@@ -239,7 +242,7 @@ async fn request<H: Hooks>(
         thread: u.thread,
     };
     match rendered {
-        Ok(()) => send(r, u, client, &mut sample, queued).await,
+        Ok(()) => send(r, &s.texts, u, client, &mut sample, queued).await,
         Err(message) => {
             sample.rc = Some(Rc::Text("IllegalArgumentException".into()));
             sample.failure = Some(Failure {
@@ -255,12 +258,13 @@ async fn request<H: Hooks>(
 /// Sends the rendered request and fills the sample from the response (or the transport error).
 async fn send(
     r: &Request,
+    texts: &Texts,
     u: &mut UserState,
     client: &mut Client,
     sample: &mut Sample,
     queued: Duration,
 ) {
-    let sc = &u.scratch;
+    let sc = r.prebuilt.as_ref().unwrap_or(&u.scratch);
     let parts = RequestParts {
         method: sc.method.as_ref().expect("render sets the method"),
         url: &sc.url,
@@ -280,13 +284,19 @@ async fn send(
                 status: resp.status,
                 headers: &resp.headers,
                 body: &resp.body,
-                url: &u.scratch.url,
+                url: &sc.url,
             };
-            sample.failure = judge(r, &ex, &mut u.vars, &mut u.rng, &mut u.counters, u.thread);
+            let env = RenderEnv {
+                vars: &mut u.vars,
+                rng: &mut u.rng,
+                counters: &mut u.counters,
+                thread: u.thread,
+            };
+            sample.failure = judge(r, &ex, env, texts);
         }
         Err(e) => {
             set_timing(sample, e.timing, queued);
-            sample.rc = Some(Rc::Text(exception_name(e.kind).into()));
+            sample.rc = Some(texts.exception(e.kind));
             sample.failure = Some(Failure {
                 kind: FailureKind::Error,
                 message: format!("Non HTTP response message: {}", e.message).into(),
@@ -313,23 +323,15 @@ fn finish<H: Hooks>(s: &CompiledScenario, u: &mut UserState, sample: Sample, hoo
 }
 
 /// Post-processors, then assertions, then the HTTP status: JMeter's order and precedence.
-fn judge(
+pub(super) fn judge(
     r: &Request,
     ex: &Exchange<'_>,
-    vars: &mut super::Vars,
-    rng: &mut rand::rngs::StdRng,
-    counters: &mut [u64],
-    thread: u32,
+    mut env: RenderEnv<'_>,
+    texts: &Texts,
 ) -> Option<Failure> {
     for e in &r.extractors {
-        e.apply(ex, vars, rng);
+        e.apply(ex, env.vars, env.rng);
     }
-    let mut env = RenderEnv {
-        vars,
-        rng,
-        counters,
-        thread,
-    };
     let mut failed = None;
     for a in &r.assertions {
         if let Err(message) = a.check(ex, &mut env) {
@@ -345,10 +347,55 @@ fn judge(
     if ex.status >= 400 && !r.assume_success {
         return Some(Failure {
             kind: FailureKind::Error,
-            message: reason(ex.status),
+            message: texts.reason(ex.status),
         });
     }
     None
+}
+
+/// Failure texts built once, so failing samples do not allocate them.
+#[derive(Debug)]
+pub struct Texts {
+    /// Reason phrases of 400..=599.
+    reasons: Vec<Arc<str>>,
+    exceptions: Vec<Rc>,
+}
+
+const KINDS: [ErrorKind; 7] = [
+    ErrorKind::UnknownHost,
+    ErrorKind::ConnectRefused,
+    ErrorKind::ConnectTimeout,
+    ErrorKind::ResponseTimeout,
+    ErrorKind::NoHttpResponse,
+    ErrorKind::Tls,
+    ErrorKind::Other,
+];
+
+impl Texts {
+    pub fn new() -> Texts {
+        Texts {
+            reasons: (400..600).map(reason).collect(),
+            exceptions: KINDS
+                .iter()
+                .map(|k| Rc::Text(exception_name(*k).into()))
+                .collect(),
+        }
+    }
+
+    fn reason(&self, status: u16) -> Arc<str> {
+        match status {
+            400..600 => self.reasons[usize::from(status - 400)].clone(),
+            _ => reason(status),
+        }
+    }
+
+    fn exception(&self, kind: ErrorKind) -> Rc {
+        let i = KINDS
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every kind is listed");
+        self.exceptions[i].clone()
+    }
 }
 
 /// The response message JMeter reports (the reason phrase).

@@ -42,6 +42,8 @@ pub enum Subject {
     Headers,
     Code,
     Url,
+    /// The response message (reason phrase).
+    Message,
 }
 
 impl Subject {
@@ -51,6 +53,7 @@ impl Subject {
             "headers" | "response-headers" => Subject::Headers,
             "http-code" | "code" => Subject::Code,
             "url" => Subject::Url,
+            "message" => Subject::Message,
             _ => Subject::Body,
         }
     }
@@ -61,6 +64,11 @@ impl Subject {
             Subject::Headers => ex.headers_text().into(),
             Subject::Code => ex.status.to_string().into(),
             Subject::Url => ex.url.into(),
+            Subject::Message => http::StatusCode::from_u16(ex.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("")
+                .into(),
         }
     }
 }
@@ -423,7 +431,8 @@ fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> 
                 let g: usize = after[..end].parse().expect("digits");
                 if g >= groups {
                     return Err(format!(
-                        "template {t:?} refers to group {g} but the regexp has {} group(s)",
+                        "template {t:?} refers to group {g} but the regexp has {} group(s); add a capture \
+                         group `(...)` or use template: $0$ for the whole match",
                         groups - 1
                     ));
                 }
@@ -550,6 +559,31 @@ mod tests {
             body,
         );
         assert_eq!(v.get("v"), Some("200"));
+    }
+
+    #[test]
+    fn match_all_clears_items_left_from_a_longer_previous_match() {
+        let raw: RawExtractor =
+            serde_json::from_value(serde_json::json!({"regexp": "id=(\\d)", "match-no": -1}))
+                .unwrap();
+        let e = Extractor::compile("extract-regexp", "v", &raw).unwrap();
+        let headers = http::HeaderMap::new();
+        let mut vars = Vars::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for (body, n) in [("id=1 id=2 id=3", "3"), ("id=9", "1")] {
+            let ex = Exchange {
+                status: 200,
+                headers: &headers,
+                body: body.as_bytes(),
+                url: "",
+            };
+            e.apply(&ex, &mut vars, &mut rng);
+            assert_eq!(vars.get("v_matchNr"), Some(n));
+        }
+        assert_eq!(
+            (vars.get("v_1"), vars.get("v_2"), vars.get("v_3")),
+            (Some("9"), None, None)
+        );
     }
 
     #[test]

@@ -5,6 +5,21 @@
 //! ops with jumps, CSV files loaded, every expression validated. [`CompiledScenario::run_iteration`]
 //! then runs one iteration of one user: pace, render, send, extract, assert, record.
 //!
+//! Choices where Taurus, JMeter and a native executor could differ (what a Taurus+JMeter user sees wins):
+//! - think time runs *before* the request it belongs to (JMeter timers), and is never part of a
+//!   transaction's time (`include-timers: true` is refused);
+//! - a transaction emits its own sample (sum of its children's times, 200 when all passed, else no code and
+//!   `Number of samples in transaction : N, number of failing samples : M`) after its children, which are
+//!   still reported unless `force-parent-sample`;
+//! - labels default to the URL as written; `${...}` in labels is rendered per sample, as JMeter does;
+//! - the failure message for HTTP >= 400 is the canonical reason phrase (JMeter reports the server's own);
+//! - `authorization` supports the Basic mechanism, sent preemptively as JMeter's HttpClient4 does;
+//! - `retrieve-resources: true`, `cookies`, `jsr223`, `keystore-config`,
+//!   `random-source-ip` and non-http `protocol` are refused: they would change what is measured;
+//! - `__P`/`__property`/`__env` are resolved at compile time; other unknown functions are errors;
+//! - a scenario's default-address and headers reach included scenarios (JMeter config elements at
+//!   test-plan scope); its timeout, keepalive, think-time and redirects do not.
+//!
 //! ```
 //! use executor::scenario::{CompileContext, CompiledScenario};
 //! let scenario = serde_json::json!({
@@ -19,6 +34,7 @@
 //! ```
 
 mod assert;
+mod auth;
 mod blocks;
 mod compile;
 mod compile_request;
@@ -35,6 +51,7 @@ mod vars;
 #[cfg(test)]
 mod tests;
 
+pub use exec::exception_name;
 pub use timefmt::dehumanize;
 pub use vars::Vars;
 
@@ -110,6 +127,7 @@ pub struct CompiledScenario {
     client: ClientConfig,
     user_counters: usize,
     source: u16,
+    texts: exec::Texts,
     /// Maps the engine's `Instant`s to epoch milliseconds for `Sample::start_ms`.
     anchor: (Instant, u64),
 }
@@ -195,6 +213,7 @@ impl CompiledScenario {
             variables,
             client,
             source: ctx.source,
+            texts: exec::Texts::new(),
             anchor: (Instant::now(), epoch_ms),
         })
     }

@@ -57,6 +57,10 @@ pub struct Request {
     pub assertions: Vec<Assertion>,
     pub assume_success: bool,
     pub want_body: bool,
+    /// The rendered request when nothing in it is templated: sent as is, never re-rendered.
+    pub prebuilt: Option<Scratch>,
+    /// Basic credentials of the scenario's `authorization`, added to matching URLs.
+    pub auth: std::sync::Arc<[super::auth::AuthEntry]>,
 }
 
 /// A user's reusable buffers for rendering requests.
@@ -70,6 +74,39 @@ pub struct Scratch {
 }
 
 impl Request {
+    /// Renders once at compile time when URL, method, headers and body are all literal.
+    pub fn prebuild(&mut self) {
+        let literal = self.url.is_literal()
+            && self.base.as_ref().is_none_or(Template::is_literal)
+            && matches!(self.method, Method::Fixed(_))
+            && self
+                .headers
+                .iter()
+                .all(|(_, v)| matches!(v, HeaderVal::Fixed(_)))
+            && match &self.body {
+                Body::Empty | Body::Bytes(_) => true,
+                Body::Raw(t) => t.is_literal(),
+                Body::Form(p) => p
+                    .iter()
+                    .all(|(k, v)| k.is_literal() && v.as_ref().is_none_or(Template::is_literal)),
+            };
+        if !literal {
+            return;
+        }
+        let mut vars = super::vars::Vars::default();
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+        let mut env = RenderEnv {
+            vars: &mut vars,
+            rng: &mut rng,
+            counters: &mut [],
+            thread: 0,
+        };
+        let mut out = Scratch::default();
+        if self.render(&mut env, &mut out).is_ok() {
+            self.prebuilt = Some(out);
+        }
+    }
+
     /// Renders URL, method, headers and body into `out`. Errors are per-request problems (a variable
     /// rendering an invalid header value or URL) and become failed samples.
     pub fn render(&self, env: &mut RenderEnv<'_>, out: &mut Scratch) -> Result<(), String> {
@@ -117,6 +154,15 @@ impl Request {
             };
             out.headers.push((name.clone(), value));
         }
+        if !self.auth.is_empty()
+            && !out
+                .headers
+                .iter()
+                .any(|(k, _)| k == http::header::AUTHORIZATION)
+            && let Some(v) = super::auth::header_for(&self.auth, &out.url)
+        {
+            out.headers.push((http::header::AUTHORIZATION, v.clone()));
+        }
         out.body.clear();
         match &self.body {
             Body::Empty => {}
@@ -132,14 +178,15 @@ impl Request {
                     if i > 0 {
                         out.tmp.push('&');
                     }
+                    // JMeter URL-encodes parameters in the request's content-encoding.
                     let k = k.render(env);
-                    out.tmp
-                        .extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+                    let (k, _, _) = self.encoding.encode(&k);
+                    out.tmp.extend(url::form_urlencoded::byte_serialize(&k));
                     if let Some(v) = v {
                         out.tmp.push('=');
                         let v = v.render(env);
-                        out.tmp
-                            .extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+                        let (v, _, _) = self.encoding.encode(&v);
+                        out.tmp.extend(url::form_urlencoded::byte_serialize(&v));
                     }
                 }
                 if self.form_in_query {

@@ -618,6 +618,19 @@ mod tests {
     }
 
     #[test]
+    fn function_arguments_may_be_variables() {
+        let mut c = TemplateCompiler::default();
+        let t = c
+            .parse("${__Random(${lo},${lo})}|${__RandomString(${len},x)}")
+            .unwrap();
+        let (mut v, _, mut k) = env_parts();
+        v.set("lo", "17");
+        v.set("len", "3");
+        assert_eq!(render(&t, &mut v, &mut k), "17|xxx");
+        assert!(c.parse("${__Random(1,${max)}").is_err(), "nested unclosed");
+    }
+
+    #[test]
     fn nested_arguments_and_escaped_commas() {
         let mut c = TemplateCompiler::default();
         let t = c

@@ -4,6 +4,7 @@
 use super::*;
 use crate::sample::Sample;
 use serde_json::json;
+use std::path::PathBuf;
 
 /// A request behind a false condition: the program has a request, the interpreter never sends it.
 fn never() -> serde_json::Value {
@@ -165,6 +166,15 @@ fn dlt_simple_test_compiles_with_taurus_defaults() {
 }
 
 fn render_req(s: &CompiledScenario, i: usize, u: &mut UserState) -> request::Scratch {
+    if let Some(p) = &s.prog.requests[i].prebuilt {
+        return request::Scratch {
+            method: p.method.clone(),
+            url: p.url.clone(),
+            body: p.body.clone(),
+            headers: p.headers.clone(),
+            tmp: String::new(),
+        };
+    }
     let mut out = request::Scratch::default();
     let mut env = RenderEnv {
         vars: &mut u.vars,
@@ -189,6 +199,7 @@ fn bodies_follow_convert_body_to_string() {
             {"url": "/raw", "method": "PUT", "body": "name=${who}", "headers": {"Content-Type": "application/json; charset=utf-8"}},
             {"url": "/nested", "method": "POST", "body": {"a": {"b": [1, 2]}}},
             {"url": "/latin", "method": "POST", "body": "café", "content-encoding": "iso-8859-1"},
+            {"url": "/latin-form", "method": "POST", "body": {"q": "café"}, "content-encoding": "iso-8859-1"},
         ]
     })).unwrap();
     let mut u = s.new_user(1);
@@ -222,6 +233,7 @@ fn bodies_follow_convert_body_to_string() {
     assert_eq!(String::from_utf8_lossy(&r.body), r#"{"a": {"b": [1, 2]}}"#);
     let r = render_req(&s, 5, &mut u);
     assert_eq!(r.body, b"caf\xe9");
+    assert_eq!(render_req(&s, 6, &mut u).body, b"q=caf%E9");
 }
 
 #[test]
@@ -395,6 +407,56 @@ fn forever_loop_without_requests_still_notices_stop() {
 }
 
 #[test]
+fn literal_requests_are_prebuilt_once() {
+    let s = compile(json!({"requests": ["http://h/a", {"url": "http://h/${x}"}, {"url": "http://h/b", "body": "${y}"},
+        {"url": "http://h/c", "method": "POST", "body": {"k": "v"}, "headers": {"X": "1"}}]})).unwrap();
+    let built: Vec<bool> = s
+        .prog
+        .requests
+        .iter()
+        .map(|r| r.prebuilt.is_some())
+        .collect();
+    assert_eq!(built, vec![true, false, false, true]);
+    let p = s.prog.requests[3].prebuilt.as_ref().unwrap();
+    assert_eq!(
+        (p.url.as_str(), p.body.as_slice()),
+        ("http://h/c", &b"k=v"[..])
+    );
+}
+
+#[test]
+fn basic_authorization_reaches_matching_requests_unless_they_set_their_own() {
+    let config = json!({"scenarios": {"inc": {"requests": ["http://api.test/inc"]}}});
+    let s = compile_in(
+        Path::new("."),
+        &config,
+        json!({
+        "authorization": {"url": "http://api.test/", "name": "user", "password": "pw"},
+        "requests": ["http://api.test/a", "http://other.test/b",
+                     {"url": "http://api.test/c", "headers": {"Authorization": "Bearer t"}},
+                     {"include-scenario": "inc"}]}),
+    )
+    .unwrap();
+    let mut u = s.new_user(1);
+    let auth = |i: usize, u: &mut UserState| {
+        render_req(&s, i, u)
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "authorization")
+            .map(|(_, v)| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(auth(0, &mut u), vec!["Basic dXNlcjpwdw=="]);
+    assert!(auth(1, &mut u).is_empty());
+    assert_eq!(auth(2, &mut u), vec!["Bearer t"]);
+    assert_eq!(auth(3, &mut u), vec!["Basic dXNlcjpwdw=="]);
+    let e = compile_err(
+        json!({"authorization": {"url": "http://a", "name": "u", "mechanism": "kerberos"}, "requests": ["http://a/"]}),
+    );
+    assert!(e.contains("kerberos"), "{e}");
+}
+
+#[test]
 fn a_scenario_without_requests_is_refused() {
     let e = compile_err(json!({"requests": [{"set-variables": {"a": "1"}}]}));
     assert!(e.contains("no requests"), "{e}");
@@ -487,4 +549,54 @@ fn perf_render_and_interpret() {
         "interpreter: {:.0} ns per loop step (if + set-variables)",
         t.elapsed().as_nanos() as f64 / 1000.0
     );
+}
+
+/// The assertion message matches what JMeter wrote for the same scenario and response in a real run.
+#[test]
+fn assertion_message_matches_the_real_jmeter_run() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenario");
+    let config: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(dir.join("jmeter-assert-fail.effective.yml")).unwrap(),
+    )
+    .unwrap();
+    let jtl =
+        std::fs::read_to_string(dir.join("jmeter-assert-fail.error.jtl.head3samples")).unwrap();
+    let between = |a: &str, b: &str| -> String {
+        let start = jtl.find(a).unwrap() + a.len();
+        let end = start + jtl[start..].find(b).unwrap();
+        jtl[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+    };
+    let expected = between("<failureMessage>", "</failureMessage>");
+    let body = between(
+        "<responseData class=\"java.lang.String\">",
+        "</responseData>",
+    );
+    let ctx = CompileContext {
+        base_dir: &dir,
+        config: &config,
+        source: 0,
+    };
+    let s = CompiledScenario::compile("asrt", &config["scenarios"]["asrt"], &ctx).unwrap();
+    let headers = http::HeaderMap::new();
+    let ex = extract::Exchange {
+        status: 200,
+        headers: &headers,
+        body: body.as_bytes(),
+        url: "http://127.0.0.1:18080/index.html",
+    };
+    let mut u = s.new_user(1);
+    let env = RenderEnv {
+        vars: &mut u.vars,
+        rng: &mut u.rng,
+        counters: &mut u.counters,
+        thread: 1,
+    };
+    let failure =
+        exec::judge(&s.prog.requests[0], &ex, env, &s.texts).expect("the assertion fails");
+    assert_eq!(failure.kind, crate::sample::FailureKind::Assertion);
+    assert_eq!(&*failure.message, expected);
+    assert_eq!(expected, "Test failed: text expected to contain /Goodbye/");
 }

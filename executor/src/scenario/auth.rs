@@ -1,0 +1,133 @@
+//! Scenario `authorization` (JMeter's HTTP Authorization Manager), Basic mechanism only: JMeter's
+//! HttpClient4 sends Basic credentials preemptively to matching URLs, so we add the header when the
+//! request has none. Digest and Kerberos need a challenge round-trip and are refused.
+
+use base64::Engine as _;
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct AuthEntry {
+    /// Matches URLs starting with it (`url`), or whose host is it (`domain`).
+    target: Target,
+    header: http::HeaderValue,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    UrlPrefix(String),
+    Domain(String),
+}
+
+/// Parses `authorization`: one mapping, a list, or `{clear: bool, list: [...]}`.
+pub fn parse(v: &Value) -> Result<Vec<AuthEntry>, String> {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(m) if m.contains_key("list") => match &m["list"] {
+            Value::Array(a) => a.iter().collect(),
+            other => {
+                return Err(format!(
+                    "authorization: `list` must be a list, found {other}"
+                ));
+            }
+        },
+        Value::Object(_) => vec![v],
+        other => {
+            return Err(format!(
+                "authorization must be a mapping or a list, found {other}"
+            ));
+        }
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| entry(i, item))
+        .collect()
+}
+
+fn entry(i: usize, item: &Value) -> Result<AuthEntry, String> {
+    let at = format!("authorization[{i}]");
+    let m = item
+        .as_object()
+        .ok_or_else(|| format!("{at}: must be a mapping"))?;
+    let text = |k: &str| m.get(k).and_then(super::raw::scalar_text);
+    let mechanism = text("mechanism")
+        .unwrap_or_else(|| "basic".into())
+        .to_ascii_lowercase();
+    if mechanism != "basic" {
+        return Err(format!(
+            "{at}: mechanism {mechanism:?} is not supported (only basic)"
+        ));
+    }
+    let target = match (text("url"), text("domain")) {
+        (Some(u), _) if !u.is_empty() => Target::UrlPrefix(u),
+        (_, Some(d)) if !d.is_empty() => Target::Domain(d.to_ascii_lowercase()),
+        _ => return Err(format!("{at}: needs `url` or `domain`")),
+    };
+    let name = text("name").ok_or_else(|| format!("{at}: needs `name`"))?;
+    let password = text("password").unwrap_or_default();
+    if name.contains("${") || password.contains("${") {
+        return Err(format!(
+            "{at}: credentials with variables are not supported"
+        ));
+    }
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
+    let mut header = http::HeaderValue::from_str(&format!("Basic {token}"))
+        .map_err(|_| format!("{at}: credentials are not valid header text"))?;
+    header.set_sensitive(true);
+    Ok(AuthEntry { target, header })
+}
+
+/// The Authorization value for `url`, if an entry matches (the first match wins, as in JMeter).
+pub fn header_for<'a>(entries: &'a [AuthEntry], url: &str) -> Option<&'a http::HeaderValue> {
+    entries.iter().find(|e| e.matches(url)).map(|e| &e.header)
+}
+
+impl AuthEntry {
+    fn matches(&self, url: &str) -> bool {
+        match &self.target {
+            Target::UrlPrefix(p) => url.starts_with(p.as_str()),
+            Target::Domain(d) => url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(|h| h.eq_ignore_ascii_case(d)))
+                .unwrap_or(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn basic_credentials_match_by_url_or_domain() {
+        let e = parse(
+            &json!([{"url": "http://a.test/api", "name": "u", "password": "p"},
+                              {"domain": "B.test", "name": "x"}]),
+        )
+        .unwrap();
+        assert_eq!(header_for(&e, "http://a.test/api/x").unwrap(), "Basic dTpw");
+        assert_eq!(
+            header_for(&e, "https://b.test:8443/").unwrap(),
+            "Basic eDo="
+        );
+        assert!(header_for(&e, "http://c.test/").is_none());
+        let e = parse(
+            &json!({"clear": true, "list": [{"url": "http://a", "name": "u", "password": "p"}]}),
+        )
+        .unwrap();
+        assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn other_mechanisms_and_bad_entries_are_refused() {
+        assert!(parse(&json!({"url": "http://a", "name": "u", "mechanism": "digest"})).is_err());
+        assert!(parse(&json!({"name": "u"})).is_err());
+        assert!(parse(&json!({"url": "http://a"})).is_err());
+        let e = parse(&json!({"url": "http://a", "name": "u", "password": "s3cret"})).unwrap();
+        assert!(
+            !format!("{e:?}").contains("czNjcmV0"),
+            "the header is marked sensitive"
+        );
+    }
+}
