@@ -299,7 +299,8 @@ async fn send(
             sample.rc = Some(texts.exception(e.kind));
             sample.failure = Some(Failure {
                 kind: FailureKind::Error,
-                message: format!("Non HTTP response message: {}", e.message).into(),
+                // The client's message is already JMeter's `Non HTTP response message: ...`.
+                message: e.message.clone(),
             });
         }
     }
@@ -361,13 +362,14 @@ pub struct Texts {
     exceptions: Vec<Rc>,
 }
 
-const KINDS: [ErrorKind; 7] = [
+const KINDS: [ErrorKind; 8] = [
     ErrorKind::UnknownHost,
     ErrorKind::ConnectRefused,
     ErrorKind::ConnectTimeout,
     ErrorKind::ResponseTimeout,
     ErrorKind::NoHttpResponse,
     ErrorKind::Tls,
+    ErrorKind::TooManyRedirects,
     ErrorKind::Other,
 ];
 
@@ -375,10 +377,7 @@ impl Texts {
     pub fn new() -> Texts {
         Texts {
             reasons: (400..600).map(reason).collect(),
-            exceptions: KINDS
-                .iter()
-                .map(|k| Rc::Text(exception_name(*k).into()))
-                .collect(),
+            exceptions: KINDS.iter().map(|k| Rc::Text(k.rc_name().into())).collect(),
         }
     }
 
@@ -410,19 +409,6 @@ fn set_timing(s: &mut Sample, t: Timing, queued: Duration) {
     s.elapsed_us = (t.elapsed + queued).as_micros() as u64;
     s.latency_us = (t.latency + queued).as_micros() as u64;
     s.connect_us = t.connect.as_micros() as u64;
-}
-
-/// JMeter's exception class for a transport error, as Taurus shortens `Non HTTP response code: ...`.
-pub fn exception_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::UnknownHost => "UnknownHostException",
-        ErrorKind::ConnectRefused => "ConnectException",
-        ErrorKind::ConnectTimeout => "ConnectTimeoutException",
-        ErrorKind::ResponseTimeout => "SocketTimeoutException",
-        ErrorKind::NoHttpResponse => "NoHttpResponseException",
-        ErrorKind::Tls => "SSLHandshakeException",
-        ErrorKind::Other => "SocketException",
-    }
 }
 
 fn emit_tx<H: Hooks>(s: &CompiledScenario, u: &UserState, acc: TxAcc, hooks: &mut H) {

@@ -51,7 +51,6 @@ mod vars;
 #[cfg(test)]
 mod tests;
 
-pub use exec::exception_name;
 pub use timefmt::dehumanize;
 pub use vars::Vars;
 
