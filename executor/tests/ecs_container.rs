@@ -474,6 +474,7 @@ fn e2e_real_engine_sigterm_mid_run_uploads_partial_results() {
     let t = std::time::Instant::now();
     c.sigterm();
     let (code, out) = c.wait(Duration::from_secs(15));
+    eprintln!("real engine: SIGTERM to exit 143: {:?}", t.elapsed());
     assert!(
         t.elapsed() < Duration::from_secs(5),
         "took {:?}",
