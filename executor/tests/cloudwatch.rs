@@ -336,14 +336,10 @@ fn a_slow_sink_never_blocks_the_reporter_and_drops_are_counted() {
         slowest = slowest.max(t1.elapsed());
     }
     assert!(
-        slowest < Duration::from_millis(50),
+        slowest < Duration::from_millis(100),
         "a datapoint took {slowest:?}"
     );
-    assert!(
-        t.elapsed() < Duration::from_millis(500),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     let dropped = counters.dropped_intervals.load(Ordering::Relaxed);
     assert!(dropped >= 40, "dropped {dropped}");
     let mut log = MemoryLog::default();
