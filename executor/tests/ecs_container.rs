@@ -513,3 +513,14 @@ fn a_scenario_that_is_not_json_fails_with_2_and_says_where() {
     );
     assert!(!h.dir.path().join("engine-args.txt").exists());
 }
+
+#[test]
+fn a_missing_variable_fails_with_1_and_a_task_failed_event() {
+    let h = Harness::new("noenv");
+    let mut env = vec![("TEST_ID".to_string(), "TN".to_string())];
+    env.extend(h.stampede_env("ok"));
+    let (code, out) = h.spawn(&env).wait(Duration::from_secs(20));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("S3_BUCKET is not set"), "{out}");
+    assert_eq!(json_events(&out), ["TASK_FAILED"], "{out}");
+}
