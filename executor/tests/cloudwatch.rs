@@ -336,14 +336,10 @@ fn a_slow_sink_never_blocks_the_reporter_and_drops_are_counted() {
         slowest = slowest.max(t1.elapsed());
     }
     assert!(
-        slowest < Duration::from_millis(50),
+        slowest < Duration::from_millis(100),
         "a datapoint took {slowest:?}"
     );
-    assert!(
-        t.elapsed() < Duration::from_millis(500),
-        "{:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
     let dropped = counters.dropped_intervals.load(Ordering::Relaxed);
     assert!(dropped >= 40, "dropped {dropped}");
     let mut log = MemoryLog::default();
@@ -407,7 +403,8 @@ async fn put_metric_data_reaches_cloudwatch() {
     let s = settings(serde_json::json!({"interval": 2, "test-id": "T9", "namespace": ns}));
     let mut r = CloudWatchReporter::new(s, Output::Api(Some(client.clone())));
     let counters = r.counters();
-    let start = now() - 10;
+    // Even, so that the 4 seconds fill exactly two clock-aligned 2 s intervals.
+    let start = (now() - 10) & !1;
     // Reporting runs on the engine's consumer thread, not on the runtime.
     let r = tokio::task::spawn_blocking(move || {
         feed(&mut r, start, 4);
@@ -486,5 +483,36 @@ async fn api_errors_are_counted_not_fatal() {
             .any(|(_, m)| m.contains("2 PutMetricData call(s) failed")),
         "{:?}",
         log.records
+    );
+}
+
+#[test]
+fn samples_count_in_the_interval_of_their_start_time_even_when_they_arrive_early() {
+    let out = Shared::default();
+    let s = settings(
+        serde_json::json!({"mode": "emf", "interval": 60, "test-id": "T", "per-label": false}),
+    );
+    let mut r = CloudWatchReporter::new(s, Output::Emf(Box::new(out.clone())));
+    // Minute 100 (seconds 6000..6059) and the first second of minute 101, arriving before the
+    // aggregator's datapoint for second 6059.
+    r.sample(&sample("/a", 5, true, 1, 6030));
+    r.sample(&sample("/a", 5, true, 1, 6059));
+    r.sample(&sample("/a", 5, false, 1, 6060));
+    r.datapoint(&dp(6058));
+    r.datapoint(&dp(6059));
+    r.datapoint(&dp(6060));
+    r.finish(&Summary::default(), &mut MemoryLog::default())
+        .unwrap();
+    let lines = out.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["_aws"]["Timestamp"], 6_060_000);
+    assert_eq!(
+        (lines[0]["Requests"].as_f64(), lines[0]["Failures"].as_f64()),
+        (Some(2.0), Some(0.0))
+    );
+    assert_eq!(lines[1]["_aws"]["Timestamp"], 6_120_000);
+    assert_eq!(
+        (lines[1]["Requests"].as_f64(), lines[1]["Failures"].as_f64()),
+        (Some(1.0), Some(1.0))
     );
 }

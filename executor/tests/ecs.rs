@@ -314,6 +314,8 @@ fn enrichment_appends_four_elements_on_one_line_before_the_end() {
     assert_eq!(parsed.get("TaskId").map(String::as_str), Some("0123abcd"));
     assert_eq!(parsed.get("ECSDuration").map(String::as_str), Some("90"));
     assert!(meta::enrich("<NotTaurus/>", &m, 0).is_none());
+    assert_dlt_parsable(&xml, false);
+    assert_dlt_parsable(&out, true);
 }
 
 #[test]

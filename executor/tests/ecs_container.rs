@@ -50,6 +50,7 @@ fn e6_full_flow_uploads_enriches_marks_completion_and_idles_until_sigterm() {
         "{keys:?}"
     );
     let xml = String::from_utf8(h.get(&xml_key)).unwrap();
+    assert_dlt_parsable(&xml, true);
     let texts = xml_texts(&xml);
     assert_eq!(texts["TaskId"], "0123456789abcdef0123456789abcdef");
     assert_eq!(
@@ -348,7 +349,7 @@ fn e2e_real_engine_e1_and_e6_against_a_local_target() {
             .find(|k| k.ends_with(".xml"))
             .expect("xml");
         let xml = String::from_utf8(h.get(&xml_key)).unwrap();
-        assert!(xml.contains("<Group label=\"\">"), "{xml}");
+        assert_dlt_parsable(&xml, era == "e6");
         // Live metrics as EMF: unprefixed JSON lines with the TestId dimension from $TEST_ID.
         let emf: Vec<serde_json::Value> = out
             .lines()
@@ -474,6 +475,7 @@ fn e2e_real_engine_sigterm_mid_run_uploads_partial_results() {
     let t = std::time::Instant::now();
     c.sigterm();
     let (code, out) = c.wait(Duration::from_secs(15));
+    eprintln!("real engine: SIGTERM to exit 143: {:?}", t.elapsed());
     assert!(
         t.elapsed() < Duration::from_secs(5),
         "took {:?}",
@@ -511,4 +513,15 @@ fn a_scenario_that_is_not_json_fails_with_2_and_says_where() {
         "{out}"
     );
     assert!(!h.dir.path().join("engine-args.txt").exists());
+}
+
+#[test]
+fn a_missing_variable_fails_with_1_and_a_task_failed_event() {
+    let h = Harness::new("noenv");
+    let mut env = vec![("TEST_ID".to_string(), "TN".to_string())];
+    env.extend(h.stampede_env("ok"));
+    let (code, out) = h.spawn(&env).wait(Duration::from_secs(20));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("S3_BUCKET is not set"), "{out}");
+    assert_eq!(json_events(&out), ["TASK_FAILED"], "{out}");
 }

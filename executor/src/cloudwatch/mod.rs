@@ -17,6 +17,10 @@
 //!   region: us-east-1    # default: the SDK's (AWS_REGION)
 //! ```
 //!
+//! Intervals are whole seconds aligned to the clock (60 s = calendar minutes); a sample counts in the
+//! interval of its start time, and an interval is closed when the aggregator's datapoint for its last
+//! second arrives (that second is then complete). The metric timestamp is the interval's end.
+//!
 //! It never slows the load: samples go into an O(1) histogram per label; a closed interval is handed
 //! to a background thread through a bounded queue with `try_send`; a full queue drops the interval
 //! and counts it. One PutMetricData call per interval, split only at the API's limits (1000 datums,
@@ -39,6 +43,7 @@ use crate::log::Log;
 use crate::report::{ReportError, Reporter, Verdict};
 use crate::sample::Sample;
 use crate::stats::{Datapoint, Summary};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -246,9 +251,9 @@ enum Msg {
 
 pub struct CloudWatchReporter {
     settings: Settings,
-    window: Window,
-    window_start: Option<u64>,
-    last_ts: u64,
+    /// Open intervals by index (epoch second / interval): intervals are aligned to the clock, so a
+    /// 60 s interval is a calendar minute, and a sample counts in the interval of its own start time.
+    windows: BTreeMap<u64, Window>,
     tx: Option<SyncSender<Msg>>,
     sender: Option<std::thread::JoinHandle<()>>,
     /// Receives once the sender has drained the queue.
@@ -274,9 +279,7 @@ impl CloudWatchReporter {
             .ok();
         CloudWatchReporter {
             settings,
-            window: Window::default(),
-            window_start: None,
-            last_ts: 0,
+            windows: BTreeMap::new(),
             tx: Some(tx),
             sender,
             sender_done,
@@ -288,10 +291,25 @@ impl CloudWatchReporter {
         self.counters.clone()
     }
 
-    /// Closes the open interval at `end_ts` and queues it without waiting.
-    fn close_interval(&mut self, end_ts: u64) {
-        let stats = self.window.take(end_ts, self.settings.per_label);
-        self.window_start = None;
+    /// Interval length in whole seconds.
+    fn step(&self) -> u64 {
+        self.settings.interval.as_secs().max(1)
+    }
+
+    /// Closes every interval that ends at or before `until` (epoch seconds), oldest first.
+    fn close_until(&mut self, until: u64) {
+        let step = self.step();
+        while let Some(entry) = self.windows.first_entry() {
+            if (entry.key() + 1) * step > until {
+                break;
+            }
+            let (idx, mut window) = entry.remove_entry();
+            self.queue(window.take((idx + 1) * step, self.settings.per_label));
+        }
+    }
+
+    /// Hands a closed interval to the sender without waiting; a full queue drops it.
+    fn queue(&mut self, stats: IntervalStats) {
         let Some(tx) = &self.tx else { return };
         match tx.try_send(Msg::Interval(stats)) {
             Ok(()) => {}
@@ -310,28 +328,21 @@ impl Reporter for CloudWatchReporter {
     }
 
     fn sample(&mut self, sample: &Sample) {
-        self.window.add(sample);
+        let idx = sample.start_ms / 1000 / self.step();
+        self.windows.entry(idx).or_default().add(sample);
     }
 
+    /// A datapoint for second `ts` means every sample of that second has arrived.
     fn datapoint(&mut self, dp: &Datapoint) -> Verdict {
-        self.window.users(dp.overall().concurrency);
-        self.last_ts = self.last_ts.max(dp.ts);
-        let start = *self.window_start.get_or_insert(dp.ts);
-        if dp.ts + 1 >= start + self.settings.interval.as_secs().max(1) {
-            self.close_interval(dp.ts + 1);
-        }
+        let idx = dp.ts / self.step();
+        let users = dp.overall().concurrency;
+        self.windows.entry(idx).or_default().users(users);
+        self.close_until(dp.ts + 1);
         Verdict::Continue
     }
 
     fn finish(&mut self, _summary: &Summary, log: &mut dyn Log) -> Result<bool, ReportError> {
-        if !self.window.is_empty() {
-            let end = if self.last_ts > 0 {
-                self.last_ts + 1
-            } else {
-                now_epoch()
-            };
-            self.close_interval(end);
-        }
+        self.close_until(u64::MAX);
         // Closing the queue lets the sender drain what is queued and stop; an unreachable endpoint
         // must not hold the end of the test for long.
         self.tx = None;
@@ -356,12 +367,6 @@ impl Reporter for CloudWatchReporter {
         }
         Ok(false)
     }
-}
-
-fn now_epoch() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The background sender: one thread, its own small runtime for the SDK.

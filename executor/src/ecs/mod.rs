@@ -79,6 +79,14 @@ pub fn main_code() -> u8 {
         Ok(e) => e,
         Err(e) => {
             eprintln!("stampede ecs: {e}");
+            let var = |k: &str| std::env::var(k).unwrap_or_default();
+            let ctx = events::EventContext {
+                test_id: var("TEST_ID"),
+                test_run_id: var("TEST_RUN_ID"),
+                region: var("AWS_REGION"),
+                task_id: String::new(),
+            };
+            events::emit(&ctx, "ERROR", events::Event::TaskFailed, &e.to_string());
             return flow::EXIT_FATAL;
         }
     };

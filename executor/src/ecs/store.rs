@@ -39,6 +39,14 @@ pub async fn client(region: Option<&str>) -> Client {
     if let Some(r) = region {
         loader = loader.region(aws_config::Region::new(r.to_string()));
     }
+    // DLT v4 exports AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=10 for thousands of tasks hitting one
+    // bucket at once; the same default here, unless the task sets its own.
+    if std::env::var_os("AWS_RETRY_MODE").is_none()
+        && std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
+    {
+        loader =
+            loader.retry_config(aws_config::retry::RetryConfig::adaptive().with_max_attempts(10));
+    }
     let conf = loader.load().await;
     let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some()
         || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();

@@ -539,3 +539,67 @@ impl Drop for Container {
         let _ = self.child.kill();
     }
 }
+
+/// What DLT's parsers need from a results file (dlt.md §2.4, §1.7): a `TestDuration`, a `""` group,
+/// and in every group the nine KPIs, at least one `rc` and the seven `perc` levels; with
+/// `enriched`, the four task elements the v3.3.3+ parser reads.
+pub fn assert_dlt_parsable(xml: &str, enriched: bool) {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    let mut depth = 0;
+    let mut top: Vec<String> = Vec::new();
+    loop {
+        match r.read_event().expect("well-formed XML") {
+            ev @ (Event::Start(_) | Event::Empty(_)) => {
+                let (Event::Start(e) | Event::Empty(e)) = &ev else {
+                    unreachable!()
+                };
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                if depth == 1 {
+                    top.push(name.clone());
+                    if name == "Group" {
+                        let label = e
+                            .try_get_attribute("label")
+                            .unwrap()
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .expect("Group has a label");
+                        groups.push((label, Vec::new()));
+                    }
+                } else if depth == 2 {
+                    groups.last_mut().expect("in a group").1.push(name);
+                }
+                if matches!(ev, Event::Start(_)) {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => depth -= 1,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(top.contains(&"TestDuration".to_string()), "{top:?}");
+    assert!(groups.iter().any(|(l, _)| l.is_empty()), "no overall group");
+    for (label, kids) in &groups {
+        for kpi in [
+            "throughput",
+            "concurrency",
+            "succ",
+            "fail",
+            "avg_rt",
+            "stdev_rt",
+            "avg_lt",
+            "avg_ct",
+            "bytes",
+        ] {
+            assert!(kids.iter().any(|k| k == kpi), "{label:?} lacks {kpi}");
+        }
+        assert!(kids.iter().any(|k| k == "rc"), "{label:?} has no rc");
+        assert_eq!(kids.iter().filter(|k| *k == "perc").count(), 7, "{label:?}");
+    }
+    if enriched {
+        for el in ["TaskId", "TaskCPU", "TaskMemory", "ECSDuration"] {
+            assert!(top.iter().any(|t| t == el), "no {el}: {top:?}");
+        }
+    }
+}
