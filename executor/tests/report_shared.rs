@@ -317,3 +317,42 @@ fn other_modules_plug_in_through_the_custom_dispatch() {
         "without the dispatch, cloudwatch is unknown"
     );
 }
+
+#[test]
+fn odd_labels_survive_xml_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = [
+        "a \"quoted\" <tag> & more",
+        "comma, label",
+        "Тест.Эхо",
+        "tab\there",
+        "bell\u{7}",
+    ];
+    let samples: Vec<Sample> = labels
+        .iter()
+        .map(|l| sample(1_700_000_000_000, l, true))
+        .collect();
+    let (f, _) = run_all(dir.path(), &samples);
+    assert!(f.errors.is_empty());
+    let xml = std::fs::read_to_string(dir.path().join("results.xml")).unwrap();
+    assert_dlt_accepts(&xml);
+    let status = parser::read::from_str(&xml).unwrap();
+    let read: Vec<&str> = status.groups.iter().map(|g| g.label.as_str()).collect();
+    assert_eq!(
+        read,
+        [
+            "a \"quoted\" <tag> & more",
+            "comma, label",
+            "Тест.Эхо",
+            "tab\there",
+            "bell\u{FFFD}",
+            ""
+        ]
+    );
+    let csv = std::fs::read_to_string(dir.path().join("results.csv")).unwrap();
+    assert!(
+        csv.contains("\r\n\"a \"\"quoted\"\" <tag> & more\",")
+            && csv.contains("\r\n\"comma, label\","),
+        "{csv}"
+    );
+}

@@ -237,7 +237,11 @@ impl Reporter for FinalStats {
         if let Some(path) = &self.opts.dump_csv {
             log.info(&format!("Dumping final status as CSV: {}", path.display()));
             if let Err(e) = write_file(path, &csv_string(summary)) {
-                first_err.get_or_insert(e);
+                match &first_err {
+                    // The caller logs the error returned; this one would be lost otherwise.
+                    Some(_) => log.error(&format!("{}: {e}", self.name())),
+                    None => first_err = Some(e),
+                }
             }
         }
         first_err.map_or(Ok(false), Err)
