@@ -35,7 +35,7 @@ fn main() {
         };
         let (profile, _) = Profile::from_load(&load);
         let script = SimpleScript::new(vec![SimpleRequest::get(&url)]);
-        let exec = Execution { profile: Arc::new(profile), script: Arc::new(script), source: 0 };
+        let exec = Execution { profile: Arc::new(profile), script: Arc::new(script), source: 0, delay: std::time::Duration::ZERO };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let stop = tokio_util::sync::CancellationToken::new();
         let state = Arc::new(LoadState::default());

@@ -302,12 +302,11 @@ fn dispatch(invocation: Invocation) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Checks a loaded plan beyond what loading checks. Returns one message per problem; empty = valid.
-///
-/// The integrator extends this to compile each scenario (`scenario::CompiledScenario::compile`), so
-/// `validate` catches request-level errors without running.
-pub fn validate_plan(plan: &Plan) -> Vec<String> {
-    let mut problems = Vec::new();
+/// Checks a loaded plan beyond what loading checks: result files exist, and every scenario compiles
+/// (so `validate` catches request-level errors without running). Returns (problems, warnings); no
+/// problems = valid.
+pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
     for exec in &plan.executions {
         for (key, file) in [
             ("data-file", &exec.data_file),
@@ -325,8 +324,22 @@ pub fn validate_plan(plan: &Plan) -> Vec<String> {
                 ));
             }
         }
+        if exec.executor == crate::run::EXTERNAL_RESULTS {
+            continue;
+        }
+        // Compile each scenario as a run would, so every expression error shows before any load.
+        let ctx = crate::scenario::CompileContext {
+            base_dir: &exec.base_dir,
+            config: &plan.effective,
+            source: exec.index as u16,
+        };
+        match crate::scenario::CompiledScenario::compile(&exec.scenario_name, &exec.scenario, &ctx)
+        {
+            Ok(compiled) => warnings.extend(compiled.warnings().iter().cloned()),
+            Err(e) => problems.push(e.to_string()),
+        }
     }
-    problems
+    (problems, warnings)
 }
 
 fn load_options(overrides: Vec<String>, aliases: Vec<String>) -> LoadOptions {
@@ -359,7 +372,10 @@ fn validate(configs: &[PathBuf], opts: &LoadOptions, effective: bool) -> u8 {
     for w in &plan.warnings {
         eprintln!("WARNING: {w}");
     }
-    let problems = validate_plan(&plan);
+    let (problems, warnings) = validate_plan(&plan);
+    for w in &warnings {
+        eprintln!("WARNING: {w}");
+    }
     for p in &problems {
         eprintln!("Config Error: {p}");
     }
@@ -411,7 +427,7 @@ fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u
         Ok(plan) => plan,
         Err(e) => return config_failure(&mut log, &e.to_string()),
     };
-    let problems = validate_plan(&plan);
+    let (problems, _) = validate_plan(&plan);
     if let Some(first) = problems.first() {
         return config_failure(&mut log, first);
     }

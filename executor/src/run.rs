@@ -13,7 +13,7 @@ mod console;
 mod lifecycle;
 pub mod shellexec;
 
-pub use console::{taurus_line, timedelta};
+pub use console::timedelta;
 pub use lifecycle::{EXTERNAL_RESULTS, Parts, run_with};
 
 use crate::config::Plan;

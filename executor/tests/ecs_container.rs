@@ -298,7 +298,6 @@ fn results_upload_failure_keeps_the_files_and_exits_1() {
 }
 
 #[test]
-#[ignore = "needs the engine (integration): `stampede run` must be the real bzt-compatible engine"]
 fn e2e_real_engine_e1_and_e6_against_a_local_target() {
     let target = testkit::TestServer::start_background();
     for era in ["e1", "e6"] {
@@ -439,7 +438,6 @@ fn sigterm_while_waiting_for_the_barrier_exits_143_without_running() {
 }
 
 #[test]
-#[ignore = "needs the engine (integration): `stampede run` must be the real bzt-compatible engine"]
 fn e2e_real_engine_sigterm_mid_run_uploads_partial_results() {
     let target = testkit::TestServer::start_background();
     let h = Harness::new("e2eterm");

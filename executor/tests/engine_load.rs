@@ -28,6 +28,7 @@ fn exec(l: &LoadSpec, urls: &[String], source: u16) -> Execution<SimpleScript> {
         profile: Arc::new(p),
         script: Arc::new(SimpleScript::new(reqs)),
         source,
+        delay: std::time::Duration::ZERO,
     }
 }
 

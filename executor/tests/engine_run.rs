@@ -31,10 +31,17 @@ pub fn plan(
             scenario_name: "s".into(),
             scenario,
             base_dir: dir.to_path_buf(),
+            delay: None,
+            data_file: None,
+            errors_file: None,
+            raw: json!({}),
         }],
         artifacts_dir: dir.join("artifacts"),
         config_files: vec![],
         warnings: vec!["a config warning".into()],
+        merged: json!({}),
+        env: Default::default(),
+        sequential: false,
     }
 }
 

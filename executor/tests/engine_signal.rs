@@ -48,10 +48,17 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
             scenario_name: "s".into(),
             scenario: json!({}),
             base_dir: dir.path().to_path_buf(),
+            delay: None,
+            data_file: None,
+            errors_file: None,
+            raw: json!({}),
         }],
         artifacts_dir: dir.path().join("art"),
         config_files: vec![],
         warnings: vec![],
+        merged: json!({}),
+        env: Default::default(),
+        sequential: false,
     };
     let done = Arc::new(AtomicBool::new(false));
     let d2 = done.clone();

@@ -28,11 +28,18 @@ fn plan(effective: serde_json::Value, artifacts: PathBuf) -> Plan {
             scenario_name: "ext".into(),
             scenario,
             base_dir: fixtures().join("jtl"),
+            delay: None,
+            data_file: None,
+            errors_file: None,
+            raw: serde_json::Value::Null,
         }],
         effective,
         artifacts_dir: artifacts,
         config_files: vec![],
         warnings: vec![],
+        merged: serde_json::Value::Null,
+        env: Default::default(),
+        sequential: false,
     }
 }
 

@@ -59,7 +59,6 @@ fn by_label<'a>(samples: &'a [Sample], label: &str) -> &'a Sample {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn token_extracted_from_login_reaches_private() {
     let server = TestServer::start().await;
     let s = compile(
@@ -82,7 +81,6 @@ async fn token_extracted_from_login_reaches_private() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn without_the_token_private_fails_with_the_reason_phrase() {
     let server = TestServer::start().await;
     let s = compile(&server, json!({"requests": ["/private", "/nope"]}));
@@ -97,7 +95,6 @@ async fn without_the_token_private_fails_with_the_reason_phrase() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn csv_rows_reach_the_echo_body_one_row_per_user_iteration() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -122,7 +119,6 @@ async fn csv_rows_reach_the_echo_body_one_row_per_user_iteration() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn assertions_fail_samples_with_jmeter_messages() {
     let server = TestServer::start().await;
     let s = compile(
@@ -157,7 +153,6 @@ async fn assertions_fail_samples_with_jmeter_messages() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn transaction_reports_the_sum_of_its_children() {
     let server = TestServer::start().await;
     let s = compile(
@@ -187,7 +182,6 @@ async fn transaction_reports_the_sum_of_its_children() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn extractors_feed_later_requests_and_foreach() {
     let server = TestServer::start().await;
     let s = compile(
@@ -213,7 +207,6 @@ async fn extractors_feed_later_requests_and_foreach() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn form_json_and_multipart_bodies_reach_the_server() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -246,7 +239,6 @@ async fn form_json_and_multipart_bodies_reach_the_server() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn think_time_runs_before_each_request_and_labels_default_to_the_url() {
     let server = TestServer::start().await;
     let s = compile(
@@ -269,7 +261,6 @@ async fn think_time_runs_before_each_request_and_labels_default_to_the_url() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn transport_errors_are_named_like_jmeter() {
     // A port that was just free: connection refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -292,7 +283,6 @@ async fn transport_errors_are_named_like_jmeter() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn loops_once_redirect_settings_and_stop_action() {
     let server = TestServer::start().await;
     let s = compile(
@@ -330,7 +320,6 @@ async fn loops_once_redirect_settings_and_stop_action() {
 }
 
 #[tokio::test]
-#[ignore = "needs the engine's http::Client (integration)"]
 async fn nested_transactions_sum_only_requests() {
     let server = TestServer::start().await;
     let s = compile(

@@ -38,6 +38,8 @@ pub struct Execution<S: Script> {
     pub script: Arc<S>,
     /// Index of the execution; every sample's `source`.
     pub source: u16,
+    /// Taurus's execution `delay`: the execution starts that long after the test.
+    pub delay: Duration,
 }
 
 /// Live numbers for the console while the engine runs.
@@ -80,6 +82,15 @@ struct ExecCtx {
 }
 
 async fn run_execution<S: Script>(e: Execution<S>, ctx: ExecCtx) {
+    if !e.delay.is_zero() {
+        tokio::select! {
+            _ = tokio::time::sleep(e.delay) => {}
+            _ = ctx.stop.cancelled() => {
+                ctx.state.running.fetch_sub(1, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
     let start = Instant::now();
     let exec_stop = ctx.stop.child_token();
     if let Some(d) = e.profile.duration {

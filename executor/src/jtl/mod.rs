@@ -68,6 +68,17 @@ pub fn replay(
     mut pipeline: Pipeline,
     log: &mut dyn Log,
 ) -> Result<Finished, JtlError> {
+    feed(sources, &mut pipeline, log)?;
+    Ok(pipeline.finish(log))
+}
+
+/// Feeds every row of the result files into the pipeline (without post-processing); returns the
+/// number of samples.
+pub fn feed(
+    sources: &[ReplaySource],
+    pipeline: &mut Pipeline,
+    log: &mut dyn Log,
+) -> Result<u64, JtlError> {
     let mut details = crate::stats::ErrorsBuffer::default();
     let mut have_details = false;
     for src in sources {
@@ -79,9 +90,9 @@ pub fn replay(
     if have_details {
         pipeline.aggregator_mut().set_error_details(details);
     }
+    let mut rows = 0u64;
     for src in sources {
         let mut reader = JtlCsvReader::open(&src.data_file, src.csv.clone(), src.source)?;
-        let mut rows = 0u64;
         for sample in reader.by_ref() {
             pipeline.sample(&sample?);
             rows += 1;
@@ -97,7 +108,7 @@ pub fn replay(
     }
     // Every row is in: emit what the buffer rule allows, then the rest at finish.
     pipeline.tick(0);
-    Ok(pipeline.finish(log))
+    Ok(rows)
 }
 
 /// The `external-results-loader` executions of a plan as replay sources: `data-file` and

@@ -235,12 +235,10 @@ fn builtin(
                 path_opt(settings, "filename").unwrap_or_else(|| artifacts_dir.join("kpi.jtl"));
             Box::new(crate::jtl::KpiJtlWriter::create(&path)?)
         }
-        "cloudwatch" => {
-            crate::cloudwatch::reporter(settings).map_err(|e| ReportError::Config {
-                module: "cloudwatch".into(),
-                message: e.to_string(),
-            })?
-        }
+        "cloudwatch" => crate::cloudwatch::reporter(settings).map_err(|e| ReportError::Config {
+            module: "cloudwatch".into(),
+            message: e.to_string(),
+        })?,
         // The live per-second line and display belong to the run loop (`run::Progress`).
         "console" => return Ok(None),
         n if IGNORED_TAURUS_MODULES.contains(&n) => Box::new(Ignored(n.to_string())),

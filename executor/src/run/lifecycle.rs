@@ -3,16 +3,15 @@
 use super::console;
 use super::shellexec::ShellExec;
 use super::{Outcome, Progress, RunOptions};
-use crate::config::{ExecutionPlan, Plan};
+use crate::config::{self, ExecutionPlan, Plan};
 use crate::engine::{self, Execution, LoadState, Profile};
 use crate::http::{Client, ClientConfig};
 use crate::log::{ConsoleLog, Log};
-use crate::report::{ReportError, Reporter, Verdict};
+use crate::report::{ConsoleLines, Finished, Pipeline, Reporter, Verdict};
 use crate::sample::Sample;
 use crate::scenario::{CompileContext, CompiledScenario, Hooks, IterationEnd, Script, UserState};
 use crate::stats::{Aggregator, AggregatorSettings, Datapoint};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -36,7 +35,9 @@ where
 pub async fn run(plan: Plan, opts: RunOptions) -> Outcome {
     let parts = Parts {
         compile: compile_taurus,
-        reporters: |p: &Plan| reporters_for(p, &p.artifacts_dir).map_err(|e| e.to_string()),
+        reporters: |p: &Plan| {
+            crate::report::build(p, &p.artifacts_dir).map_err(|e| format!("Config Error: {e}"))
+        },
     };
     run_with(plan, opts, parts).await
 }
@@ -49,20 +50,15 @@ where
     R: FnOnce(&Plan) -> Result<Vec<Box<dyn Reporter>>, String>,
 {
     let mut log = ConsoleLog::new(opts.verbose, opts.quiet, opts.line_prefix.clone());
-    if let Err(e) = std::fs::create_dir_all(&plan.artifacts_dir) {
-        log.error(&format!(
-            "cannot create the artifacts dir {}: {e}",
-            plan.artifacts_dir.display()
-        ));
+    // The artifacts dir with Taurus's effective/merged configs (secrets masked) and config copies.
+    if let Err(e) = config::prepare(&plan) {
+        log.error(&e.to_string());
         return Outcome::Error;
     }
     log.file = std::fs::File::create(plan.artifacts_dir.join("bzt.log")).ok();
     log.info(&format!("Artifacts dir: {}", plan.artifacts_dir.display()));
     for w in &plan.warnings {
         log.warn(w);
-    }
-    if let Err(e) = write_effective(&plan) {
-        log.warn(&format!("cannot write effective.json: {e}"));
     }
     let outcome = stages(&plan, &opts, parts, &mut log).await;
     log.info(&format!("Artifacts dir: {}", plan.artifacts_dir.display()));
@@ -102,9 +98,16 @@ where
     for w in std::mem::take(&mut shell.warnings) {
         log.warn(&w);
     }
+    let settings = match AggregatorSettings::try_from_config(&plan.effective) {
+        Ok(s) => s,
+        Err(e) => {
+            log.error(&format!("Config Error: modules.consolidator: {e}"));
+            return Outcome::Error;
+        }
+    };
     log.info("Preparing...");
     let prepared = prepare(plan, &mut shell, parts, log).await;
-    let (execs, reporters) = match prepared {
+    let (work, mut reporters) = match prepared {
         Ok(p) => p,
         Err(msg) => {
             log.error(&msg);
@@ -112,12 +115,17 @@ where
             return Outcome::Error;
         }
     };
+    let live = opts.progress == Progress::Auto && std::io::stderr().is_terminal();
+    let lines = opts.progress == Progress::Lines || (opts.progress == Progress::Auto && !live);
+    if lines {
+        // Taurus's per-second line (what DLT's metric filters parse) is the console reporter's.
+        reporters.insert(0, Box::new(ConsoleLines::new()));
+    }
     log.info("Starting...");
-    let mut agg = Aggregator::new(AggregatorSettings::from_config(&plan.effective));
-    let mut reporters = reporters;
+    let mut agg = Aggregator::new(settings);
+    agg.set_started(epoch_secs_f64());
     let mut sink = Sink {
-        agg: &mut agg,
-        reporters: &mut reporters,
+        pipeline: Pipeline::new(agg, reporters),
         log: &mut *log,
         samples: 0,
     };
@@ -125,10 +133,17 @@ where
         Err(e) => error_ending(sink.log, e.to_string()),
         Ok(()) => {
             sink.log.info("Waiting for results...");
-            load(opts, execs, &mut sink, &mut shell).await
+            match work {
+                Work::Load(execs) => {
+                    load(plan.sequential, execs, &mut sink, &mut shell, live).await
+                }
+                Work::Replay(sources) => replay(&sources, &mut sink),
+            }
         }
     };
-    let samples = sink.samples;
+    let Sink {
+        pipeline, samples, ..
+    } = sink;
     log.info("Shutting down...");
     let code = ending.outcome.exit_code();
     if let Err(e) = shell
@@ -138,14 +153,16 @@ where
         merge(&mut ending, error_ending(log, e.to_string()));
     }
     log.info("Post-processing...");
-    if samples == 0 && ending.outcome == Outcome::Ok {
-        let msg = format!(
-            "Empty results, most likely requests failed. Actual reason for this can be found in logs under {}",
-            plan.artifacts_dir.display()
-        );
+    let finished: Finished = pipeline.finish(log);
+    if (samples == 0 || finished.is_empty()) && ending.outcome == Outcome::Ok {
+        let what = plan
+            .executions
+            .first()
+            .map_or_else(|| "the test".to_string(), |e| e.executor.clone());
+        let msg = crate::jtl::empty_results_message(&what, &plan.artifacts_dir);
         merge(&mut ending, error_ending(log, msg));
     }
-    if post_process(agg, &mut reporters, log) {
+    if finished.failed {
         merge(
             &mut ending,
             Ending {
@@ -179,7 +196,13 @@ fn error_ending(log: &mut dyn Log, msg: String) -> Ending {
     }
 }
 
-type Prepared<S> = (Vec<Execution<S>>, Vec<Box<dyn Reporter>>);
+/// What a test does between startup and shutdown: send load, or replay result files.
+enum Work<S: Script> {
+    Load(Vec<Execution<S>>),
+    Replay(Vec<crate::jtl::ReplaySource>),
+}
+
+type Prepared<S> = (Work<S>, Vec<Box<dyn Reporter>>);
 
 async fn prepare<S, C, R>(
     plan: &Plan,
@@ -196,23 +219,36 @@ where
         .run_stage("prepare", None, log)
         .await
         .map_err(|e| e.to_string())?;
-    let mut execs = Vec::new();
-    for e in &plan.executions {
-        if e.executor == EXTERNAL_RESULTS {
-            return Err(replay_external(e));
+    let external = plan
+        .executions
+        .iter()
+        .filter(|e| e.executor == EXTERNAL_RESULTS)
+        .count();
+    let work = if external == 0 {
+        let mut execs = Vec::new();
+        for e in &plan.executions {
+            let (profile, warnings) = Profile::from_load(&e.load);
+            for w in warnings {
+                log.warn(&w);
+            }
+            execs.push(Execution {
+                profile: Arc::new(profile),
+                script: Arc::new((parts.compile)(plan, e)?),
+                source: e.index as u16,
+                delay: e.delay.unwrap_or_default(),
+            });
         }
-        let (profile, warnings) = Profile::from_load(&e.load);
-        for w in warnings {
-            log.warn(&w);
-        }
-        execs.push(Execution {
-            profile: Arc::new(profile),
-            script: Arc::new((parts.compile)(plan, e)?),
-            source: e.index as u16,
-        });
-    }
+        Work::Load(execs)
+    } else if external == plan.executions.len() {
+        Work::Replay(crate::jtl::sources_from_plan(plan).map_err(|e| format!("Config Error: {e}"))?)
+    } else {
+        return Err(format!(
+            "Config Error: not supported yet: mixing '{EXTERNAL_RESULTS}' executions with load-generating \
+             ones in one test; run them as separate tests"
+        ));
+    };
     let reporters = (parts.reporters)(plan)?;
-    Ok((execs, reporters))
+    Ok((work, reporters))
 }
 
 fn compile_taurus(plan: &Plan, e: &ExecutionPlan) -> Result<Compiled, String> {
@@ -224,50 +260,6 @@ fn compile_taurus(plan: &Plan, e: &ExecutionPlan) -> Result<Compiled, String> {
     CompiledScenario::compile(&e.scenario_name, &e.scenario, &ctx)
         .map(Compiled)
         .map_err(|err| format!("Config Error: {err}"))
-}
-
-/// INTEGRATION POINT: `external-results-loader` executions replay a JTL through the reports work's
-/// JTL reader into the same sample channel as the engine. Until that reader is merged, such a config
-/// fails clearly instead of running nothing.
-fn replay_external(e: &ExecutionPlan) -> String {
-    format!(
-        "executor '{EXTERNAL_RESULTS}' (execution {}) needs the JTL reader, which this build does not have yet",
-        e.index
-    )
-}
-
-/// INTEGRATION POINT: the reports work provides `report::build(plan, artifacts_dir)`; call it here.
-fn reporters_for(_plan: &Plan, _dir: &Path) -> Result<Vec<Box<dyn Reporter>>, ReportError> {
-    Ok(Vec::new())
-}
-
-/// INTEGRATION POINT: the config work provides `config::dump_effective`; until then the effective
-/// config is written as `effective.json` with secrets masked.
-fn write_effective(plan: &Plan) -> std::io::Result<()> {
-    let mut v = plan.effective.clone();
-    mask_secrets(&mut v);
-    let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
-    std::fs::write(plan.artifacts_dir.join("effective.json"), text)
-}
-
-fn mask_secrets(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, val) in m.iter_mut() {
-                let k = k.to_ascii_lowercase();
-                let secret = ["password", "secret", "token"]
-                    .iter()
-                    .any(|s| k.ends_with(s));
-                if secret && val.is_string() {
-                    *val = "********".into();
-                } else {
-                    mask_secrets(val);
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(mask_secrets),
-        _ => {}
-    }
 }
 
 /// The compiled Taurus scenario as the engine's [`Script`].
@@ -291,10 +283,9 @@ impl Script for Compiled {
     }
 }
 
-/// Where samples and datapoints go.
+/// Where samples and datapoints go: the aggregator and reporters, and the log for their messages.
 struct Sink<'a> {
-    agg: &'a mut Aggregator,
-    reporters: &'a mut Vec<Box<dyn Reporter>>,
+    pipeline: Pipeline,
     log: &'a mut dyn Log,
     samples: u64,
 }
@@ -302,51 +293,75 @@ struct Sink<'a> {
 impl Sink<'_> {
     fn samples(&mut self, batch: Vec<Sample>) {
         for s in &batch {
-            self.agg.add(s);
-            for r in self.reporters.iter_mut() {
-                r.sample(s);
-            }
+            self.pipeline.sample(s);
         }
         self.samples += batch.len() as u64;
     }
 
-    /// Feeds datapoints to the reporters; returns a pass/fail stop if one asked for it.
-    fn datapoints(&mut self, dps: &[Datapoint], lines: bool) -> Option<bool> {
-        let mut stop = None;
-        for dp in dps {
-            for r in self.reporters.iter_mut() {
-                if let Verdict::Stop { failed } = r.datapoint(dp) {
-                    stop = Some(stop.unwrap_or(false) || failed);
-                }
-            }
-            if lines {
-                let line = console::taurus_line(dp.overall(), self.agg.cumulative_overall());
-                self.log.info(&line);
+    /// Emits the complete seconds to the reporters (and their lines to the log); returns a pass/fail
+    /// stop if one asked for it.
+    fn tick(&mut self, now_sec: u64) -> (Vec<Datapoint>, Option<bool>) {
+        let dps = self.pipeline.tick(now_sec);
+        self.pipeline.log_messages(self.log);
+        let stop = match self.pipeline.stop_verdict() {
+            Some(Verdict::Stop { failed }) => Some(failed),
+            _ => None,
+        };
+        (dps, stop)
+    }
+}
+
+/// `external-results-loader`: every row of the result files through the same pipeline.
+fn replay(sources: &[crate::jtl::ReplaySource], sink: &mut Sink<'_>) -> Ending {
+    match crate::jtl::feed(sources, &mut sink.pipeline, sink.log) {
+        Ok(n) => {
+            sink.samples += n;
+            sink.pipeline.log_messages(sink.log);
+            Ending {
+                outcome: Outcome::Ok,
+                reason: String::new(),
             }
         }
-        stop
+        Err(e) => error_ending(sink.log, e.to_string()),
     }
 }
 
 async fn load<S: Script>(
-    opts: &RunOptions,
+    sequential: bool,
     execs: Vec<Execution<S>>,
     sink: &mut Sink<'_>,
     shell: &mut ShellExec,
+    live: bool,
 ) -> Ending {
-    let total = execs.iter().filter_map(|e| e.profile.duration).max();
+    let total = if sequential {
+        execs
+            .iter()
+            .map(|e| e.profile.duration.map(|d| d + e.delay))
+            .sum()
+    } else {
+        execs
+            .iter()
+            .filter_map(|e| e.profile.duration.map(|d| d + e.delay))
+            .max()
+    };
     let stop = CancellationToken::new();
     let state = Arc::new(LoadState::default());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = tokio::spawn(engine::run(execs, tx, stop.clone(), state.clone()));
-    let live = opts.progress == Progress::Auto && std::io::stderr().is_terminal();
-    let lines = opts.progress == Progress::Lines || (opts.progress == Progress::Auto && !live);
-    let view = View {
-        live,
-        lines,
-        total,
-        state,
+    let engine = if sequential {
+        // `modules.local.sequential`: one execution after another.
+        let (stop, state) = (stop.clone(), state.clone());
+        tokio::spawn(async move {
+            for e in execs {
+                if stop.is_cancelled() {
+                    break;
+                }
+                engine::run(vec![e], tx.clone(), stop.clone(), state.clone()).await;
+            }
+        })
+    } else {
+        tokio::spawn(engine::run(execs, tx, stop.clone(), state.clone()))
     };
+    let view = View { live, total, state };
     let ending = consume(rx, sink, shell, &stop, &view).await;
     stop.cancel();
     let _ = engine.await;
@@ -358,7 +373,6 @@ async fn load<S: Script>(
 
 struct View {
     live: bool,
-    lines: bool,
     total: Option<Duration>,
     state: Arc<LoadState>,
 }
@@ -367,6 +381,12 @@ fn epoch_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+fn epoch_secs_f64() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Receives samples until the engine ends; every second (half a second after the wall-clock second
@@ -401,8 +421,10 @@ async fn consume(
                 None => break,
             },
             _ = tick.tick() => {
-                let dps = sink.agg.flush_until(epoch_secs());
-                if let Some(failed) = sink.datapoints(&dps, view.lines) {
+                let (dps, verdict) = sink.tick(epoch_secs());
+                if let Some(failed) = verdict
+                    && !stop.is_cancelled()
+                {
                     let outcome = if failed { Outcome::Failed } else { Outcome::Ok };
                     merge(&mut ending, Ending { outcome, reason: "Automated shutdown".into() });
                     stop.cancel();
@@ -431,7 +453,7 @@ fn redraw(view: &View, sink: &Sink<'_>, started: Instant, last: Option<&Datapoin
         view.total,
         users,
         current,
-        sink.agg.cumulative_overall(),
+        sink.pipeline.aggregator().cumulative_overall(),
     );
     console::redraw(&line);
 }
@@ -454,22 +476,4 @@ fn interrupted(ending: &mut Ending, log: &mut dyn Log, stop: &CancellationToken)
         reason: "Interrupted by user".into(),
     };
     stop.cancel();
-}
-
-/// Last datapoints, then every reporter's `finish`. Returns whether a reporter failed the test.
-fn post_process(agg: Aggregator, reporters: &mut [Box<dyn Reporter>], log: &mut dyn Log) -> bool {
-    let (dps, summary) = agg.finish();
-    let mut failed = false;
-    for dp in &dps {
-        for r in reporters.iter_mut() {
-            failed |= matches!(r.datapoint(dp), Verdict::Stop { failed: true });
-        }
-    }
-    for r in reporters.iter_mut() {
-        match r.finish(&summary, log) {
-            Ok(f) => failed |= f,
-            Err(e) => log.error(&format!("{}: {e}", r.name())),
-        }
-    }
-    failed
 }
