@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$ROOT/target/release/examples/engine_bench}
 [ -x "$BIN" ] || (cd "$ROOT" && cargo build --release -p executor --example engine_bench)
-SHORT=${SHORT:-10}; LONG=${LONG:-100}
+SHORT=${SHORT:-10}; LONG=${LONG:-100}; OPEN_SECS=${OPEN_SECS:-20}; HOLD=${HOLD:-5}
 WORK=$(mktemp -d); NGX_PID=""
 cleanup() { [ -n "$NGX_PID" ] && kill "$NGX_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -40,6 +40,6 @@ run() { # conns secs rate -> prints the tool's lines plus server-counted request
 }
 echo "== RSS, 1000 users, ${SHORT} s"; run 1000 "$SHORT" 0
 echo "== RSS, 1000 users, ${LONG} s"; run 1000 "$LONG" 0
-echo "== open loop 5000/s, 50 users, 20 s"; run 50 20 5000
-echo "== open loop 20000/s, 200 users, 20 s"; run 200 20 20000
-echo "== start/stop, 50 users, 5 s"; run 50 5 0
+echo "== open loop 5000/s, 50 users, ${OPEN_SECS} s"; run 50 "$OPEN_SECS" 5000
+echo "== open loop 20000/s, 200 users, ${OPEN_SECS} s"; run 200 "$OPEN_SECS" 20000
+echo "== start/stop, 50 users, ${HOLD} s"; run 50 "$HOLD" 0

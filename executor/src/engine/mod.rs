@@ -234,3 +234,50 @@ impl Drop for ActiveGuard {
         self.state.active.fetch_sub(1, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::simple::{SimpleRequest, SimpleScript};
+
+    /// Every user is one task; its future's size is memory per user (the RSS target at 1,000 users).
+    #[tokio::test]
+    async fn a_user_task_stays_small() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let e = Execution {
+            profile: Arc::new(
+                Profile::from_load(&crate::config::LoadSpec {
+                    concurrency: 1,
+                    ramp_up: None,
+                    hold_for: None,
+                    iterations: Some(1),
+                    throughput: None,
+                    steps: None,
+                })
+                .0,
+            ),
+            script: Arc::new(SimpleScript::new(vec![SimpleRequest::get(
+                "http://127.0.0.1:9/",
+            )])),
+            source: 0,
+        };
+        let ctx = ExecCtx {
+            tx,
+            stop: CancellationToken::new(),
+            state: Arc::new(LoadState::default()),
+            connector: Connector::new(),
+        };
+        let fut = new_user(
+            &e,
+            &ctx,
+            &ctx.stop,
+            &None,
+            &Arc::new(AtomicU32::new(0)),
+            Instant::now(),
+            0,
+        );
+        let size = std::mem::size_of_val(&fut);
+        eprintln!("user future: {size} bytes");
+        assert!(size < 4096, "user future is {size} bytes");
+    }
+}

@@ -367,9 +367,9 @@ async fn checkout(
         }
         conns.swap_remove(i);
     }
-    let opened = connector
-        .connect(t, cfg.verify_tls, cfg.connect_timeout, started)
-        .await;
+    // Boxed: connecting (DNS, TCP, TLS, handshake) is a large future on a rare path; keeping it out
+    // of the request's state machine keeps every user's task small.
+    let opened = Box::pin(connector.connect(t, cfg.verify_tls, cfg.connect_timeout, started)).await;
     let (c, ct) = opened.map_err(|mut e| {
         e.timing.connect += totals.connect;
         e
