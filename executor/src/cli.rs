@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, ConfigError, LoadOptions, Plan};
+use crate::config::{self, LoadOptions, Plan};
 use crate::log::{ConsoleLog, Log};
 use crate::run::{Outcome, Progress, RunOptions};
 
@@ -348,18 +348,6 @@ fn load_options(overrides: Vec<String>, aliases: Vec<String>) -> LoadOptions {
     opts
 }
 
-fn load_logged(
-    log: &mut dyn Log,
-    configs: &[PathBuf],
-    opts: &LoadOptions,
-) -> Result<Plan, ConfigError> {
-    let plan = config::load_with(configs, opts)?;
-    for w in &plan.warnings {
-        log.warn(w);
-    }
-    Ok(plan)
-}
-
 fn validate(configs: &[PathBuf], opts: &LoadOptions, effective: bool) -> u8 {
     // stdout is reserved for the effective config, so messages go to stderr.
     let plan = match config::load_with(configs, opts) {
@@ -423,7 +411,8 @@ fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u
     ));
     log.info(&format!("Starting with configs: {configs:?}"));
     log.info("Configuring...");
-    let plan = match load_logged(&mut log, configs, opts) {
+    // The run logs the plan's warnings itself (to the console and bzt.log).
+    let plan = match config::load_with(configs, opts) {
         Ok(plan) => plan,
         Err(e) => return config_failure(&mut log, &e.to_string()),
     };

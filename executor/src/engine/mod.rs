@@ -260,6 +260,7 @@ mod tests {
                 "http://127.0.0.1:9/",
             )])),
             source: 0,
+            delay: Duration::ZERO,
         };
         let ctx = ExecCtx {
             tx,
