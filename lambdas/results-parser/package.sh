@@ -18,7 +18,13 @@ cargo "${args[@]}"
 out=target/lambda/results-parser
 rm -rf "$out" && mkdir -p "$out"
 cp "$bin_dir/results-parser" "$out/bootstrap"
-# glibc binaries from this toolchain need glibc <= the runtime's (AL2023 ships 2.34).
+# The release profile keeps line tables for local backtraces; Lambda does not need them (75 MB → ~20 MB).
+if command -v strip >/dev/null; then strip --strip-debug "$out/bootstrap"; fi
+# AL2023 has glibc 2.34: refuse a binary that needs newer symbols.
+if command -v objdump >/dev/null; then
+  newest=$(objdump -T "$out/bootstrap" | grep -oE 'GLIBC_[0-9.]+' | sort -uV | tail -1)
+  case "$newest" in GLIBC_2.3[5-9]*|GLIBC_2.[4-9]*) echo "bootstrap needs $newest; AL2023 has 2.34" >&2; exit 1;; esac
+fi
 python3 - "$out" <<'PY'
 import os, sys, zipfile
 out = sys.argv[1]
