@@ -77,3 +77,13 @@ fn script_tests_are_not_supported_yet() {
         );
     }
 }
+
+#[test]
+fn plan_from_str_for_other_modules_tests() {
+    let plan = config::plan_from_str(
+        "execution:\n- concurrency: 2\n  hold-for: 3s\n  scenario: s\nscenarios:\n  s:\n    requests: [http://127.0.0.1:9/]\n",
+    )
+    .unwrap();
+    assert_eq!(plan.executions[0].load.concurrency, 2);
+    assert!(config::plan_from_str("execution: [").is_err());
+}

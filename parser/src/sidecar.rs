@@ -193,6 +193,18 @@ pub fn from_str(text: &str) -> Result<Sidecar, SidecarError> {
     Ok(Sidecar { labels })
 }
 
+/// The microsecond HdrHistogram of a Taurus-layout [`crate::hist::Histogram`] (whole milliseconds):
+/// every bucket's count at its lowest value, as Taurus reports it. For an executor whose per-label
+/// histograms are `parser::hist::Histogram`s.
+pub fn from_taurus(h: &crate::hist::Histogram) -> Histogram<u64> {
+    let mut out = Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
+    for (lowest_ms, _, count) in h.buckets() {
+        out.record_n(lowest_ms.saturating_mul(1000), count)
+            .expect("auto-resizing histograms accept any value");
+    }
+    out
+}
+
 /// The sidecar's object key for a results XML key: `….xml` → `….hist.json`.
 pub fn key_for_xml(xml_key: &str) -> String {
     let stem = xml_key.strip_suffix(".xml").unwrap_or(xml_key);
@@ -290,6 +302,22 @@ mod tests {
         let h = hist(&[1]);
         let s = Sums::default();
         assert!(to_string(&[("x", &h, &s), ("x", &h, &s)]).is_err());
+    }
+
+    #[test]
+    fn taurus_histograms_convert_at_bucket_lowest_values() {
+        let mut t = crate::hist::Histogram::default();
+        for ms in [57, 62, 63, 6479] {
+            t.record_ms(ms);
+        }
+        let h = from_taurus(&t);
+        assert_eq!(h.len(), 4);
+        assert_eq!(
+            h.count_at(6_476_000),
+            1,
+            "6479 ms sits in Taurus's 4-ms bucket from 6476"
+        );
+        assert!(h.equivalent(h.min(), 57_000));
     }
 
     #[test]

@@ -247,3 +247,55 @@ fn local_report_has_tasks_then_final() {
     assert_eq!(report["tasks"].as_array().unwrap().len(), 2);
     assert_eq!(report["final"]["throughput"], 62602);
 }
+
+#[test]
+fn exact_attributes_merge_histograms_and_weight_averages() {
+    use parser::sidecar::{self, Sums};
+    let hist = |values: &[u64]| {
+        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
+        values.iter().for_each(|v| h.record(*v).unwrap());
+        h
+    };
+    let (a, b) = (hist(&[1000, 2000, 3000, 4000]), hist(&[100_000]));
+    let sa = Sums {
+        count: 4,
+        succ: 4,
+        sum_rt: 10_000,
+        concurrency: 2,
+        ..Sums::default()
+    };
+    let sb = Sums {
+        count: 1,
+        succ: 1,
+        sum_rt: 100_000,
+        concurrency: 3,
+        ..Sums::default()
+    };
+    let sc_a = sidecar::from_str(&sidecar::to_string(&[("API1", &a, &sa), ("", &a, &sa)]).unwrap())
+        .unwrap();
+    let sc_b = sidecar::from_str(&sidecar::to_string(&[("API1", &b, &sb), ("", &b, &sb)]).unwrap())
+        .unwrap();
+    let task = parse(&fixture("results-multiple-rc-RECONSTRUCTED.xml"), Era::V4);
+    let mut results = dlt::final_results(&[&task, &task], Era::V4).unwrap();
+    let dlt_avg = results["avg_rt"].clone();
+    dlt::attach_exact(&mut results, &sidecar::merge([&sc_a, &sc_b]).unwrap());
+    let exact = &results["exact"];
+    assert_eq!(exact["count"], 5);
+    assert_eq!(exact["concurrency"], 5, "total VUs across tasks");
+    assert_eq!(
+        exact["avg_rt"], "0.02200",
+        "110 ms over 5 samples; a mean of task means would be 0.05125"
+    );
+    assert_eq!(exact["p50_0"], "0.003");
+    assert_eq!(exact["p0_0"], "0.001");
+    assert_eq!(exact["p100_0"], "0.100");
+    assert_eq!(
+        results["avg_rt"], dlt_avg,
+        "DLT's own attributes are untouched"
+    );
+    assert_eq!(results["labels"][0]["exact"]["count"], 5);
+    assert!(
+        results["labels"][1].get("exact").is_none(),
+        "API2 had no sidecar entry"
+    );
+}

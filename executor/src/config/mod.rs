@@ -169,6 +169,17 @@ pub fn load_text(
     files::load_text(name, text, opts)
 }
 
+/// A plan from config text with default options (other modules' tests build plans with this rather
+/// than with struct literals, so new plan fields don't break them). Relative paths resolve against the
+/// current directory.
+pub fn plan_from_str(text: &str) -> Result<Plan, ConfigError> {
+    load_text(
+        std::path::Path::new("config.yml"),
+        text,
+        &LoadOptions::new(&[]),
+    )
+}
+
 /// Exports `settings.env` to the process environment (`null` unsets), so child processes and
 /// `${__env(..)}`-style lookups see it, as Taurus does.
 ///

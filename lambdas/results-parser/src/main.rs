@@ -38,11 +38,19 @@ fn run_local(args: &[String]) -> std::process::ExitCode {
     let report = local::parse_args(args).and_then(|a| local::run(&a));
     match report {
         Ok(v) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&v).expect("JSON values serialise")
-            );
-            std::process::ExitCode::SUCCESS
+            use std::io::Write;
+            let text = serde_json::to_string_pretty(&v).expect("JSON values serialise");
+            // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+            match writeln!(std::io::stdout().lock(), "{text}") {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("results-parser: writing the report: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             eprintln!("results-parser: {e}");

@@ -164,11 +164,13 @@ async fn fetch_all(
     bucket: &str,
     keys: &[&str],
 ) -> Result<Vec<Parsed>, HandlerError> {
-    let mut out = Vec::with_capacity(keys.len());
-    for k in keys {
-        out.push(fetch_task(store, bucket, k, Era::V4).await?);
-    }
-    Ok(out)
+    use futures_util::{StreamExt, TryStreamExt, stream};
+    // DLT fetches every object at once; 16 in flight keeps memory and the connection pool bounded.
+    // `buffered` keeps key order, so the aggregate's first-seen orders do not depend on timing.
+    stream::iter(keys.iter().map(|k| fetch_task(store, bucket, k, Era::V4)))
+        .buffered(16)
+        .try_collect()
+        .await
 }
 
 fn aggregate_parsed(parsed: &[Parsed], what: &str) -> Result<Map<String, Value>, HandlerError> {

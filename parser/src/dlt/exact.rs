@@ -65,7 +65,8 @@ fn exact_json(lh: &LabelHist) -> Map<String, Value> {
             (true, _) => 0,
             (false, "0.0") => h.min(),
             (false, "100.0") => h.max(),
-            _ => h.value_at_quantile(level / 100.0),
+            // Taurus reports a bucket's lowest value; HdrHistogram returns its highest.
+            _ => h.lowest_equivalent(h.value_at_quantile(level / 100.0)),
         };
         m.insert(key.into(), to_fixed(secs(v as f64), 3).into());
     }
