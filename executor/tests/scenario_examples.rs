@@ -131,3 +131,35 @@ fn the_real_assert_fail_run_compiles_to_its_labels() {
     let s = compile("jmeter-assert-fail.effective.yml", "asrt").unwrap();
     assert_eq!(s.labels(), vec!["home", "ok-text", "missing"]);
 }
+
+/// Certificate checking is off by default (JMeter accepts any certificate); the scenario's
+/// `verify-tls` or `settings.verify-tls` turns it on, the scenario winning.
+#[test]
+fn tls_verification_is_off_by_default_and_switchable() {
+    let base = dir();
+    let compile = |config: serde_json::Value| {
+        let ctx = CompileContext {
+            base_dir: &base,
+            config: &config,
+            source: 0,
+        };
+        CompiledScenario::compile("s", &config["scenarios"]["s"], &ctx)
+            .unwrap()
+            .client_config()
+            .verify_tls
+    };
+    let req = serde_json::json!(["https://127.0.0.1/"]);
+    assert!(!compile(
+        serde_json::json!({"scenarios": {"s": {"requests": req}}})
+    ));
+    assert!(compile(
+        serde_json::json!({"scenarios": {"s": {"requests": req, "verify-tls": true}}})
+    ));
+    assert!(compile(
+        serde_json::json!({"settings": {"verify-tls": true}, "scenarios": {"s": {"requests": req}}})
+    ));
+    assert!(!compile(
+        serde_json::json!({"settings": {"verify-tls": true},
+        "scenarios": {"s": {"requests": req, "verify-tls": false}}})
+    ));
+}

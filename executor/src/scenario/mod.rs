@@ -199,7 +199,14 @@ impl CompiledScenario {
             connect_timeout: timeout.unwrap_or(compile::DEFAULT_TIMEOUT),
             follow_redirects: raw.follow_redirects.unwrap_or(true),
             store_cookies: raw.store_cookie.unwrap_or(true),
-            verify_tls: false,
+            // JMeter accepts any certificate, so existing tests against staging hosts keep working;
+            // `verify-tls: true` (scenario) or `settings.verify-tls: true` turns checking on.
+            verify_tls: raw.verify_tls.unwrap_or_else(|| {
+                ctx.config
+                    .pointer("/settings/verify-tls")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false)
+            }),
         };
         let epoch_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)

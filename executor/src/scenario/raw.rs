@@ -20,6 +20,8 @@ pub struct RawScenario {
     pub think_time: Option<Value>,
     pub follow_redirects: Option<bool>,
     pub store_cookie: Option<bool>,
+    /// Stampede's switch for TLS certificate checking (off by default, as JMeter).
+    pub verify_tls: Option<bool>,
     pub variables: Option<IndexMap<String, Value>>,
     pub data_sources: Option<Vec<Value>>,
     pub retrieve_resources: Option<bool>,
