@@ -23,6 +23,7 @@ COPY parser parser
 COPY lambdas lambdas
 COPY testkit testkit
 COPY tests tests
+COPY bench/parser bench/parser
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked -p executor --bin stampede \
