@@ -187,32 +187,9 @@ impl Settings {
     }
 }
 
-/// `90`, `30s`, `1m30s`, `500ms`, `2h` → a duration.
+/// `90`, `30s`, `1m30s`, `500ms`, `2h` → a duration (Taurus's time format, the config's parser).
 pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<f64>() {
-        return (secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
-        let unit_end = rest[num_end..]
-            .find(|c: char| c.is_ascii_digit())
-            .map_or(rest.len(), |i| num_end + i);
-        let n: f64 = rest[..num_end].parse().ok()?;
-        let unit = match &rest[num_end..unit_end] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => 86_400.0,
-            _ => return None,
-        };
-        total += Duration::from_secs_f64(n * unit);
-        rest = &rest[unit_end..];
-    }
-    Some(total)
+    crate::config::dehumanize(s).ok()
 }
 
 /// What the background sender did; shared with the reporter (and tests).

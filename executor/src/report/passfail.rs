@@ -53,33 +53,11 @@ fn config_err(message: String) -> ReportError {
     }
 }
 
-/// Taurus `dehumanize_time` in seconds: `150ms`, `1m30s`, `2h`, bare numbers.
+/// Taurus `dehumanize_time` in seconds: `150ms`, `1m30s`, `2h`, bare numbers (the config's parser).
 pub fn dehumanize(text: &str) -> Option<f64> {
-    let t = text.replace(' ', "").to_ascii_lowercase();
-    if t.is_empty() {
-        return Some(0.0);
-    }
-    if let Ok(v) = t.parse::<f64>() {
-        return Some(v);
-    }
-    let re = regex::Regex::new(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)?").expect("static regex");
-    let (mut total, mut end) = (0.0, 0);
-    for cap in re.captures_iter(&t) {
-        let m = cap.get(0).expect("group 0");
-        if m.start() != end {
-            return None;
-        }
-        end = m.end();
-        let n: f64 = cap[1].parse().ok()?;
-        total += n * match cap.get(2).map(|u| u.as_str()) {
-            Some("ms") => 0.001,
-            Some("d") => 86400.0,
-            Some("h") => 3600.0,
-            Some("m") => 60.0,
-            _ => 1.0,
-        };
-    }
-    (end == t.len()).then_some(total)
+    crate::config::dehumanize_seconds(text)
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 fn bytes_value(text: &str) -> Option<f64> {

@@ -138,46 +138,11 @@ fn push_literal(out: &mut String, c: char) {
     }
 }
 
-/// Taurus `dehumanize_time`: `1m30s`, `500ms`, `2.5` (seconds), `1d 2h`.
+/// Taurus `dehumanize_time`: `1m30s`, `500ms`, `2.5` (seconds), `1d 2h` (the config's parser).
 pub fn dehumanize(value: &str) -> Result<Duration, String> {
-    let s: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.is_empty() {
-        return Ok(Duration::ZERO);
-    }
-    let mut total = 0.0f64;
-    let mut rest = s.as_str();
-    while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_end == 0 {
-            return Err(format!(
-                "time {value:?}: expected a number like 30s, 1m30s or 500ms"
-            ));
-        }
-        let num: f64 = rest[..num_end]
-            .parse()
-            .map_err(|_| format!("time {value:?}: bad number {:?}", &rest[..num_end]))?;
-        rest = &rest[num_end..];
-        let unit_end = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
-        let mult = match rest[..unit_end].to_ascii_lowercase().as_str() {
-            "ms" => 0.001,
-            "" | "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => 86400.0,
-            u => {
-                return Err(format!(
-                    "time {value:?}: unsupported unit {u:?} (use ms, s, m, h, d)"
-                ));
-            }
-        };
-        rest = &rest[unit_end..];
-        total += num * mult;
-    }
-    Ok(Duration::from_secs_f64(total))
+    crate::config::dehumanize(value).map_err(|e| {
+        format!("time {value:?}: {e} (use a number of seconds or units ms, s, m, h, d: 30s, 1m30s, 500ms)")
+    })
 }
 
 /// A timer applied before each sampler it belongs to (JMeter's timer semantics).
