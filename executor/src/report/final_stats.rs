@@ -72,12 +72,7 @@ fn percentiles_table(overall: &KpiSet) -> String {
 }
 
 fn labels_table(summary: &Summary) -> String {
-    let mut labels: Vec<_> = summary
-        .cumulative
-        .iter()
-        .filter(|(l, _)| !l.is_empty())
-        .collect();
-    labels.sort_by(|a, b| a.0.cmp(b.0));
+    let labels = summary.sorted_labels();
     let rows: Vec<Vec<String>> = labels
         .into_iter()
         .map(|(label, s)| {

@@ -299,12 +299,7 @@ fn render(summary: &Summary, points: &[Point]) -> String {
         &[("errors/s", "#c0392b", col(&|p| per_sec(p, p.fail)))],
     ));
     out.push_str("<h2>Labels</h2><table><tr><th class=\"l\">label</th><th>samples</th><th>failed</th><th>avg ms</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>bytes</th><th class=\"l\">errors</th></tr>");
-    let mut labels: Vec<_> = summary
-        .cumulative
-        .iter()
-        .filter(|(l, _)| !l.is_empty())
-        .collect();
-    labels.sort_by(|a, b| a.0.cmp(b.0));
+    let labels = summary.sorted_labels();
     for (label, s) in labels {
         out.push_str(&label_row(label, s));
     }

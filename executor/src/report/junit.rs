@@ -34,12 +34,7 @@ impl JunitXml {
     }
 
     fn sample_labels(&self, summary: &Summary) -> String {
-        let mut labels: Vec<_> = summary
-            .cumulative
-            .iter()
-            .filter(|(l, _)| !l.is_empty())
-            .collect();
-        labels.sort_by(|a, b| a.0.cmp(b.0));
+        let labels = summary.sorted_labels();
         let cases = labels.into_iter().map(|(label, set)| {
             let mut body = String::new();
             for e in &set.errors {

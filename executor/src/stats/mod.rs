@@ -73,6 +73,17 @@ impl Summary {
     pub fn overall(&self) -> Option<&KpiSet> {
         self.cumulative.get("")
     }
+    /// The labelled sets (without the overall `""`), sorted by label as Taurus's tables list them.
+    pub fn sorted_labels(&self) -> Vec<(&str, &KpiSet)> {
+        let mut labels: Vec<(&str, &KpiSet)> = self
+            .cumulative
+            .iter()
+            .filter(|(l, _)| !l.is_empty())
+            .map(|(l, s)| (&**l, s))
+            .collect();
+        labels.sort_by(|a, b| a.0.cmp(b.0));
+        labels
+    }
     /// `<TestDuration>`: Python `str(round(float(last - first), 3))`.
     pub fn test_duration(&self) -> Option<String> {
         let (f, l) = (self.first_ts?, self.last_ts?);
