@@ -372,6 +372,7 @@ mod tests {
             headers: &headers,
             body: body.as_bytes(),
             url: "http://h/",
+            reason: None,
         };
         let mut vars = Vars::default();
         vars.set("want", "Hello");
