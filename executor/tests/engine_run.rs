@@ -124,6 +124,7 @@ async fn stages_shellexec_reporters_and_artifacts() {
         "Preparing...",
         "Starting...",
         "Waiting for results...",
+        "WARNING: Please wait for graceful shutdown...\n",
         "Shutting down...",
         "Post-processing...",
         "WARNING: a config warning",
@@ -197,4 +198,52 @@ async fn no_samples_is_empty_results_error() {
     assert_eq!(run_with(p, opts(), parts).await, Outcome::Error);
     let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
     assert!(log.contains("Empty results"), "{log}");
+}
+
+/// Taurus's end of a test that a passfail criterion failed: the graceful-shutdown warning once,
+/// before "Shutting down...", then "Automated shutdown" as the last word before the artifacts dir.
+#[tokio::test]
+async fn failed_passfail_ends_with_automated_shutdown_like_taurus() {
+    use executor::report::passfail::{PassFail, parse_criteria};
+    let srv = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(
+        dir.path(),
+        "jmeter",
+        load(1, 3),
+        &srv.url("/nope"),
+        json!([]),
+    );
+    let parts = Parts {
+        compile,
+        reporters: |_: &Plan| {
+            let criteria = parse_criteria(&json!(["fail>50%, continue as failed"])).unwrap();
+            Ok(vec![Box::new(PassFail::new(criteria)) as Box<dyn Reporter>])
+        },
+    };
+    assert_eq!(run_with(p, opts(), parts).await, Outcome::Failed);
+    let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
+    // `[date time,ms] HH:MM:SS LEVEL: msg` -> `LEVEL: msg`
+    let lines: Vec<&str> = log
+        .lines()
+        .map(|l| l.split_once("] ").map_or(l, |(_, rest)| rest))
+        .map(|l| l.get(9..).unwrap_or(l))
+        .collect();
+    let at = |needle: &str| {
+        let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == needle).collect();
+        assert_eq!(found.len(), 1, "{needle:?} once in:\n{log}");
+        found[0]
+    };
+    let wait = at("WARNING: Please wait for graceful shutdown...");
+    assert_eq!(at("INFO: Shutting down..."), wait + 1);
+    let auto = at("WARNING: Automated shutdown");
+    assert!(auto > at("INFO: Post-processing..."), "{log}");
+    assert_eq!(
+        lines[auto + 1],
+        format!(
+            "INFO: Artifacts dir: {}",
+            dir.path().join("artifacts").display()
+        )
+    );
+    assert_eq!(lines[auto + 2], "WARNING: Done performing with code: 3");
 }
