@@ -131,3 +131,24 @@ fn the_real_assert_fail_run_compiles_to_its_labels() {
     let s = compile("jmeter-assert-fail.effective.yml", "asrt").unwrap();
     assert_eq!(s.labels(), vec!["home", "ok-text", "missing"]);
 }
+
+/// Taurus's own apiritif example writes JSONPaths the Jayway way (`$.[5].userId`); JMeter and
+/// apiritif accept them, so Stampede must too.
+#[test]
+fn taurus_example_with_jayway_jsonpaths_compiles() {
+    let file = dir().join("../qa/apiritif_basic.yml");
+    let config: Value = serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let base = dir();
+    let ctx = CompileContext {
+        base_dir: &base,
+        config: &config,
+        source: 0,
+    };
+    let s = CompiledScenario::compile(
+        "with-extractors",
+        &config["scenarios"]["with-extractors"],
+        &ctx,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.labels()[1], "get posts");
+}

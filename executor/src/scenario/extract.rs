@@ -385,7 +385,7 @@ impl Kind {
             }
             "extract-jsonpath" => {
                 let src = expr(main_key)?;
-                let path = serde_json_path::JsonPath::parse(&src)
+                let path = super::jsonpath::parse(&src)
                     .map_err(|e| format!("bad JSONPath {src:?}: {e}"))?;
                 // JMeter >= 3.0: match-no 0 (random) by default.
                 (
