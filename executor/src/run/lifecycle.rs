@@ -165,6 +165,10 @@ where
     {
         merge(&mut ending, error_ending(log, e.to_string()));
     }
+    if ending.outcome == Outcome::Interrupted {
+        // Taurus logs the ManualShutdown once the tools are down.
+        log.warn(&ending.reason);
+    }
     log.info("Post-processing...");
     let finished: Finished = pipeline.finish(log);
     if (samples == 0 || finished.is_empty()) && ending.outcome == Outcome::Ok {
