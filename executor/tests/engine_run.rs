@@ -124,10 +124,10 @@ async fn stages_shellexec_reporters_and_artifacts() {
         "Preparing...",
         "Starting...",
         "Waiting for results...",
-        "WARNING: Please wait for graceful shutdown...\n",
+        "WARNING Engine] Please wait for graceful shutdown...\n",
         "Shutting down...",
         "Post-processing...",
-        "WARNING: a config warning",
+        "WARNING Engine] a config warning",
         "counting reporter finished",
         "Done performing with code: 0",
     ] {
@@ -223,12 +223,16 @@ async fn failed_passfail_ends_with_automated_shutdown_like_taurus() {
     };
     assert_eq!(run_with(p, opts(), parts).await, Outcome::Failed);
     let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
-    // `[date time,ms] HH:MM:SS LEVEL: msg` -> `LEVEL: msg`
-    let lines: Vec<&str> = log
+    // Taurus's `[date time,ms LEVEL logger] msg` -> `LEVEL: msg`
+    let lines: Vec<String> = log
         .lines()
-        .map(|l| l.split_once("] ").map_or(l, |(_, rest)| rest))
-        .map(|l| l.get(9..).unwrap_or(l))
+        .map(|l| {
+            let (head, msg) = l.split_once("] ").expect("[head] msg");
+            let level = head.split(' ').nth(2).expect("date time level");
+            format!("{level}: {msg}")
+        })
         .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let at = |needle: &str| {
         let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == needle).collect();
         assert_eq!(found.len(), 1, "{needle:?} once in:\n{log}");

@@ -101,12 +101,9 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
     let log = std::fs::read_to_string(dir.path().join("art/bzt.log")).unwrap();
     let tail: Vec<&str> = log
         .lines()
-        .filter_map(|l| {
-            l.split_once(": ")
-                .map(|(head, msg)| (head.rsplit(' ').next(), msg))
-        })
-        .map(|(level, msg)| if level == Some("WARNING") { msg } else { "" })
-        .filter(|m| !m.is_empty())
+        .filter_map(|l| l.split_once("] "))
+        .filter(|(head, _)| head.ends_with(" WARNING Engine"))
+        .map(|(_, msg)| msg)
         .collect();
     assert_eq!(
         tail,
