@@ -403,13 +403,30 @@ pub fn summary(plan: &Plan) -> String {
     out
 }
 
+/// The paths as Python prints a list of strings (`['a.yml', 'b.json']`), as Taurus logs its configs;
+/// log scrapers written for bzt match that shape.
+fn python_list(paths: &[PathBuf]) -> String {
+    let items: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let s = p.to_string_lossy();
+            if s.contains('\'') && !s.contains('"') {
+                format!("\"{s}\"")
+            } else {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
 fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u8 {
     let mut log = ConsoleLog::new(verbose, quiet, None);
     log.info(&format!(
         "Stampede v{} (Taurus-compatible)",
         env!("CARGO_PKG_VERSION")
     ));
-    log.info(&format!("Starting with configs: {configs:?}"));
+    log.info(&format!("Starting with configs: {}", python_list(configs)));
     log.info("Configuring...");
     // The run logs the plan's warnings itself (to the console and bzt.log).
     let plan = match config::load_with(configs, opts) {
@@ -459,6 +476,18 @@ fn config_failure(log: &mut dyn Log, msg: &str) -> u8 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn configs_are_listed_as_python_prints_them() {
+        use std::path::PathBuf;
+        let p = |v: &[&str]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            super::python_list(&p(&["a.yml", "/x/b.json"])),
+            "['a.yml', '/x/b.json']"
+        );
+        assert_eq!(super::python_list(&p(&["it's.yml"])), "[\"it's.yml\"]");
+        assert_eq!(super::python_list(&p(&[])), "[]");
+    }
+
     use super::*;
 
     fn os(args: &[&str]) -> Vec<OsString> {

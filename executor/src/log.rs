@@ -47,6 +47,15 @@ pub fn format_line(time: chrono::NaiveTime, level: Level, msg: &str) -> String {
     format!("{} {level}: {msg}\n", time.format("%H:%M:%S"))
 }
 
+/// Formats one record as Taurus writes `bzt.log` (`[%(asctime)s %(levelname)s %(name)s] %(message)s`).
+/// Taurus's logger names follow its modules; Stampede has one engine, so every record is `Engine`'s.
+pub fn file_line(at: chrono::NaiveDateTime, level: Level, msg: &str) -> String {
+    format!(
+        "[{} {level} Engine] {msg}\n",
+        at.format("%Y-%m-%d %H:%M:%S,%3f")
+    )
+}
+
 /// The console (stdout for INFO and up, or everything with `verbose`), plus an optional log file that
 /// gets every record, plus an optional prefix on console lines (DLT: `TEST_ID live=true `).
 pub struct ConsoleLog {
@@ -72,7 +81,7 @@ impl Log for ConsoleLog {
         let now = chrono::Local::now();
         let line = format_line(now.time(), level, msg);
         if let Some(f) = self.file.as_mut() {
-            let _ = write!(f, "[{}] {line}", now.format("%Y-%m-%d %H:%M:%S,%3f"));
+            let _ = f.write_all(file_line(now.naive_local(), level, msg).as_bytes());
         }
         let show = level >= self.min_console && (!self.quiet || level >= Level::Warning);
         if show {
@@ -95,5 +104,26 @@ pub struct MemoryLog {
 impl Log for MemoryLog {
     fn log(&mut self, level: Level, msg: &str) {
         self.records.push((level, msg.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_as_taurus_writes_them() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
+            .unwrap()
+            .and_hms_milli_opt(10, 52, 27, 367)
+            .unwrap();
+        assert_eq!(
+            file_line(at, Level::Info, "Artifacts dir: /tmp/a"),
+            "[2026-11-22 10:52:27,367 INFO Engine] Artifacts dir: /tmp/a\n"
+        );
+        assert_eq!(
+            format_line(at.time(), Level::Warning, "Automated shutdown"),
+            "10:52:27 WARNING: Automated shutdown\n"
+        );
     }
 }

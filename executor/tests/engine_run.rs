@@ -124,9 +124,10 @@ async fn stages_shellexec_reporters_and_artifacts() {
         "Preparing...",
         "Starting...",
         "Waiting for results...",
+        "WARNING Engine] Please wait for graceful shutdown...\n",
         "Shutting down...",
         "Post-processing...",
-        "WARNING: a config warning",
+        "WARNING Engine] a config warning",
         "counting reporter finished",
         "Done performing with code: 0",
     ] {
@@ -197,4 +198,56 @@ async fn no_samples_is_empty_results_error() {
     assert_eq!(run_with(p, opts(), parts).await, Outcome::Error);
     let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
     assert!(log.contains("Empty results"), "{log}");
+}
+
+/// Taurus's end of a test that a passfail criterion failed: the graceful-shutdown warning once,
+/// before "Shutting down...", then "Automated shutdown" as the last word before the artifacts dir.
+#[tokio::test]
+async fn failed_passfail_ends_with_automated_shutdown_like_taurus() {
+    use executor::report::passfail::{PassFail, parse_criteria};
+    let srv = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = plan(
+        dir.path(),
+        "jmeter",
+        load(1, 3),
+        &srv.url("/nope"),
+        json!([]),
+    );
+    let parts = Parts {
+        compile,
+        reporters: |_: &Plan| {
+            let criteria = parse_criteria(&json!(["fail>50%, continue as failed"])).unwrap();
+            Ok(vec![Box::new(PassFail::new(criteria)) as Box<dyn Reporter>])
+        },
+    };
+    assert_eq!(run_with(p, opts(), parts).await, Outcome::Failed);
+    let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
+    // Taurus's `[date time,ms LEVEL logger] msg` -> `LEVEL: msg`
+    let lines: Vec<String> = log
+        .lines()
+        .map(|l| {
+            let (head, msg) = l.split_once("] ").expect("[head] msg");
+            let level = head.split(' ').nth(2).expect("date time level");
+            format!("{level}: {msg}")
+        })
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let at = |needle: &str| {
+        let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == needle).collect();
+        assert_eq!(found.len(), 1, "{needle:?} once in:\n{log}");
+        found[0]
+    };
+    let wait = at("WARNING: Please wait for graceful shutdown...");
+    assert_eq!(at("INFO: Shutting down..."), wait + 1);
+    let auto = at("WARNING: Automated shutdown");
+    assert!(auto > at("INFO: Post-processing..."), "{log}");
+    assert_eq!(
+        lines[auto + 1],
+        format!(
+            "INFO: Artifacts dir: {}",
+            dir.path().join("artifacts").display()
+        )
+    );
+    assert_eq!(lines[auto + 2], "WARNING: Done performing with code: 3");
 }

@@ -97,4 +97,21 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
     assert!(srv.requests() > 10);
     let code = std::fs::read_to_string(dir.path().join("art/code.txt")).unwrap();
     assert_eq!(code, "2\n");
+    // Taurus's console: the graceful-shutdown warning once, then after shutdown the reason.
+    let log = std::fs::read_to_string(dir.path().join("art/bzt.log")).unwrap();
+    let tail: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once("] "))
+        .filter(|(head, _)| head.ends_with(" WARNING Engine"))
+        .map(|(_, msg)| msg)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "Please wait for graceful shutdown...",
+            "Interrupted by user",
+            "Done performing with code: 2"
+        ],
+        "{log}"
+    );
 }

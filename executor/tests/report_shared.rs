@@ -209,6 +209,32 @@ fn errors_only() {
     );
 }
 
+/// A refused connection: the KPI rc is JMeter's short class, while junit-xml shows the full
+/// `responseCode` of JMeter's error.jtl, as in the real `err-closed-port` run.
+#[test]
+fn transport_errors_in_junit_carry_jmeters_response_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples: Vec<Sample> = (0..3)
+        .map(|i| Sample {
+            rc: Some(Rc::Text(Arc::from("ConnectException"))),
+            failure: Some(Failure {
+                kind: FailureKind::Error,
+                message: Arc::from("Non HTTP response message: Connection refused"),
+            }),
+            bytes: 0,
+            ..sample(1_700_000_000_000 + i * 400, "refused", false)
+        })
+        .collect();
+    run_all(dir.path(), &samples);
+    let xml = std::fs::read_to_string(dir.path().join("results.xml")).unwrap();
+    assert!(
+        xml.contains("<rc value=\"3\" param=\"ConnectException\">"),
+        "{xml}"
+    );
+    let junit = std::fs::read_to_string(dir.path().join("xunit.xml")).unwrap();
+    assert!(junit.contains("<error message=\"Non HTTP response message: Connection refused\" type=\"Error\">Non HTTP response message: Connection refused\n(status code is Non HTTP response code: java.net.ConnectException)\n(total errors of this type: 3)</error>"), "{junit}");
+}
+
 #[test]
 fn unwritable_paths_are_reported_and_other_reports_still_written() {
     let dir = tempfile::tempdir().unwrap();

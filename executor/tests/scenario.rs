@@ -94,6 +94,50 @@ async fn without_the_token_private_fails_with_the_reason_phrase() {
     );
 }
 
+/// A one-route server that answers like Python's `http.server` for a missing file:
+/// `HTTP/1.0 404 File not found`, a reason phrase that is not the standard one.
+async fn python_like_404_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let body = "<html>nope</html>";
+                let head = format!(
+                    "HTTP/1.0 404 File not found\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(format!("{head}{body}").as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn the_servers_own_reason_phrase_is_the_error_message_like_jmeter() {
+    let base = python_like_404_server().await;
+    let s = compile_in(
+        Path::new("."),
+        json!({"default-address": base, "requests": [
+            {"url": "/missing.html", "label": "missing"},
+            {"url": "/missing.html", "label": "msg", "assert": [
+                {"contains": ["Not Found"], "subject": "message"}]},
+        ]}),
+    );
+    let (_, h) = iterate(&s, &mut s.new_user(1)).await;
+    let f = by_label(&h.samples, "missing").failure.as_ref().unwrap();
+    assert_eq!(
+        (f.kind, &*f.message),
+        (FailureKind::Error, "File not found")
+    );
+    let f = by_label(&h.samples, "msg").failure.as_ref().unwrap();
+    assert_eq!(f.kind, FailureKind::Assertion, "{f:?}");
+}
+
 #[tokio::test]
 async fn csv_rows_reach_the_echo_body_one_row_per_user_iteration() {
     let server = TestServer::start().await;

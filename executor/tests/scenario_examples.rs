@@ -163,3 +163,24 @@ fn tls_verification_is_off_by_default_and_switchable() {
         "scenarios": {"s": {"requests": req, "verify-tls": false}}})
     ));
 }
+
+/// Taurus's own apiritif example writes JSONPaths the Jayway way (`$.[5].userId`); JMeter and
+/// apiritif accept them, so Stampede must too.
+#[test]
+fn taurus_example_with_jayway_jsonpaths_compiles() {
+    let file = dir().join("../qa/apiritif_basic.yml");
+    let config: Value = serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let base = dir();
+    let ctx = CompileContext {
+        base_dir: &base,
+        config: &config,
+        source: 0,
+    };
+    let s = CompiledScenario::compile(
+        "with-extractors",
+        &config["scenarios"]["with-extractors"],
+        &ctx,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.labels()[1], "get posts");
+}

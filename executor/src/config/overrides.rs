@@ -27,6 +27,14 @@ pub fn apply(config: &mut Map<String, Value>, spec: &str) -> Result<(), ConfigEr
         return Err(bad("the path before '=' is empty".into()));
     }
     let parts: Vec<Part> = name.split('.').map(parse_part).collect();
+    if let [Part::Key(k), Part::Index(_), ..] = parts.as_slice()
+        && k == "execution"
+        && let Some(single @ Value::Object(_)) = config.get_mut("execution")
+    {
+        // A single-dict `execution` is a list of one (spec §2), so `execution.0.hold-for=2s`
+        // addresses it instead of adding an ignored key "0" to it.
+        *single = Value::Array(vec![single.take()]);
+    }
     let (last, walk) = parts.split_last().expect("split yields at least one part");
     let mut root = Value::Object(std::mem::take(config));
     let result = walk_and_set(&mut root, walk, last, raw).map_err(bad);
@@ -278,6 +286,23 @@ mod tests {
     fn dlt_console_override() {
         let got = applied(json!({}), &["modules.console.disable=true"]);
         assert_eq!(got, json!({"modules": {"console": {"disable": true}}}));
+    }
+
+    #[test]
+    fn indexes_address_a_single_dict_execution() {
+        let start = json!({"execution": {"concurrency": 50, "hold-for": "5m"}});
+        assert_eq!(
+            applied(start.clone(), &["execution.0.hold-for=2s"]),
+            json!({"execution": [{"concurrency": 50, "hold-for": "2s"}]})
+        );
+        assert_eq!(
+            applied(start.clone(), &["execution.-1.scenario=x"]),
+            json!({"execution": [{"concurrency": 50, "hold-for": "5m"}, {"scenario": "x"}]})
+        );
+        assert_eq!(
+            applied(start, &["execution.hold-for=1s"]),
+            json!({"execution": {"concurrency": 50, "hold-for": "1s"}})
+        );
     }
 
     #[test]

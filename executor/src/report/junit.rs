@@ -7,8 +7,29 @@ use crate::log::Log;
 use crate::sample::FailureKind;
 use crate::stats::Summary;
 use parser::write::{escape_attr, escape_text};
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::path::PathBuf;
+
+/// The rc as JMeter's error.jtl records it, which Taurus's junit-xml prints: a transport error's
+/// short class (`ConnectException`, the KPI rc) becomes `Non HTTP response code: java.net.ConnectException`.
+/// Codes already in that form (replayed error.jtl) and HTTP codes are kept.
+fn response_code(rc: &str) -> Cow<'_, str> {
+    use crate::http::ErrorKind::*;
+    [
+        UnknownHost,
+        ConnectRefused,
+        ConnectTimeout,
+        ResponseTimeout,
+        NoHttpResponse,
+        Tls,
+        TooManyRedirects,
+        Other,
+    ]
+    .into_iter()
+    .find(|k| k.rc_name() == rc)
+    .map_or(Cow::Borrowed(rc), |k| Cow::Owned(k.response_code()))
+}
 
 pub enum JunitSource {
     SampleLabels,
@@ -42,7 +63,7 @@ impl JunitXml {
                     FailureKind::Assertion => ("failure", "Assertion Failure"),
                     _ => ("error", "Error"),
                 };
-                let rc = e.rc.as_deref().unwrap_or("None");
+                let rc = e.rc.as_deref().map_or("None".into(), response_code);
                 let text = format!(
                     "{}\n(status code is {rc})\n(total errors of this type: {})",
                     e.msg, e.cnt

@@ -60,7 +60,13 @@ where
     for w in &plan.warnings {
         log.warn(w);
     }
-    let outcome = stages(&plan, &opts, parts, &mut log).await;
+    let ending = stages(&plan, &opts, parts, &mut log).await;
+    let outcome = ending.outcome;
+    if ending.reason == AUTOMATED_SHUTDOWN {
+        // Taurus logs its AutomatedShutdown (a passfail criterion that stopped or failed the test)
+        // as the last word before the artifacts dir.
+        log.warn(AUTOMATED_SHUTDOWN);
+    }
     log.info(&format!("Artifacts dir: {}", plan.artifacts_dir.display()));
     let msg = format!("Done performing with code: {}", outcome.exit_code());
     if outcome == Outcome::Ok {
@@ -70,6 +76,9 @@ where
     }
     outcome
 }
+
+/// The reason of a test that a passfail criterion stopped or failed, as Taurus words it.
+const AUTOMATED_SHUTDOWN: &str = "Automated shutdown";
 
 /// Why the load ended, for the outcome and `TAURUS_STOPPING_REASON`.
 struct Ending {
@@ -82,7 +91,7 @@ async fn stages<S, C, R>(
     opts: &RunOptions,
     parts: Parts<S, C, R>,
     log: &mut dyn Log,
-) -> Outcome
+) -> Ending
 where
     S: Script,
     C: Fn(&Plan, &ExecutionPlan) -> Result<S, String>,
@@ -92,7 +101,7 @@ where
         Ok(s) => s,
         Err(e) => {
             log.error(&format!("Config Error: {e}"));
-            return Outcome::Error;
+            return Ending::error();
         }
     };
     for w in std::mem::take(&mut shell.warnings) {
@@ -102,7 +111,7 @@ where
         Ok(s) => s,
         Err(e) => {
             log.error(&format!("Config Error: modules.consolidator: {e}"));
-            return Outcome::Error;
+            return Ending::error();
         }
     };
     log.info("Preparing...");
@@ -112,7 +121,7 @@ where
         Err(msg) => {
             log.error(&msg);
             let _ = shell.run_stage("post-process", Some((1, &msg)), log).await;
-            return Outcome::Error;
+            return Ending::error();
         }
     };
     let live = opts.progress == Progress::Auto && std::io::stderr().is_terminal();
@@ -144,6 +153,10 @@ where
     let Sink {
         pipeline, samples, ..
     } = sink;
+    if ending.outcome != Outcome::Interrupted {
+        // Taurus says it whenever the wait for results ends; an interrupt has said it already.
+        log.warn("Please wait for graceful shutdown...");
+    }
     log.info("Shutting down...");
     let code = ending.outcome.exit_code();
     if let Err(e) = shell
@@ -151,6 +164,10 @@ where
         .await
     {
         merge(&mut ending, error_ending(log, e.to_string()));
+    }
+    if ending.outcome == Outcome::Interrupted {
+        // Taurus logs the ManualShutdown once the tools are down.
+        log.warn(&ending.reason);
     }
     log.info("Post-processing...");
     let finished: Finished = pipeline.finish(log);
@@ -167,7 +184,7 @@ where
             &mut ending,
             Ending {
                 outcome: Outcome::Failed,
-                reason: "Automated shutdown".into(),
+                reason: AUTOMATED_SHUTDOWN.into(),
             },
         );
     }
@@ -178,7 +195,17 @@ where
     {
         merge(&mut ending, error_ending(log, e.to_string()));
     }
-    ending.outcome
+    ending
+}
+
+impl Ending {
+    /// A config or tool error before the load, already logged.
+    fn error() -> Ending {
+        Ending {
+            outcome: Outcome::Error,
+            reason: String::new(),
+        }
+    }
 }
 
 /// The first reason to stop decides the outcome, as in Taurus.
@@ -426,7 +453,7 @@ async fn consume(
                     && !stop.is_cancelled()
                 {
                     let outcome = if failed { Outcome::Failed } else { Outcome::Ok };
-                    merge(&mut ending, Ending { outcome, reason: "Automated shutdown".into() });
+                    merge(&mut ending, Ending { outcome, reason: AUTOMATED_SHUTDOWN.into() });
                     stop.cancel();
                 }
                 if let Err(e) = shell.check_background() {

@@ -136,7 +136,7 @@ impl Assertion {
             .get("jsonpath")
             .and_then(Value::as_str)
             .ok_or("assert-jsonpath: `jsonpath` is required")?;
-        let path = serde_json_path::JsonPath::parse(src)
+        let path = super::jsonpath::parse(src)
             .map_err(|e| format!("assert-jsonpath: bad JSONPath {src:?}: {e}"))?;
         let regexp = get_bool(&m, "regexp", true)?;
         let expected_text = m.get("expected-value").map(scalar).unwrap_or_default();
@@ -372,6 +372,7 @@ mod tests {
             headers: &headers,
             body: body.as_bytes(),
             url: "http://h/",
+            reason: None,
         };
         let mut vars = Vars::default();
         vars.set("want", "Hello");

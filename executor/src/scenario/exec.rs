@@ -285,6 +285,7 @@ async fn send(
                 headers: &resp.headers,
                 body: &resp.body,
                 url: &sc.url,
+                reason: resp.custom_reason.as_ref(),
             };
             let env = RenderEnv {
                 vars: &mut u.vars,
@@ -348,7 +349,10 @@ pub(super) fn judge(
     if ex.status >= 400 && !r.assume_success {
         return Some(Failure {
             kind: FailureKind::Error,
-            message: texts.reason(ex.status),
+            message: ex
+                .reason
+                .cloned()
+                .unwrap_or_else(|| texts.reason(ex.status)),
         });
     }
     None

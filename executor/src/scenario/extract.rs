@@ -5,6 +5,7 @@ use super::vars::Vars;
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// What a post-processor or an assertion looks at.
 pub struct Exchange<'a> {
@@ -12,6 +13,9 @@ pub struct Exchange<'a> {
     pub headers: &'a http::HeaderMap,
     pub body: &'a [u8],
     pub url: &'a str,
+    /// The server's reason phrase when it is not the standard one for the status (Python's
+    /// `404 File not found`): JMeter's `responseMessage` is what the server sent.
+    pub reason: Option<&'a Arc<str>>,
 }
 
 impl Exchange<'_> {
@@ -19,12 +23,20 @@ impl Exchange<'_> {
         String::from_utf8_lossy(self.body)
     }
 
+    /// JMeter's `responseMessage`: the server's reason phrase, else the standard one.
+    pub fn message(&self) -> &str {
+        match self.reason {
+            Some(r) => r,
+            None => http::StatusCode::from_u16(self.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or(""),
+        }
+    }
+
     /// Response headers as JMeter shows them: a status line then `Name: value` lines.
     pub fn headers_text(&self) -> String {
-        let reason = http::StatusCode::from_u16(self.status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .unwrap_or("");
+        let reason = self.message();
         let mut s = format!("HTTP/1.1 {} {reason}\n", self.status);
         for (k, v) in self.headers {
             s.push_str(k.as_str());
@@ -64,11 +76,7 @@ impl Subject {
             Subject::Headers => ex.headers_text().into(),
             Subject::Code => ex.status.to_string().into(),
             Subject::Url => ex.url.into(),
-            Subject::Message => http::StatusCode::from_u16(ex.status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("")
-                .into(),
+            Subject::Message => ex.message().into(),
         }
     }
 }
@@ -377,7 +385,7 @@ impl Kind {
             }
             "extract-jsonpath" => {
                 let src = expr(main_key)?;
-                let path = serde_json_path::JsonPath::parse(&src)
+                let path = super::jsonpath::parse(&src)
                     .map_err(|e| format!("bad JSONPath {src:?}: {e}"))?;
                 // JMeter >= 3.0: match-no 0 (random) by default.
                 (
@@ -506,6 +514,7 @@ mod tests {
             headers: &headers,
             body: body.as_bytes(),
             url: "http://h/x",
+            reason: None,
         };
         let mut vars = Vars::default();
         vars.set("src", "id=77;");
@@ -576,6 +585,7 @@ mod tests {
                 headers: &headers,
                 body: body.as_bytes(),
                 url: "",
+                reason: None,
             };
             e.apply(&ex, &mut vars, &mut rng);
             assert_eq!(vars.get("v_matchNr"), Some(n));

@@ -42,6 +42,7 @@ mod cond;
 mod data;
 mod exec;
 mod extract;
+mod jsonpath;
 mod raw;
 mod request;
 mod template;

@@ -586,6 +586,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
         headers: &headers,
         body: body.as_bytes(),
         url: "http://127.0.0.1:18080/index.html",
+        reason: None,
     };
     let mut u = s.new_user(1);
     let env = RenderEnv {
