@@ -11,6 +11,20 @@ use std::time::{Duration, Instant};
 
 static ENDPOINT: OnceLock<String> = OnceLock::new();
 
+/// Runs moto in the background and kills it once the test process (`$1`) is gone. Test binaries
+/// end with `exit`, which never drops statics or kills children, and a process-group kill does not
+/// happen either under `cargo test`; polling the parent needs no `unsafe` (`prctl`) and no libc.
+/// A TERM, INT or HUP sent to the watchdog stops moto too.
+const WATCHDOG: &str = r#"
+parent=$1; port=$2
+moto_server -H 127.0.0.1 -p "$port" </dev/null >/dev/null 2>&1 &
+moto=$!
+trap 'kill $moto 2>/dev/null; exit 0' TERM INT HUP
+while kill -0 "$parent" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do sleep 0.2; done
+kill "$moto" 2>/dev/null
+wait "$moto" 2>/dev/null
+"#;
+
 /// The endpoint URL, e.g. `http://127.0.0.1:5000`. Also sets dummy credentials and a region in this
 /// process's environment if they are missing (the SDK needs them; moto ignores them).
 pub fn endpoint() -> String {
@@ -33,8 +47,11 @@ pub fn endpoint() -> String {
                 .and_then(|l| l.local_addr())
                 .expect("free port")
                 .port();
-            let child = Command::new("moto_server")
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            let child = Command::new("sh")
+                .args(["-c", WATCHDOG, "moto-watchdog"])
+                .arg(std::process::id().to_string())
+                .arg(port.to_string())
+                .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn();
@@ -45,7 +62,7 @@ pub fn endpoint() -> String {
                      (pip install 'moto[server]==5.2.5'); starting moto_server failed: {e}"
                 ),
             };
-            // Leak the child: it must outlive every test of the process; it dies with the process group.
+            // The child must outlive every test of the process; its watchdog ends it with the process.
             std::mem::forget(child);
             let deadline = Instant::now() + Duration::from_secs(30);
             while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
