@@ -251,3 +251,37 @@ async fn failed_passfail_ends_with_automated_shutdown_like_taurus() {
     );
     assert_eq!(lines[auto + 2], "WARNING: Done performing with code: 3");
 }
+
+/// The external-results-loader reads Taurus's own kpi.jtl through the run, and says which file
+/// it reads as Taurus does.
+#[tokio::test]
+async fn external_results_are_replayed_and_named_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let kpi = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/reports/jtl/fixture-kpi.jtl");
+    let mut p = plan(
+        dir.path(),
+        "external-results-loader",
+        load(1, 1),
+        "http://127.0.0.1:9/",
+        json!([]),
+    );
+    p.executions[0].scenario = json!({"data-file": kpi});
+    let (samples, finished) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let s2 = samples.clone();
+    let parts = Parts {
+        compile,
+        reporters: move |_: &Plan| Ok(vec![Box::new(Counting(s2, finished)) as Box<dyn Reporter>]),
+    };
+    assert_eq!(run_with(p, opts(), parts).await, Outcome::Ok);
+    assert_eq!(
+        samples.load(Ordering::Relaxed),
+        64,
+        "the fixture's 64 samples"
+    );
+    let log = std::fs::read_to_string(dir.path().join("artifacts/bzt.log")).unwrap();
+    let line = format!(
+        "INFO Engine] Will load external results from file: {}",
+        kpi.display()
+    );
+    assert!(log.contains(&line), "{log}");
+}

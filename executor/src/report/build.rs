@@ -35,11 +35,19 @@ pub type CustomModule<'a> =
 #[derive(Default)]
 pub struct BuildOptions<'a> {
     pub custom: Option<CustomModule<'a>>,
+    /// junit-xml shows transport errors' rc as JMeter's error.jtl has it
+    /// (`Non HTTP response code: java.net.ConnectException`): true when every execution is JMeter's,
+    /// false for replayed kpi.jtl and apiritif-style runs, whose Taurus readers keep the short class.
+    pub jmeter_error_codes: bool,
 }
 
 /// The reporters for `plan.effective["reporting"]`, plus the HTML report.
 pub fn build(plan: &Plan, artifacts_dir: &Path) -> Result<Vec<Box<dyn Reporter>>, ReportError> {
-    build_with(&plan.effective, artifacts_dir, &BuildOptions::default())
+    let opts = BuildOptions {
+        jmeter_error_codes: plan.executions.iter().all(|e| e.executor == "jmeter"),
+        ..BuildOptions::default()
+    };
+    build_with(&plan.effective, artifacts_dir, &opts)
 }
 
 fn module_of(entry: &Value) -> Result<(String, Value), ReportError> {
@@ -148,7 +156,7 @@ pub fn build_with(
                         .unwrap_or_else(|| artifacts_dir.join("report.html")),
                 );
             }
-            _ => out.extend(builtin(name, settings, artifacts_dir, &shared)?),
+            _ => out.extend(builtin(name, settings, artifacts_dir, &shared, opts)?),
         }
     }
     if let Some(pf) = extra_pf {
@@ -202,6 +210,7 @@ fn builtin(
     settings: &Value,
     artifacts_dir: &Path,
     passfail: &[SharedCriteria],
+    opts: &BuildOptions<'_>,
 ) -> Result<Option<Box<dyn Reporter>>, ReportError> {
     let reporter: Box<dyn Reporter> = match name {
         "final-stats" | "final_stats" => Box::new(FinalStats::new(FinalStatsOptions {
@@ -228,7 +237,9 @@ fn builtin(
                     });
                 }
             };
-            Box::new(JunitXml::new(path, source))
+            let mut junit = JunitXml::new(path, source);
+            junit.jmeter_error_codes = opts.jmeter_error_codes;
+            Box::new(junit)
         }
         "kpi-jtl" => {
             let path =

@@ -42,6 +42,8 @@ pub struct JunitXml {
     source: JunitSource,
     /// Taurus uses `"bzt-" + str(hash(writer))`, an arbitrary per-run number.
     classname: String,
+    /// See [`super::BuildOptions::jmeter_error_codes`].
+    pub jmeter_error_codes: bool,
 }
 
 impl JunitXml {
@@ -51,6 +53,7 @@ impl JunitXml {
             path,
             source,
             classname: format!("bzt-{n}"),
+            jmeter_error_codes: false,
         }
     }
 
@@ -63,7 +66,11 @@ impl JunitXml {
                     FailureKind::Assertion => ("failure", "Assertion Failure"),
                     _ => ("error", "Error"),
                 };
-                let rc = e.rc.as_deref().map_or("None".into(), response_code);
+                let rc = match e.rc.as_deref() {
+                    None => "None".into(),
+                    Some(rc) if self.jmeter_error_codes => response_code(rc),
+                    Some(rc) => Cow::Borrowed(rc),
+                };
                 let text = format!(
                     "{}\n(status code is {rc})\n(total errors of this type: {})",
                     e.msg, e.cnt

@@ -267,7 +267,14 @@ where
         }
         Work::Load(execs)
     } else if external == plan.executions.len() {
-        Work::Replay(crate::jtl::sources_from_plan(plan).map_err(|e| format!("Config Error: {e}"))?)
+        let sources =
+            crate::jtl::sources_from_plan(plan).map_err(|e| format!("Config Error: {e}"))?;
+        for s in &sources {
+            // Taurus's external-results-loader says which file it reads.
+            let file = s.data_file.display();
+            log.info(&format!("Will load external results from file: {file}"));
+        }
+        Work::Replay(sources)
     } else {
         return Err(format!(
             "Config Error: not supported yet: mixing '{EXTERNAL_RESULTS}' executions with load-generating \
