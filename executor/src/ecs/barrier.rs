@@ -39,7 +39,7 @@ pub async fn wait_for_start_signal(
         match store.last_modified(key).await {
             Ok(Some(written)) => return classify(SystemTime::now(), written, stale),
             Ok(None) => {}
-            Err(e) => eprintln!("WARN: start signal check failed, retrying: {e}"),
+            Err(e) => super::eline!("WARN: start signal check failed, retrying: {e}"),
         }
         tokio::time::sleep(poll).await;
     }

@@ -25,7 +25,7 @@ pub fn sigterm_token() -> CancellationToken {
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
         ) else {
-            eprintln!("WARN: cannot install the SIGTERM handler");
+            super::eline!("WARN: cannot install the SIGTERM handler");
             return;
         };
         tokio::select! {
@@ -55,7 +55,7 @@ impl Task {
     }
 
     fn fail(&self, code: u8, message: &str) -> u8 {
-        eprintln!("[ERROR] {message}");
+        super::eline!("[ERROR] {message}");
         self.event("ERROR", Event::TaskFailed, message);
         code
     }
@@ -106,7 +106,7 @@ async fn task_meta(env: &EcsEnv, uuid: &str, started: SystemTime) -> TaskMeta {
     if let Some(uri) = &env.metadata_uri {
         match meta::fetch(uri).await {
             Ok(m) => return m,
-            Err(e) => eprintln!("WARN: {e}; using local values for TaskId/TaskCPU/TaskMemory"),
+            Err(e) => super::eline!("WARN: {e}; using local values for TaskId/TaskCPU/TaskMemory"),
         }
     }
     TaskMeta::local(uuid, started)
@@ -231,7 +231,7 @@ impl Task {
         // era is harmless and keeps a v4.0 stack's tasks healthy too.
         let health = &self.env.settings.health_file;
         if let Err(e) = std::fs::write(health, "READY\n") {
-            eprintln!("WARN: cannot write {}: {e}", health.display());
+            super::eline!("WARN: cannot write {}: {e}", health.display());
         }
         if self.env.era == Era::E6 {
             return self.s3_barrier().await;
@@ -277,7 +277,7 @@ impl Task {
         let listener = match tokio::net::TcpListener::bind(("0.0.0.0", port)).await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!(
+                super::eline!(
                     "WARN: cannot listen on port {port} for the start barrier ({e}); starting now"
                 );
                 return None;
@@ -301,7 +301,7 @@ impl Task {
             None => match self.store.get_text(&self.env.iphosts_key()).await {
                 Ok(Some(text)) => super::env::split_hosts(&text),
                 Ok(None) | Err(_) => {
-                    eprintln!(
+                    super::eline!(
                         "WARN: no IPHOSTS and no s3://{}/{}; no worker to start",
                         self.env.bucket,
                         self.env.iphosts_key()
@@ -314,14 +314,14 @@ impl Task {
         for (addr, why) in
             barrier::leader_send(network, &hosts, self.env.settings.barrier_port).await
         {
-            eprintln!("WARN: worker {addr} did not get the start message: {why}");
+            super::eline!("WARN: worker {addr} did not get the start message: {why}");
         }
     }
 
     async fn write_completion_marker(&self) {
         let key = self.env.completion_key(&self.meta.task_id);
         if let Err(e) = self.store.put_empty(&key).await {
-            eprintln!("WARN: cannot write the completion marker: {e}");
+            super::eline!("WARN: cannot write the completion marker: {e}");
         }
     }
 
@@ -337,7 +337,7 @@ impl Task {
 impl Task {
     async fn finish(&self, xml: &Path, result_tmp: &Path, ran: engine::EngineRun) -> u8 {
         if let EngineEnd::SpawnFailed(e) = &ran.end {
-            eprintln!("[ERROR] cannot start the test engine: {e}");
+            super::eline!("[ERROR] cannot start the test engine: {e}");
         }
         let has_xml = xml.is_file();
         if has_xml {
@@ -399,14 +399,14 @@ impl Task {
                 .map_or(0, |d| d.as_secs());
             match meta::enrich(&text, &self.meta, now) {
                 Some(t) => text = t,
-                None => eprintln!(
+                None => super::eline!(
                     "WARN: {} has no </FinalStatus>; not enriched",
                     xml.display()
                 ),
             }
         }
         if let Err(e) = std::fs::write(xml, text) {
-            eprintln!("WARN: cannot rewrite {}: {e}", xml.display());
+            super::eline!("WARN: cannot rewrite {}: {e}", xml.display());
         }
     }
 }

@@ -58,6 +58,18 @@
 //! `STAMPEDE_SIGTERM_GRACE_MS` (3000), `STAMPEDE_ENGINE` (the engine command; default this binary's
 //! `run`).
 
+/// `eprintln!` that writes the whole line in one `write`: stderr is unbuffered, and the container's
+/// stdout and stderr usually share one log stream, where a line written in pieces can be split by a
+/// JSON lifecycle event from stdout (which CloudWatch would then fail to parse).
+macro_rules! eline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let line = format!("{}\n", format_args!($($arg)*));
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }};
+}
+pub(crate) use eline;
+
 pub mod barrier;
 pub mod engine;
 pub mod env;
@@ -78,7 +90,7 @@ pub fn main_code() -> u8 {
     let env = match EcsEnv::from_lookup(&|k| std::env::var(k).ok()) {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("stampede ecs: {e}");
+            eline!("stampede ecs: {e}");
             let var = |k: &str| std::env::var(k).unwrap_or_default();
             let ctx = events::EventContext {
                 test_id: var("TEST_ID"),
@@ -96,7 +108,7 @@ pub fn main_code() -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("stampede ecs: cannot start the async runtime: {e}");
+            eline!("stampede ecs: cannot start the async runtime: {e}");
             return flow::EXIT_FATAL;
         }
     };
