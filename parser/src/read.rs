@@ -7,6 +7,7 @@
 use crate::model::{FinalStatus, Group, Kpi, Num};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
+use std::borrow::Cow;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ReadError {
@@ -131,7 +132,7 @@ enum Top {
 
 /// A KPI element (`<avg_rt value="…">` or `<perc param="…"><value>…</value></perc>`).
 struct KpiElem {
-    name: String,
+    name: Cow<'static, str>,
     value_attr: Option<String>,
     param: Option<String>,
     /// The first `<value>` child's direct text, and whether that child had children.
@@ -149,12 +150,11 @@ struct State {
     first_err: Option<ReadError>,
 }
 
-/// The element's name and, checking every attribute as a tree reader would, the attributes wanted.
+/// The attributes wanted, after checking every attribute as a tree reader would.
 fn elem_parts<const N: usize>(
     e: &BytesStart<'_>,
     wanted: [&str; N],
-) -> Result<(String, [Option<String>; N]), String> {
-    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+) -> Result<[Option<String>; N], String> {
     let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
     for a in e.attributes() {
         let a = a.map_err(|err| err.to_string())?;
@@ -165,7 +165,11 @@ fn elem_parts<const N: usize>(
             found[i] = Some(value.into_owned());
         }
     }
-    Ok((name, found))
+    Ok(found)
+}
+
+fn elem_name(e: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(e.name().as_ref()).into_owned()
 }
 
 /// Checks every attribute of an element whose content is not read (errors as a tree reader's).
@@ -175,6 +179,28 @@ fn check_attrs(e: &BytesStart<'_>) -> Result<(), String> {
         a.unescape_value().map_err(|err| err.to_string())?;
     }
     Ok(())
+}
+
+/// Taurus's KPI element names, so that reading them allocates nothing.
+const KPI_NAMES: [&str; 11] = [
+    "throughput",
+    "concurrency",
+    "succ",
+    "fail",
+    "avg_rt",
+    "stdev_rt",
+    "avg_lt",
+    "avg_ct",
+    "bytes",
+    "rc",
+    "perc",
+];
+
+fn kpi_name(raw: &[u8]) -> Cow<'static, str> {
+    match KPI_NAMES.iter().find(|n| n.as_bytes() == raw) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(String::from_utf8_lossy(raw).into_owned()),
+    }
 }
 
 impl State {
@@ -188,7 +214,8 @@ impl State {
         let skipping = self.first_err.is_some();
         match self.depth {
             1 => {
-                let (name, []) = elem_parts(e, [])?;
+                check_attrs(e)?;
+                let name = elem_name(e);
                 if name != "FinalStatus" {
                     self.fail(ReadError::NotFinalStatus { found: name });
                 }
@@ -214,7 +241,8 @@ impl State {
     }
 
     fn open_top(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
-        let (name, [label]) = elem_parts(e, ["label"])?;
+        let [label] = elem_parts(e, ["label"])?;
+        let name = elem_name(e);
         if name != "Group" {
             self.top = Top::Text {
                 name,
@@ -235,7 +263,8 @@ impl State {
     }
 
     fn open_kpi(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
-        let (name, [value_attr, param]) = elem_parts(e, ["value", "param"])?;
+        let [value_attr, param] = elem_parts(e, ["value", "param"])?;
+        let name = kpi_name(e.name().as_ref());
         match &mut self.top {
             Top::Group { kpi } => {
                 *kpi = Some(KpiElem {
@@ -342,20 +371,20 @@ fn add_kpi(group: &mut Group, kpi: KpiElem) -> Result<(), ReadError> {
         }
         (None, None) => {
             return Err(ReadError::MissingValue {
-                element: kpi.name,
+                element: kpi.name.into_owned(),
                 label: label.clone(),
             });
         }
     };
     let value = parse_num(raw).ok_or_else(|| ReadError::BadNumber {
-        element: kpi.name.clone(),
+        element: kpi.name.to_string(),
         label: label.clone(),
         value: raw.to_string(),
     })?;
-    match kpi.name.as_str() {
+    match &*kpi.name {
         "rc" | "perc" => {
             let param = kpi.param.ok_or_else(|| ReadError::MissingAttribute {
-                element: kpi.name.clone(),
+                element: kpi.name.to_string(),
                 attribute: "param",
                 label: label.clone(),
             })?;
@@ -369,7 +398,7 @@ fn add_kpi(group: &mut Group, kpi: KpiElem) -> Result<(), ReadError> {
         name => {
             if group.scalar_mut(name).is_none() {
                 return Err(ReadError::UnknownKpi {
-                    element: kpi.name.clone(),
+                    element: kpi.name.to_string(),
                     label: group.label.clone(),
                 });
             }
