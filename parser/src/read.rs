@@ -2,7 +2,8 @@
 //! inside a Group, its label, so that a broken file from a task can be found and fixed.
 //!
 //! One streaming quick-xml pass fills the model directly (no tree of owned strings): a task file
-//! of 100 labels reads in about a tenth of the time a DOM took.
+//! of 100 labels reads in about a third of the time a DOM took (bench-parser, 100 files x 100
+//! labels, 19 MB: 85-90 ms instead of 260-310 ms on a loaded 2-core machine).
 
 use crate::model::{FinalStatus, Group, Kpi, Num};
 use quick_xml::events::{BytesStart, Event};
