@@ -462,9 +462,11 @@ impl Task {
         let dir = &self.env.settings.artifacts_dir;
         let key = |kind: Option<&str>, ext: &str| self.env.result_key(&self.uuid, kind, ext);
         let sidecar = xml.with_extension("hist.json");
+        // The sidecar goes first: the XML's S3 event triggers the results Lambda (v1.0 S3 mode),
+        // which looks for the sidecar next to it to merge percentiles exactly.
         let mut list = vec![
-            (xml.to_path_buf(), key(None, "xml"), true),
             (sidecar, key(None, "hist.json"), false),
+            (xml.to_path_buf(), key(None, "xml"), true),
             (dir.join("bzt.log"), key(Some("bzt"), "log"), false),
             (dir.join("kpi.jtl"), key(Some("kpi"), "jtl"), false),
         ];
