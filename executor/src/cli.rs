@@ -336,10 +336,23 @@ pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
         match crate::scenario::CompiledScenario::compile(&exec.scenario_name, &exec.scenario, &ctx)
         {
             Ok(compiled) => warnings.extend(compiled.warnings().iter().cloned()),
-            Err(e) => problems.push(e.to_string()),
+            // The scenario error names the scenario and the request; the files say where to look.
+            Err(e) => problems.push(format!("{}: {e}", config_files_text(plan))),
         }
     }
     (problems, warnings)
+}
+
+/// The config files of a plan, for messages: `a.yml` or `a.yml, b.yml`.
+fn config_files_text(plan: &Plan) -> String {
+    if plan.config_files.is_empty() {
+        return "(no config file)".into();
+    }
+    plan.config_files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn load_options(overrides: Vec<String>, aliases: Vec<String>) -> LoadOptions {

@@ -107,6 +107,32 @@ fn validate_errors_exit_1_with_taurus_messages() {
     }
 }
 
+/// A malformed expression in a request is caught by `validate` (and before any load by `run`), with
+/// the config file, the scenario, the request and the problem named.
+#[test]
+fn validate_names_file_scenario_and_request_of_a_bad_expression() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("bad.yml");
+    std::fs::write(
+        &path,
+        "execution:\n- iterations: 1\n  scenario: s\nscenarios:\n  s:\n    requests:\n    \
+         - url: http://127.0.0.1:9/\n      extract-jsonpath:\n        tok: $..[bad\n",
+    )
+    .unwrap();
+    for sub in ["validate", "run"] {
+        let out = run(BIN.as_ref(), &[sub, path.to_str().unwrap()], tmp.path());
+        let (_, stderr) = text(&out);
+        let (stdout, _) = text(&out);
+        let all = format!("{stdout}{stderr}");
+        assert_eq!(out.status.code(), Some(1), "{sub}: {all}");
+        let want = format!(
+            "{}: scenario \"s\": requests[0] (http://127.0.0.1:9/): extract-jsonpath \"tok\": bad JSONPath",
+            path.display()
+        );
+        assert!(all.contains(&want), "{sub}: {all}");
+    }
+}
+
 #[test]
 fn run_config_error_exits_1_like_taurus() {
     let tmp = tempfile::tempdir().unwrap();
