@@ -5,8 +5,7 @@
 //! Raw arguments are parsed by clap into [`Cli`]/[`BztArgs`], then turned into one [`Invocation`]
 //! (what to do, with which files and overrides); [`main`] maps every outcome to Taurus's exit codes.
 
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -14,6 +13,10 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{self, LoadOptions, Plan};
 use crate::log::{ConsoleLog, Log};
 use crate::run::{Outcome, Progress, RunOptions};
+
+mod bzt;
+
+pub use bzt::{BztArgs, invoked_as_bzt, parse_bzt};
 
 const RUN_EXAMPLES: &str = "\
 Examples:
@@ -95,35 +98,6 @@ pub struct ValidateArgs {
     pub effective: bool,
 }
 
-/// bzt's own options (`bzt [-o ...] [-q] [-v] [-n] [-l LOG] CONFIG...`).
-#[derive(Debug, Parser)]
-#[command(name = "bzt", version, about = "Stampede speaking bzt's command line", after_help = BZT_HELP)]
-pub struct BztArgs {
-    /// Override a config value (PATH=VALUE).
-    #[arg(short = 'o', long = "option", value_name = "PATH=VALUE")]
-    pub overrides: Vec<String>,
-    /// Only show warnings and errors.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Show debug messages.
-    #[arg(short, long)]
-    pub verbose: bool,
-    /// Skip system configs (Stampede has none besides Taurus's built-in defaults).
-    #[arg(short = 'n', long = "no-system-configs")]
-    pub no_system_configs: bool,
-    /// Log file (Stampede always writes bzt.log in the artifacts dir).
-    #[arg(short = 'l', long = "log", value_name = "LOG")]
-    pub log: Option<PathBuf>,
-    /// Config files; a `.jtl` file is loaded with external-results-loader, as bzt does.
-    #[arg(value_name = "CONFIG")]
-    pub configs: Vec<String>,
-}
-
-const BZT_HELP: &str = "\
-Example (exactly as DLT runs it):
-  bzt test.json -o modules.console.disable=true
-Aliases: -local, -nolint and -sequential work; -lint validates and exits; others are not supported.";
-
 /// What the user asked for, after all parsing.
 #[derive(Debug, PartialEq)]
 pub enum Invocation {
@@ -142,87 +116,6 @@ pub enum Invocation {
         effective: bool,
     },
     Ecs,
-}
-
-/// Taurus's built-in aliases (its base config's `cli-aliases`) that Stampede cannot honour.
-const UNSUPPORTED_ALIASES: &[&str] = &[
-    "cloud",
-    "detach",
-    "func",
-    "gui",
-    "locations",
-    "public",
-    "report",
-];
-
-/// Parses bzt's command line (without argv[0]) into an [`Invocation`].
-///
-/// As in Taurus, every single-dash argument longer than two characters is an alias (`-lint`,
-/// `-sequential`, or one from the config's `cli-aliases`); so `-qv` must be written `-q -v`.
-///
-/// `home` is where `~/.bzt-rc` is looked for: like bzt, an existing one is loaded before the
-/// configs unless `-n` is given.
-pub fn parse_bzt(args: Vec<OsString>, home: Option<&Path>) -> Result<Invocation, String> {
-    let mut rest = vec![OsString::from("bzt")];
-    let mut overrides = Vec::new();
-    let mut aliases = Vec::new();
-    let mut lint_only = false;
-    for arg in args {
-        let alias = arg
-            .to_str()
-            .filter(|a| a.len() > 2 && !a.starts_with("--"))
-            .and_then(|a| a.strip_prefix('-'));
-        match alias {
-            Some("local" | "nolint" | "install-tools") => {}
-            Some("sequential") => overrides.push("modules.local.sequential=true".to_string()),
-            Some("lint") => lint_only = true,
-            Some(a) if UNSUPPORTED_ALIASES.contains(&a) => {
-                return Err(format!("not supported yet: the bzt alias -{a}"));
-            }
-            Some(a) => aliases.push(a.to_string()),
-            None => rest.push(arg),
-        }
-    }
-    let parsed = BztArgs::try_parse_from(rest).map_err(|e| e.to_string())?;
-    let mut configs = Vec::new();
-    if let Some(rc) = home.map(|h| h.join(".bzt-rc")).filter(|rc| rc.is_file())
-        && !parsed.no_system_configs
-    {
-        configs.push(rc);
-    }
-    for arg in parsed.configs {
-        if arg.starts_with("http://") || arg.starts_with("https://") {
-            return Err(format!(
-                "not supported yet: a URL as a bzt argument ({arg}); write a requests scenario"
-            ));
-        } else if arg.ends_with(".jmx") {
-            return Err(format!("not supported yet: JMeter .jmx scripts ({arg})"));
-        } else if arg.ends_with(".jtl") {
-            // bzt appends a generated config with one external-results-loader execution.
-            let data_file = serde_json::to_string(&arg).expect("a string serialises");
-            overrides.push(format!(
-                "execution.-1={{\"executor\": \"external-results-loader\", \"data-file\": {data_file}}}"
-            ));
-        } else {
-            configs.push(PathBuf::from(arg));
-        }
-    }
-    overrides.extend(parsed.overrides);
-    if lint_only {
-        return Ok(Invocation::Validate {
-            configs,
-            overrides,
-            aliases,
-            effective: false,
-        });
-    }
-    Ok(Invocation::Run {
-        configs,
-        overrides,
-        aliases,
-        quiet: parsed.quiet,
-        verbose: parsed.verbose,
-    })
 }
 
 impl From<Cli> for Invocation {
@@ -244,13 +137,6 @@ impl From<Cli> for Invocation {
             Command::Ecs => Invocation::Ecs,
         }
     }
-}
-
-/// True when the program was started as `bzt` (symlink or copy).
-pub fn invoked_as_bzt(argv0: Option<&OsString>) -> bool {
-    argv0
-        .and_then(|a| Path::new(a).file_stem().map(|s| s == "bzt"))
-        .unwrap_or(false)
 }
 
 /// The entry point behind `main.rs`.
@@ -489,6 +375,7 @@ fn config_failure(log: &mut dyn Log, msg: &str) -> u8 {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
     #[test]
     fn configs_are_listed_as_python_prints_them() {
         use std::path::PathBuf;
