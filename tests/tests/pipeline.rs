@@ -5,9 +5,6 @@
 //! event; the DynamoDB items must carry DLT's attributes and types, and the `exact` aggregate must
 //! agree with the executor's own per-task numbers.
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use executor::config::{LoadOptions, load_with};
 use executor::run::{Outcome, Progress, RunOptions, run};
 use parser::{FinalStatus, Group};
@@ -70,37 +67,6 @@ settings:
     (std::fs::read_to_string(&xml).unwrap(), hist)
 }
 
-async fn create_table(store: &AwsStore, name: &str, keys: &[&str]) {
-    let mut req = store
-        .ddb
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest);
-    for (i, k) in keys.iter().enumerate() {
-        let kt = if i == 0 {
-            KeyType::Hash
-        } else {
-            KeyType::Range
-        };
-        req = req
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(*k)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(*k)
-                    .key_type(kt)
-                    .build()
-                    .unwrap(),
-            );
-    }
-    req.send().await.unwrap();
-}
-
 /// A fresh bucket and tables on moto, unique to this test.
 async fn aws() -> (AwsStore, String) {
     testkit::moto::endpoint();
@@ -121,8 +87,8 @@ async fn aws() -> (AwsStore, String) {
         .unwrap();
     let scen = store.tables.scenarios.clone().unwrap();
     let res = store.tables.results.clone().unwrap();
-    create_table(&store, &scen, &["testId"]).await;
-    create_table(&store, &res, &["uuid"]).await;
+    store.create_table(&scen, &["testId"]).await.unwrap();
+    store.create_table(&res, &["uuid"]).await.unwrap();
     (store, bucket)
 }
 

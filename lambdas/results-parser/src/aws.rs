@@ -45,6 +45,46 @@ pub struct AwsStore {
 }
 
 impl AwsStore {
+    /// Creates a pay-per-request table with string keys (hash, then range), as DLT's stack defines
+    /// its tables: for local endpoints (moto) and the tests, where no stack exists.
+    pub async fn create_table(
+        &self,
+        name: &str,
+        keys: &[&str],
+    ) -> Result<(), SdkError<aws_sdk_dynamodb::operation::create_table::CreateTableError>> {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        let mut req = self
+            .ddb
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest);
+        for (i, k) in keys.iter().enumerate() {
+            let key_type = if i == 0 {
+                KeyType::Hash
+            } else {
+                KeyType::Range
+            };
+            req = req
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(*k)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .expect("name and type are set"),
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name(*k)
+                        .key_type(key_type)
+                        .build()
+                        .expect("name and key type are set"),
+                );
+        }
+        req.send().await.map(|_| ())
+    }
+
     /// Clients from the default chain; `AWS_ENDPOINT_URL` (e.g. moto) is honoured, S3 path-style so a
     /// `localhost` endpoint works.
     pub async fn from_env() -> AwsStore {

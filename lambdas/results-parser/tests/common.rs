@@ -2,9 +2,6 @@
 
 #![allow(dead_code)]
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use results_parser::Config;
 use results_parser::aws::{AwsStore, Tables};
 use serde_json::Value;
@@ -43,56 +40,27 @@ pub async fn env() -> Env {
         .send()
         .await
         .unwrap();
-    create_table(
-        &store,
-        store.tables.scenarios.as_ref().unwrap(),
-        &["testId"],
-    )
-    .await;
-    create_table(&store, store.tables.results.as_ref().unwrap(), &["uuid"]).await;
-    create_table(
-        &store,
-        store.tables.history.as_ref().unwrap(),
-        &["testId", "testRunId"],
-    )
-    .await;
+    store
+        .create_table(store.tables.scenarios.as_ref().unwrap(), &["testId"])
+        .await
+        .unwrap();
+    store
+        .create_table(store.tables.results.as_ref().unwrap(), &["uuid"])
+        .await
+        .unwrap();
+    store
+        .create_table(
+            store.tables.history.as_ref().unwrap(),
+            &["testId", "testRunId"],
+        )
+        .await
+        .unwrap();
     let cfg = Config {
         bucket: Some(bucket.clone()),
         now: fixed_now,
         ..Config::default()
     };
     Env { store, cfg, bucket }
-}
-
-async fn create_table(store: &AwsStore, name: &str, keys: &[&str]) {
-    let mut req = store
-        .ddb
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest);
-    for (i, k) in keys.iter().enumerate() {
-        let kt = if i == 0 {
-            KeyType::Hash
-        } else {
-            KeyType::Range
-        };
-        req = req
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(*k)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(*k)
-                    .key_type(kt)
-                    .build()
-                    .unwrap(),
-            );
-    }
-    req.send().await.unwrap();
 }
 
 pub async fn put(e: &Env, key: &str, body: &str) {
