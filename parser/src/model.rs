@@ -90,17 +90,18 @@ pub const DEFAULT_PERCENTILES: [&str; 7] = ["0.0", "50.0", "90.0", "95.0", "99.0
 impl Group {
     /// The scalar KPIs as (element name, value), in Taurus's order.
     pub fn scalars(&self) -> [(&'static str, Num); 9] {
-        [
-            ("throughput", self.throughput),
-            ("concurrency", self.concurrency),
-            ("succ", self.succ),
-            ("fail", self.fail),
-            ("avg_rt", self.avg_rt),
-            ("stdev_rt", self.stdev_rt),
-            ("avg_lt", self.avg_lt),
-            ("avg_ct", self.avg_ct),
-            ("bytes", self.bytes),
-        ]
+        let values = [
+            self.throughput,
+            self.concurrency,
+            self.succ,
+            self.fail,
+            self.avg_rt,
+            self.stdev_rt,
+            self.avg_lt,
+            self.avg_ct,
+            self.bytes,
+        ];
+        std::array::from_fn(|i| (SCALAR_KPIS[i], values[i]))
     }
 
     /// A mutable slot for a scalar KPI by element name.

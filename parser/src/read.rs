@@ -182,23 +182,13 @@ fn check_attrs(e: &BytesStart<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// Taurus's KPI element names, so that reading them allocates nothing.
-const KPI_NAMES: [&str; 11] = [
-    "throughput",
-    "concurrency",
-    "succ",
-    "fail",
-    "avg_rt",
-    "stdev_rt",
-    "avg_lt",
-    "avg_ct",
-    "bytes",
-    "rc",
-    "perc",
-];
-
+/// Taurus's KPI element names are borrowed, so that reading them allocates nothing.
 fn kpi_name(raw: &[u8]) -> Cow<'static, str> {
-    match KPI_NAMES.iter().find(|n| n.as_bytes() == raw) {
+    match crate::model::SCALAR_KPIS
+        .iter()
+        .chain(&["rc", "perc"])
+        .find(|n| n.as_bytes() == raw)
+    {
         Some(n) => Cow::Borrowed(n),
         None => Cow::Owned(String::from_utf8_lossy(raw).into_owned()),
     }

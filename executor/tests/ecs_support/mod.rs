@@ -581,17 +581,7 @@ pub fn assert_dlt_parsable(xml: &str, enriched: bool) {
     assert!(top.contains(&"TestDuration".to_string()), "{top:?}");
     assert!(groups.iter().any(|(l, _)| l.is_empty()), "no overall group");
     for (label, kids) in &groups {
-        for kpi in [
-            "throughput",
-            "concurrency",
-            "succ",
-            "fail",
-            "avg_rt",
-            "stdev_rt",
-            "avg_lt",
-            "avg_ct",
-            "bytes",
-        ] {
+        for kpi in parser::model::SCALAR_KPIS {
             assert!(kids.iter().any(|k| k == kpi), "{label:?} lacks {kpi}");
         }
         assert!(kids.iter().any(|k| k == "rc"), "{label:?} has no rc");

@@ -190,17 +190,18 @@ impl GroupStats {
 
     /// The nine scalar KPIs in Taurus's XML order.
     pub fn kpis(&self) -> [(&'static str, f64); 9] {
-        [
-            ("throughput", self.throughput),
-            ("concurrency", self.concurrency),
-            ("succ", self.succ),
-            ("fail", self.fail),
-            ("avg_rt", self.avg_rt),
-            ("stdev_rt", self.stdev_rt),
-            ("avg_lt", self.avg_lt),
-            ("avg_ct", self.avg_ct),
-            ("bytes", self.bytes),
-        ]
+        let values = [
+            self.throughput,
+            self.concurrency,
+            self.succ,
+            self.fail,
+            self.avg_rt,
+            self.stdev_rt,
+            self.avg_lt,
+            self.avg_ct,
+            self.bytes,
+        ];
+        std::array::from_fn(|i| (crate::model::SCALAR_KPIS[i], values[i]))
     }
 }
 
