@@ -1,6 +1,5 @@
 //! The scenario language end to end: compiled scenarios run against the real test server through the
-//! real `http::Client`. They need the engine's client (a stub on the scenario branch), hence `ignore`
-//! until the branches are merged.
+//! real `http::Client`.
 
 use executor::http::Client;
 use executor::sample::{FailureKind, Rc, Sample};
