@@ -23,6 +23,7 @@ async fn send(
         timeout,
         follow_redirects: follow,
         want_body: true,
+        want_headers: true,
     })
     .await
 }
@@ -88,6 +89,7 @@ async fn bytes_count_headers_and_body() {
         timeout: Duration::from_secs(5),
         follow_redirects: true,
         want_body: false,
+        want_headers: false,
     };
     let r = c.send(&parts).await.unwrap();
     assert!(r.body.is_empty());

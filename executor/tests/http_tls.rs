@@ -14,6 +14,7 @@ async fn get(c: &mut Client, url: &str) -> Result<Response, TransportError> {
         timeout: Duration::from_secs(5),
         follow_redirects: true,
         want_body: true,
+        want_headers: true,
     })
     .await
 }

@@ -128,6 +128,7 @@ impl Script for SimpleScript {
                 timeout: self.timeout,
                 follow_redirects: self.client.follow_redirects,
                 want_body: false,
+                want_headers: false,
             };
             let res = client.send(&parts).await;
             hooks.record(to_sample(&r.label, start_ms, &res));

@@ -1,11 +1,10 @@
-//! Opening connections: TCP (IPv4/IPv6, every resolved address in turn), TLS with ALPN, and the hyper
-//! handshake for HTTP/1.1 or HTTP/2.
+//! Opening connections: TCP (IPv4/IPv6, every resolved address in turn), TLS with ALPN, then our
+//! HTTP/1.1 codec or hyper's HTTP/2 handshake.
 
+use super::h1::H1Conn;
 use super::target::{DnsCache, Target};
 use super::{ErrorKind, Timing, TransportError, error::io_kind};
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use std::io;
@@ -74,26 +73,18 @@ impl AsyncWrite for Stream {
     }
 }
 
-pub type H1Conn = http1::Connection<TokioIo<Stream>, Full<Bytes>>;
-
-/// An open connection. HTTP/1.1 connections are driven by the user's own task (no second task and no
-/// cross-task wake-up per request); HTTP/2 connections run in a spawned task, as hyper requires.
+/// An open connection. HTTP/1.1 is our own codec driven by the user's task ([`H1Conn`]); HTTP/2
+/// connections run in a spawned task, as hyper requires.
 pub enum Conn {
-    H1 {
-        sender: http1::SendRequest<Full<Bytes>>,
-        conn: Pin<Box<H1Conn>>,
-        /// The connection future finished: the socket is gone.
-        done: bool,
-    },
-    H2 {
-        sender: http2::SendRequest<Full<Bytes>>,
-    },
+    H1(H1Conn),
+    H2 { sender: super::h2::Sender },
 }
 
 impl Conn {
-    pub fn is_usable(&self) -> bool {
+    /// Whether the kept connection can take the next request.
+    pub async fn usable(&mut self) -> bool {
         match self {
-            Conn::H1 { sender, done, .. } => !*done && !sender.is_closed(),
+            Conn::H1(c) => c.usable().await,
             Conn::H2 { sender } => !sender.is_closed(),
         }
     }
@@ -174,22 +165,14 @@ impl Connector {
             Stream::Plain(tcp)
         };
         let h2 = matches!(&stream, Stream::Tls(s) if s.get_ref().1.alpn_protocol() == Some(b"h2"));
-        let io = TokioIo::new(stream);
         let conn = if h2 {
-            let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+            let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
                 .await
                 .map_err(|e| fail(ErrorKind::Other, &e.to_string()))?;
             tokio::spawn(conn);
             Conn::H2 { sender }
         } else {
-            let (sender, conn) = http1::handshake(io)
-                .await
-                .map_err(|e| fail(ErrorKind::Other, &e.to_string()))?;
-            Conn::H1 {
-                sender,
-                conn: Box::pin(conn),
-                done: false,
-            }
+            Conn::H1(H1Conn::new(stream))
         };
         Ok((conn, connect_start.elapsed()))
     }

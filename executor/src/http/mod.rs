@@ -25,6 +25,8 @@
 mod conn;
 pub mod cookies;
 mod error;
+mod h1;
+mod h2;
 pub mod target;
 pub mod tls;
 
@@ -32,14 +34,10 @@ pub use conn::Connector;
 pub use cookies::{Cookie, Jar};
 pub use error::{ErrorKind, TransportError};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use conn::Conn;
-use error::hyper_kind;
-use http::{HeaderValue, Method, header};
-use http_body_util::{BodyExt, Full};
-use std::future::{Future, poll_fn};
-use std::pin::{Pin, pin};
-use std::task::Poll;
+use http::{HeaderMap, Method, header};
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 use target::{Origin, Target};
 
@@ -82,6 +80,9 @@ pub struct RequestParts<'a> {
     pub follow_redirects: bool,
     /// Keep the body in [`Response::body`] (extractors/assertions need it); otherwise it is only counted.
     pub want_body: bool,
+    /// Fill [`Response::headers`] with every field (extractors/assertions need them). Otherwise, over
+    /// HTTP/1.1, only a redirect's `Location` is kept: no header map is built on the hot path.
+    pub want_headers: bool,
 }
 
 /// Timings of one exchange, JMeter's definitions.
@@ -95,6 +96,7 @@ pub struct Timing {
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
+    /// Every field if [`RequestParts::want_headers`] (or HTTP/2); else only a redirect's `Location`.
     pub headers: http::HeaderMap,
     /// Empty unless `want_body`.
     pub body: bytes::Bytes,
@@ -133,6 +135,39 @@ pub struct Client {
     /// One timer re-armed per wait, instead of a new timer per request.
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
     body_buf: BytesMut,
+    /// The HTTP/1.1 request being sent, encoded in place (reused, so no allocation per request).
+    wire: Vec<u8>,
+}
+
+/// A failed exchange on one connection: JMeter's error class and message, and whether any response
+/// byte had arrived (a request that got nothing back on a reused connection is retried once).
+#[derive(Debug)]
+pub(crate) struct Failed {
+    kind: ErrorKind,
+    message: String,
+    answered: bool,
+}
+
+impl Failed {
+    fn new(kind: ErrorKind, message: String, answered: bool) -> Self {
+        Failed {
+            kind,
+            message,
+            answered,
+        }
+    }
+}
+
+/// One hop's outcome, whatever the protocol.
+struct Hop {
+    status: u16,
+    version: http::Version,
+    headers: HeaderMap,
+    reason: Option<std::sync::Arc<str>>,
+    latency: Duration,
+    bytes: u64,
+    sent: u64,
+    close: bool,
 }
 
 /// Running totals over a redirect chain.
@@ -161,6 +196,7 @@ impl Client {
             jar: Jar::default(),
             timer: None,
             body_buf: BytesMut::new(),
+            wire: Vec::new(),
         }
     }
 
@@ -183,16 +219,12 @@ impl Client {
         let started = Instant::now();
         let mut url: std::borrow::Cow<'_, str> = req.url.into();
         let mut method = req.method.clone();
-        let mut body = if req.body.is_empty() {
-            Bytes::new()
-        } else {
-            Bytes::copy_from_slice(req.body)
-        };
+        let mut body: &[u8] = req.body;
         let mut totals = Totals::default();
         for _ in 0..=MAX_REDIRECTS {
             let ti = self.target_index(&url)?;
             let resp = self
-                .exchange(ti, &method, req, body.clone(), started, &mut totals)
+                .exchange(ti, &method, req, body, started, &mut totals)
                 .await?;
             let next = match (req.follow_redirects, resp.status) {
                 (true, 301 | 302 | 303 | 307 | 308) => resp
@@ -207,7 +239,7 @@ impl Client {
             };
             if matches!(resp.status, 301..=303) && method != Method::HEAD {
                 method = Method::GET;
-                body = Bytes::new();
+                body = b"";
             }
             url = String::from(next).into();
         }
@@ -242,29 +274,13 @@ impl Client {
         ti: usize,
         method: &Method,
         req: &RequestParts<'_>,
-        body: Bytes,
+        body: &[u8],
         started: Instant,
         totals: &mut Totals,
     ) -> Result<Response, TransportError> {
-        let t = &self.targets[ti].1;
-        let fail = |kind, detail: &str, totals: &Totals| {
-            let timing = Timing {
-                connect: totals.connect,
-                latency: Duration::ZERO,
-                elapsed: started.elapsed(),
-            };
-            TransportError::new(kind, detail, timing)
-        };
-        let cookie = if self.config.store_cookies && !self.jar.is_empty() {
-            self.jar.header_for(t)
-        } else {
-            None
-        };
-        let timer = self
-            .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
         let mut retried = false;
-        let (ci, head) = loop {
+        loop {
+            let t = &self.targets[ti].1;
             let (ci, reused) = checkout(
                 &mut self.conns,
                 &self.connector,
@@ -274,80 +290,139 @@ impl Client {
                 totals,
             )
             .await?;
-            let conn = &mut self.conns[ci].1;
-            let h2 = matches!(conn, Conn::H2 { .. });
-            let (request, sent) = build_request(
-                method,
-                t,
-                req.headers,
-                cookie.as_ref(),
-                body.clone(),
-                h2,
-                self.config.keepalive,
-            );
-            totals.sent += sent;
-            let deadline = (Instant::now() + req.timeout).into();
-            tokio::select! {
-                r = round_trip(conn, request) => match r {
-                    Ok(head) => break (ci, head),
-                    Err(e) => {
-                        let (kind, msg) = hyper_kind(&e, false, &t.authority);
+            self.body_buf.clear();
+            match self.hop(ti, ci, method, req, body, started).await {
+                Ok(hop) => {
+                    totals.bytes += hop.bytes;
+                    totals.sent += hop.sent;
+                    if !self.config.keepalive || hop.close {
                         self.conns.swap_remove(ci);
-                        if reused && !retried && matches!(kind, ErrorKind::NoHttpResponse | ErrorKind::Other) {
-                            retried = true;
-                            continue;
-                        }
-                        return Err(fail(kind, &msg, totals));
                     }
-                },
-                _ = wait_until(timer, deadline) => {
+                    return Ok(Response {
+                        status: hop.status,
+                        headers: hop.headers,
+                        body: if req.want_body {
+                            self.body_buf.split().freeze()
+                        } else {
+                            bytes::Bytes::new()
+                        },
+                        timing: Timing {
+                            connect: totals.connect,
+                            latency: hop.latency,
+                            elapsed: started.elapsed(),
+                        },
+                        bytes: totals.bytes,
+                        sent_bytes: totals.sent,
+                        version: hop.version,
+                        custom_reason: hop.reason,
+                    });
+                }
+                Err(f) => {
                     self.conns.swap_remove(ci);
-                    return Err(fail(ErrorKind::ResponseTimeout, "Read timed out", totals));
+                    let retry = matches!(f.kind, ErrorKind::NoHttpResponse | ErrorKind::Other);
+                    if reused && !retried && !f.answered && retry {
+                        retried = true;
+                        continue;
+                    }
+                    let timing = Timing {
+                        connect: totals.connect,
+                        latency: Duration::ZERO,
+                        elapsed: started.elapsed(),
+                    };
+                    return Err(TransportError::new(f.kind, &f.message, timing));
                 }
             }
+        }
+    }
+
+    /// One request and its response on connection `ci`, by the connection's protocol.
+    async fn hop(
+        &mut self,
+        ti: usize,
+        ci: usize,
+        method: &Method,
+        req: &RequestParts<'_>,
+        body: &[u8],
+        started: Instant,
+    ) -> Result<Hop, Failed> {
+        let t = &self.targets[ti].1;
+        let cookie = if self.config.store_cookies && !self.jar.is_empty() {
+            self.jar.header_for(t)
+        } else {
+            None
         };
-        let latency = started.elapsed();
-        let (parts, mut incoming) = head.into_parts();
-        totals.bytes += head_size(&parts);
-        if self.config.store_cookies {
-            for v in parts.headers.get_all(header::SET_COOKIE) {
-                self.jar.store(t, v);
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
+        let keep_body = req.want_body.then_some(&mut self.body_buf);
+        match &mut self.conns[ci].1 {
+            Conn::H1(conn) => {
+                let out = h1::Outgoing {
+                    method,
+                    target: t,
+                    headers: req.headers,
+                    cookie: cookie.as_ref(),
+                    body,
+                    keepalive: self.config.keepalive,
+                };
+                h1::encode(&out, &mut self.wire);
+                let mut headers = HeaderMap::new();
+                let jar = &mut self.jar;
+                let mut store = |v: &http::HeaderValue| jar.store(t, v);
+                let mut sink = h1::Sink {
+                    all: req.want_headers,
+                    headers: &mut headers,
+                    cookie: self.config.store_cookies.then_some(&mut store),
+                };
+                let reading = h1::Reading {
+                    head_request: *method == Method::HEAD,
+                    timeout: req.timeout,
+                    started,
+                    authority: &t.authority,
+                    keep_body,
+                };
+                let x = conn.exchange(&self.wire, timer, reading, &mut sink).await?;
+                Ok(Hop {
+                    status: x.head.status,
+                    version: if x.head.http10 {
+                        http::Version::HTTP_10
+                    } else {
+                        http::Version::HTTP_11
+                    },
+                    headers,
+                    reason: x.head.reason,
+                    latency: x.latency,
+                    bytes: x.bytes,
+                    sent: self.wire.len() as u64,
+                    close: x.head.close,
+                })
+            }
+            Conn::H2 { sender } => {
+                let out = h2::Outgoing {
+                    method,
+                    target: t,
+                    headers: req.headers,
+                    cookie: cookie.as_ref(),
+                    body,
+                };
+                let x = h2::exchange(sender, &out, timer, req.timeout, started, keep_body).await?;
+                if self.config.store_cookies {
+                    for v in x.headers.get_all(header::SET_COOKIE) {
+                        self.jar.store(t, v);
+                    }
+                }
+                Ok(Hop {
+                    status: x.status,
+                    version: http::Version::HTTP_2,
+                    headers: x.headers,
+                    reason: x.reason,
+                    latency: x.latency,
+                    bytes: x.bytes,
+                    sent: x.sent,
+                    close: false,
+                })
             }
         }
-        let conn = &mut self.conns[ci].1;
-        self.body_buf.clear();
-        let keep = req.want_body.then_some(&mut self.body_buf);
-        match read_body(conn, &mut incoming, timer, req.timeout, keep).await {
-            Ok(n) => totals.bytes += n,
-            Err((kind, msg)) => {
-                self.conns.swap_remove(ci);
-                return Err(fail(kind, &msg, totals));
-            }
-        }
-        if !self.config.keepalive || !conn.is_usable() {
-            self.conns.swap_remove(ci);
-        }
-        Ok(Response {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: if req.want_body {
-                self.body_buf.split().freeze()
-            } else {
-                Bytes::new()
-            },
-            timing: Timing {
-                connect: totals.connect,
-                latency,
-                elapsed: started.elapsed(),
-            },
-            bytes: totals.bytes,
-            sent_bytes: totals.sent,
-            version: parts.version,
-            custom_reason: parts
-                .extensions
-                .get::<hyper::ext::ReasonPhrase>()
-                .map(|r| String::from_utf8_lossy(r.as_bytes()).into()),
-        })
     }
 }
 
@@ -362,7 +437,7 @@ async fn checkout(
     totals: &mut Totals,
 ) -> Result<(usize, bool), TransportError> {
     if let Some(i) = conns.iter().position(|(o, _)| *o == t.origin) {
-        if cfg.keepalive && usable(&mut conns[i].1).await {
+        if cfg.keepalive && conns[i].1.usable().await {
             return Ok((i, true));
         }
         conns.swap_remove(i);
@@ -379,39 +454,6 @@ async fn checkout(
     Ok((conns.len() - 1, false))
 }
 
-/// Reads the body frame by frame with the response timeout restarted per frame; counts the bytes
-/// and keeps them in `keep` if given.
-async fn read_body(
-    conn: &mut Conn,
-    incoming: &mut hyper::body::Incoming,
-    timer: &mut Pin<Box<tokio::time::Sleep>>,
-    timeout: Duration,
-    mut keep: Option<&mut BytesMut>,
-) -> Result<u64, (ErrorKind, String)> {
-    let mut n = 0;
-    loop {
-        let deadline = (Instant::now() + timeout).into();
-        let frame = tokio::select! {
-            f = next_frame(conn, incoming) => f,
-            _ = wait_until(timer, deadline) => {
-                return Err((ErrorKind::ResponseTimeout, "Read timed out".into()));
-            }
-        };
-        match frame {
-            None => return Ok(n),
-            Some(Ok(f)) => {
-                if let Some(d) = f.data_ref() {
-                    n += d.len() as u64;
-                    if let Some(buf) = keep.as_deref_mut() {
-                        buf.extend_from_slice(d);
-                    }
-                }
-            }
-            Some(Err(e)) => return Err(hyper_kind(&e, true, "")),
-        }
-    }
-}
-
 /// Completes at `deadline`. The user's one timer is only re-armed when the deadline moves earlier or
 /// when it fires before the deadline, so a request costs no timer registration in the common case
 /// (deadlines only move forward while responses arrive in time).
@@ -426,115 +468,4 @@ async fn wait_until(timer: &mut Pin<Box<tokio::time::Sleep>>, deadline: tokio::t
         }
         timer.as_mut().reset(deadline);
     }
-}
-
-/// Whether a kept connection can take the next request: polls it once so that a close by the server
-/// while the user was idle is noticed before the request is written.
-async fn usable(c: &mut Conn) -> bool {
-    if let Conn::H1 { conn, done, .. } = c {
-        poll_fn(|cx| {
-            if !*done && conn.as_mut().poll(cx).is_ready() {
-                *done = true;
-            }
-            Poll::Ready(())
-        })
-        .await;
-    }
-    c.is_usable()
-}
-
-/// Drives an HTTP/1.1 connection and `fut` together in the calling task, until `fut` is done.
-async fn drive<F: Future>(conn: &mut Pin<Box<conn::H1Conn>>, done: &mut bool, fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        if !*done && conn.as_mut().poll(cx).is_ready() {
-            *done = true;
-        }
-        fut.as_mut().poll(cx)
-    })
-    .await
-}
-
-async fn round_trip(
-    c: &mut Conn,
-    req: http::Request<Full<Bytes>>,
-) -> Result<http::Response<hyper::body::Incoming>, hyper::Error> {
-    match c {
-        Conn::H2 { sender } => {
-            sender.ready().await?;
-            sender.send_request(req).await
-        }
-        Conn::H1 { sender, conn, done } => {
-            drive(conn, done, sender.ready()).await?;
-            drive(conn, done, sender.send_request(req)).await
-        }
-    }
-}
-
-async fn next_frame(
-    c: &mut Conn,
-    body: &mut hyper::body::Incoming,
-) -> Option<Result<hyper::body::Frame<Bytes>, hyper::Error>> {
-    match c {
-        Conn::H2 { .. } => body.frame().await,
-        Conn::H1 { conn, done, .. } => drive(conn, done, body.frame()).await,
-    }
-}
-
-/// Builds the request and counts the bytes it puts on the wire (request line + headers + body).
-fn build_request(
-    method: &Method,
-    t: &Target,
-    headers: &[(http::HeaderName, HeaderValue)],
-    cookie: Option<&HeaderValue>,
-    body: Bytes,
-    h2: bool,
-    keepalive: bool,
-) -> (http::Request<Full<Bytes>>, u64) {
-    let uri = if h2 { &t.absolute } else { &t.origin_form };
-    let target_len = t
-        .origin_form
-        .path_and_query()
-        .map_or(1, |p| p.as_str().len());
-    let mut sent = (method.as_str().len() + target_len + 13) as u64;
-    sent += body.len() as u64 + 2;
-    let mut req = http::Request::new(Full::new(body));
-    *req.method_mut() = method.clone();
-    *req.uri_mut() = uri.clone();
-    if h2 {
-        *req.version_mut() = http::Version::HTTP_2;
-    }
-    let h = req.headers_mut();
-    if !h2 && !headers.iter().any(|(n, _)| n == header::HOST) {
-        h.insert(header::HOST, t.host_header.clone());
-    }
-    for (n, v) in headers {
-        h.append(n.clone(), v.clone());
-    }
-    if let Some(c) = cookie {
-        h.append(header::COOKIE, c.clone());
-    }
-    if !keepalive && !h2 {
-        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    sent += h
-        .iter()
-        .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
-        .sum::<u64>();
-    (req, sent)
-}
-
-/// Size of the status line and headers as they came over HTTP/1.1.
-fn head_size(parts: &http::response::Parts) -> u64 {
-    let reason = match parts.extensions.get::<hyper::ext::ReasonPhrase>() {
-        Some(r) => r.as_bytes().len(),
-        None => parts.status.canonical_reason().unwrap_or("").len(),
-    };
-    let headers = &parts.headers;
-    let line = 9 + 3 + 1 + reason + 2;
-    let fields: usize = headers
-        .iter()
-        .map(|(n, v)| n.as_str().len() + v.len() + 4)
-        .sum();
-    (line + fields + 2) as u64
 }

@@ -101,6 +101,7 @@ impl Compiler<'_> {
         assertions.extend(own_assertions);
         let want_body = extractors.iter().any(Extractor::needs_body)
             || assertions.iter().any(Assertion::needs_body);
+        let want_headers = !extractors.is_empty() || !assertions.is_empty();
         let assume_success = assertions.iter().any(Assertion::assume_success);
         let timeout = self
             .duration(raw.timeout.as_ref(), "timeout")?
@@ -127,6 +128,7 @@ impl Compiler<'_> {
             assertions,
             assume_success,
             want_body,
+            want_headers,
             prebuilt: None,
         });
         let i = self.prog.requests.len() - 1;

@@ -273,6 +273,7 @@ async fn send(
         timeout: r.timeout,
         follow_redirects: r.follow_redirects,
         want_body: r.want_body,
+        want_headers: r.want_headers,
     };
     match client.send(&parts).await {
         Ok(resp) => {

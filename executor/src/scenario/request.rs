@@ -57,6 +57,8 @@ pub struct Request {
     pub assertions: Vec<Assertion>,
     pub assume_success: bool,
     pub want_body: bool,
+    /// Extractors or assertions read the response (headers, code, message...): keep every header.
+    pub want_headers: bool,
     /// The rendered request when nothing in it is templated: sent as is, never re-rendered.
     pub prebuilt: Option<Scratch>,
     /// Basic credentials of the scenario's `authorization`, added to matching URLs.

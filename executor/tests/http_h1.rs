@@ -1,0 +1,306 @@
+//! Our HTTP/1.1 codec against scripted servers on 127.0.0.1:0 that answer with exact bytes: body
+//! framings (length, chunked, until close, none), 1xx heads, HEAD, reuse and retry, bad responses.
+
+use executor::http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
+use http::Method;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the server does with one request.
+#[derive(Clone)]
+enum Step {
+    /// Write these pieces (with a short pause between them), keep the connection.
+    Reply(Vec<&'static [u8]>),
+    /// Write this and close the connection.
+    ReplyClose(&'static [u8]),
+}
+
+struct Scripted {
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+}
+
+/// Answers the n-th request (over all connections) with `steps[n]`.
+async fn scripted(steps: Vec<Step>) -> Scripted {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let conns = connections.clone();
+    let steps = Arc::new(steps);
+    let next = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            conns.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(s, steps.clone(), next.clone()));
+        }
+    });
+    Scripted { addr, connections }
+}
+
+async fn serve(mut s: TcpStream, steps: Arc<Vec<Step>>, next: Arc<AtomicUsize>) {
+    let mut buf = Vec::new();
+    loop {
+        // One request: the head, then a content-length body if any.
+        let end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        while buf.len() < end + len {
+            let mut chunk = [0u8; 4096];
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..end + len);
+        let Some(step) = steps.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            return;
+        };
+        match step {
+            Step::Reply(pieces) => {
+                for p in pieces {
+                    s.write_all(p).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+            Step::ReplyClose(bytes) => {
+                let _ = s.write_all(bytes).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn request(
+    c: &mut Client,
+    method: Method,
+    url: &str,
+    want_headers: bool,
+) -> Result<Response, TransportError> {
+    c.send(&RequestParts {
+        method: &method,
+        url,
+        headers: &[],
+        body: b"",
+        timeout: Duration::from_secs(5),
+        follow_redirects: true,
+        want_body: true,
+        want_headers,
+    })
+    .await
+}
+
+fn url(s: &Scripted) -> String {
+    format!("http://{}/", s.addr)
+}
+
+#[tokio::test]
+async fn chunked_bodies_split_across_reads_are_decoded_and_the_connection_kept() {
+    let head: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let srv = scripted(vec![
+        Step::Reply(vec![
+            head,
+            b"5;x=1\r\nhel",
+            b"lo\r\n1",
+            b"A\r\nabcdefghijklmnopqrstuvwxyz\r\n",
+            b"0\r\nX-T: 1\r\n\r\n",
+        ]),
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(&r.body[..], b"helloabcdefghijklmnopqrstuvwxyz");
+    assert_eq!(r.bytes, (head.len() + 31) as u64, "head + decoded body");
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(&r.body[..], b"ok");
+    assert_eq!(srv.connections.load(Ordering::SeqCst), 1);
+    assert!(r.timing.connect.is_zero());
+}
+
+#[tokio::test]
+async fn head_1xx_204_have_no_body_and_keep_the_connection() {
+    let (cont, created): (&[u8], &[u8]) = (
+        b"HTTP/1.1 100 Continue\r\n\r\n",
+        b"HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\n",
+    );
+    let srv = scripted(vec![
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"]),
+        Step::Reply(vec![cont, created, b"x"]),
+        Step::Reply(vec![b"HTTP/1.1 204 No Content\r\n\r\n"]),
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    let r = request(&mut c, Method::HEAD, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!((r.status, r.body.len()), (200, 0));
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!((r.status, &r.body[..]), (201, &b"x"[..]));
+    assert_eq!(
+        r.bytes,
+        (cont.len() + created.len() + 1) as u64,
+        "the 1xx head counts too"
+    );
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 204);
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(&r.body[..], b"ok");
+    assert_eq!(srv.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_body_without_length_is_read_until_close() {
+    let srv = scripted(vec![
+        Step::ReplyClose(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it"),
+        Step::ReplyClose(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold"),
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(&r.body[..], b"all of it");
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (&r.body[..], r.version),
+        (&b"old"[..], http::Version::HTTP_10)
+    );
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert!(
+        r.timing.connect > Duration::ZERO,
+        "HTTP/1.0 without keep-alive is not reused"
+    );
+    assert_eq!(srv.connections.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_kept_connection_closed_by_the_server_is_retried_once_on_a_new_one() {
+    let srv = scripted(vec![
+        Step::ReplyClose(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew"]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    // The server's FIN may or may not have arrived: either way the request must succeed.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(&r.body[..], b"new");
+    assert!(r.timing.connect > Duration::ZERO);
+    assert_eq!(srv.connections.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn truncated_and_malformed_responses_are_errors_with_httpclients_messages() {
+    let srv = scripted(vec![
+        Step::ReplyClose(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        Step::ReplyClose(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"),
+        Step::ReplyClose(b"SMTP ready\r\n\r\n"),
+        Step::ReplyClose(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n"),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    let expect = [
+        "Premature end of Content-Length delimited message body (expected: 10; received: 3)",
+        "Premature end of chunk coded message body: closing chunk expected",
+        "Invalid HTTP response head: invalid HTTP version",
+        "Invalid Content-Length header",
+    ];
+    for want in expect {
+        let e = request(&mut c, Method::GET, &url(&srv), false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Other);
+        assert_eq!(&*e.message, format!("Non HTTP response message: {want}"));
+    }
+}
+
+#[tokio::test]
+async fn headers_are_kept_only_when_asked_but_cookies_and_redirects_always_work() {
+    let srv = scripted(vec![
+        Step::Reply(vec![b"HTTP/1.1 302 Found\r\nLocation: /next\r\nSet-Cookie: sid=1\r\nContent-Length: 0\r\n\r\n"]),
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok"]),
+        Step::Reply(vec![b"HTTP/1.1 200 OK\r\nX-A: 2\r\nContent-Length: 2\r\n\r\nok"]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "the redirect was followed");
+    assert!(r.headers.is_empty(), "{:?}", r.headers);
+    assert!(
+        !c.cookies_mut().is_empty(),
+        "Set-Cookie stored without a header map"
+    );
+    let r = request(&mut c, Method::GET, &url(&srv), true)
+        .await
+        .unwrap();
+    assert_eq!(r.headers["x-a"], "2");
+    assert_eq!(r.headers["content-length"], "2");
+}
+
+#[tokio::test]
+async fn a_large_body_is_read_whole() {
+    static BODY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let mut v = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 1 << 20).into_bytes();
+        v.extend((0..1u32 << 20).map(|i| (i % 251) as u8));
+        v
+    });
+    let srv = scripted(vec![
+        Step::Reply(vec![&body[..]]),
+        Step::Reply(vec![&body[..]]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    for _ in 0..2 {
+        let r = request(&mut c, Method::GET, &url(&srv), false)
+            .await
+            .unwrap();
+        assert_eq!(r.body.len(), 1 << 20);
+        assert!(
+            r.body
+                .iter()
+                .enumerate()
+                .all(|(i, b)| *b == (i % 251) as u8)
+        );
+    }
+    assert_eq!(srv.connections.load(Ordering::SeqCst), 1);
+}
