@@ -119,4 +119,26 @@ mod tests {
         assert!(feed(b"3\r\nabcXY", 100).is_err());
         assert!(feed(&vec![b'1'; MAX_LINE + 10], 100).is_err());
     }
+
+    /// Random bytes and cut points: the decoder errs or waits, and never consumes past its input.
+    #[test]
+    fn random_input_never_panics() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"0123456789abcdefABCDEF;=\r\n xz";
+        for _ in 0..20_000 {
+            let len = (rnd() % 64) as usize;
+            let wire: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rnd() as usize) % alphabet.len()])
+                .collect();
+            if let Ok((_, _, used)) = feed(&wire, 1 + (rnd() % 7) as usize) {
+                assert!(used <= wire.len());
+            }
+        }
+    }
 }

@@ -233,4 +233,41 @@ mod tests {
             assert!(parse(raw.as_bytes(), false, &mut sink).is_err(), "{raw:?}");
         }
     }
+
+    /// Seeded mutations of real heads (bytes flipped, cut, duplicated): never a panic.
+    #[test]
+    fn mutated_heads_never_panic() {
+        let seeds: [&[u8]; 3] = [
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: keep-alive\r\n\r\n",
+            b"HTTP/1.1 302 Found\r\nLocation: /x\r\nSet-Cookie: a=1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"HTTP/1.0 404 Not Here\r\nContent-Length: 18446744073709551615\r\n\r\n",
+        ];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut map = HeaderMap::new();
+        let mut store = |_: &HeaderValue| {};
+        for i in 0..20_000 {
+            let mut b = seeds[i % seeds.len()].to_vec();
+            for _ in 0..1 + rnd() % 4 {
+                let at = (rnd() as usize) % b.len();
+                match rnd() % 3 {
+                    0 => b[at] = rnd() as u8,
+                    1 => b.truncate(at.max(1)),
+                    _ => b.insert(at, b[at]),
+                }
+            }
+            let mut sink = Sink {
+                all: i % 2 == 0,
+                headers: &mut map,
+                cookie: Some(&mut store),
+            };
+            let _ = parse(&b, i % 5 == 0, &mut sink);
+            map.clear();
+        }
+    }
 }

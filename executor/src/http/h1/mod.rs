@@ -11,14 +11,15 @@ mod chunked;
 mod head;
 mod request;
 
-pub use head::{Framing, Head, Sink};
+// Public for the fuzz target (`fuzz/fuzz_targets/http_response.rs`).
+pub use chunked::Chunked;
+pub use head::{Framing, Head, Sink, parse as parse_head};
 pub use request::{Outgoing, encode};
 
 use super::conn::Stream;
 use super::error::io_kind;
 use super::{ErrorKind, Failed, wait_until};
 use bytes::BytesMut;
-use chunked::Chunked;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::Poll;
