@@ -153,7 +153,8 @@ enum Top {
 /// A KPI element (`<avg_rt value="…">` or `<perc param="…"><value>…</value></perc>`).
 struct KpiElem {
     name: Cow<'static, str>,
-    value_attr: Option<String>,
+    /// The `value` attribute, parsed when it was read; the raw text when it is not a number.
+    value_attr: Option<Result<Num, String>>,
     param: Option<String>,
     /// The first `<value>` child's direct text, and whether that child had children.
     value_child: Option<(String, bool)>,
@@ -170,19 +171,20 @@ struct State {
     first_err: Option<ReadError>,
 }
 
-/// The attributes wanted, after checking every attribute as a tree reader would.
-fn elem_parts<const N: usize>(
-    e: &BytesStart<'_>,
+/// The attributes wanted, after checking every attribute as a tree reader would. Borrowed from the
+/// element: only what the model keeps is copied.
+fn elem_parts<'e, const N: usize>(
+    e: &'e BytesStart<'_>,
     wanted: [&str; N],
-) -> Result<[Option<String>; N], String> {
-    let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
+) -> Result<[Option<Cow<'e, str>>; N], String> {
+    let mut found: [Option<Cow<'e, str>>; N] = std::array::from_fn(|_| None);
     for a in e.attributes() {
         let a = a.map_err(|err| err.to_string())?;
         let value = a.unescape_value().map_err(|err| err.to_string())?;
         if let Some(i) = wanted.iter().position(|w| w.as_bytes() == a.key.as_ref())
             && found[i].is_none()
         {
-            found[i] = Some(value.into_owned());
+            found[i] = Some(value);
         }
     }
     Ok(found)
@@ -252,10 +254,9 @@ impl State {
 
     fn open_top(&mut self, e: &BytesStart<'_>) -> Result<(), String> {
         let [label] = elem_parts(e, ["label"])?;
-        let name = elem_name(e);
-        if name != "Group" {
+        if e.name().as_ref() != b"Group" {
             self.top = Top::Text {
-                name,
+                name: elem_name(e),
                 text: String::new(),
                 has_children: false,
             };
@@ -279,8 +280,8 @@ impl State {
             Top::Group { kpi } => {
                 *kpi = Some(KpiElem {
                     name,
-                    value_attr,
-                    param,
+                    value_attr: value_attr.map(|v| parse_num(&v).ok_or_else(|| v.into_owned())),
+                    param: param.map(Cow::into_owned),
                     value_child: None,
                     in_value: false,
                 })
@@ -306,7 +307,8 @@ impl State {
     fn text_sink(&mut self) -> Option<&mut String> {
         match (&mut self.top, self.depth) {
             (Top::Text { text, .. }, 2) => Some(text),
-            (Top::Group { kpi: Some(k) }, 4) if k.in_value => {
+            // A `<value>` child's text is only read when there is no value attribute to win over it.
+            (Top::Group { kpi: Some(k) }, 4) if k.in_value && k.value_attr.is_none() => {
                 k.value_child.as_mut().map(|v| &mut v.0)
             }
             _ => None,
@@ -370,14 +372,21 @@ impl State {
 
 fn add_kpi(group: &mut Group, kpi: KpiElem) -> Result<(), ReadError> {
     let label = &group.label;
-    let raw = match (&kpi.value_attr, &kpi.value_child) {
-        (Some(v), _) => v.as_str(),
+    let bad_number = |raw: &str| ReadError::BadNumber {
+        element: kpi.name.to_string(),
+        label: label.clone(),
+        value: raw.to_string(),
+    };
+    let value = match (&kpi.value_attr, &kpi.value_child) {
+        (Some(Ok(v)), _) => *v,
+        (Some(Err(raw)), _) => return Err(bad_number(raw)),
         (None, Some((text, has_children))) => {
-            if *has_children && text.trim().is_empty() {
+            let raw = if *has_children && text.trim().is_empty() {
                 ""
             } else {
                 text.as_str()
-            }
+            };
+            parse_num(raw).ok_or_else(|| bad_number(raw))?
         }
         (None, None) => {
             return Err(ReadError::MissingValue {
@@ -386,11 +395,6 @@ fn add_kpi(group: &mut Group, kpi: KpiElem) -> Result<(), ReadError> {
             });
         }
     };
-    let value = parse_num(raw).ok_or_else(|| ReadError::BadNumber {
-        element: kpi.name.to_string(),
-        label: label.clone(),
-        value: raw.to_string(),
-    })?;
     match &*kpi.name {
         "rc" | "perc" => {
             let param = kpi.param.ok_or_else(|| ReadError::MissingAttribute {
