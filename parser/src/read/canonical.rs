@@ -5,7 +5,7 @@
 //! comment, CDATA, single quotes, an unknown KPI, a value that is not a number, `\r`, ...) it gives
 //! up and the general quick-xml reader reads the whole document again, so errors, and everything
 //! unusual, come from one place. Whatever it accepts is well-formed XML that the general reader
-//! reads into the same model (`tests/read_paths.rs` and the fuzz target check that).
+//! reads into the same model (`parser/tests/read_paths.rs` and the fuzz target check that).
 //!
 //! Why it exists: quick-xml's event and attribute machinery cost ~35 ns per event, about 85 ms for
 //! the 2.2 million events of 100 task files x 100 labels; this scanner reads them in a fraction.
