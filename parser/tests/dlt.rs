@@ -239,6 +239,32 @@ fn parse_errors_name_what_is_wrong() {
 }
 
 #[test]
+fn absurd_rc_counts_saturate_instead_of_overflowing() {
+    // Found by the fuzz target: a count near i64::MAX summed over two tasks overflowed.
+    let base = fixture("results-multiple-rc-RECONSTRUCTED.xml");
+    let rc_503 = regex::Regex::new(r#"<rc value="\d+" param="503">"#).unwrap();
+    for huge in [
+        "9223372036854775807",
+        "3333333333333333333333333333333333333331",
+    ] {
+        let xml = rc_503.replace_all(&base, format!("<rc value=\"{huge}\" param=\"503\">"));
+        let task = parse(&xml, Era::V4);
+        let fin = dlt::final_results(&[&task, &task], Era::V4).unwrap();
+        for results in std::iter::once(&fin).chain(
+            fin["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_object().unwrap()),
+        ) {
+            let rc = results["rc"].as_array().unwrap();
+            let code = rc.iter().find(|r| r["code"] == "503").unwrap();
+            assert_eq!(code["count"], i64::MAX, "{huge}");
+        }
+    }
+}
+
+#[test]
 fn local_report_has_tasks_then_final() {
     let task = parse(&fixture("results-multiple-rc-RECONSTRUCTED.xml"), Era::V4);
     let report = dlt::local_report(&[task.clone(), task], Era::V4).unwrap();

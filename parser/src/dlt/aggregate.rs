@@ -103,7 +103,9 @@ fn reduce_rc(groups: &[&GroupStats]) -> Vec<Value> {
     let mut merged: Vec<(&str, i64)> = Vec::new();
     for (code, count) in groups.iter().flat_map(|g| &g.rc) {
         match merged.iter_mut().find(|(c, _)| c == code) {
-            Some(entry) => entry.1 += count,
+            // A count past i64 can only come from a corrupt file (fuzzing found one): saturate
+            // rather than overflow, which panics in debug builds and wraps negative in release.
+            Some(entry) => entry.1 = entry.1.saturating_add(*count),
             None => merged.push((code, *count)),
         }
     }
