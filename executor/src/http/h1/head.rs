@@ -242,13 +242,9 @@ mod tests {
             b"HTTP/1.1 302 Found\r\nLocation: /x\r\nSet-Cookie: a=1\r\nTransfer-Encoding: chunked\r\n\r\n",
             b"HTTP/1.0 404 Not Here\r\nContent-Length: 18446744073709551615\r\n\r\n",
         ];
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x9e37_79b9_7f4a_7c15u64);
+        let mut rnd = move || rng.random::<u64>();
         let mut map = HeaderMap::new();
         let mut store = |_: &HeaderValue| {};
         for i in 0..20_000 {
