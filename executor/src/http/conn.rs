@@ -142,7 +142,9 @@ impl Connector {
             .await
             .map_err(|m| fail(ErrorKind::UnknownHost, &m))?;
         let connect_start = Instant::now();
-        let tcp = tcp_connect(&addrs, timeout, &t.authority).await;
+        // One deadline for TCP and TLS together.
+        let connect_by = super::deadline(timeout);
+        let tcp = tcp_connect(&addrs, connect_by, &t.authority).await;
         let tcp = tcp.map_err(|(k, m)| fail(k, &m))?;
         let _ = tcp.set_nodelay(true);
         let stream = if t.origin.https {
@@ -153,9 +155,10 @@ impl Connector {
             };
             let name = ServerName::try_from(t.origin.host.to_string())
                 .map_err(|_| fail(ErrorKind::Tls, "invalid TLS server name"))?;
-            let left = timeout.saturating_sub(connect_start.elapsed());
-            let tls =
-                tokio::time::timeout(left, TlsConnector::from(cfg.clone()).connect(name, tcp));
+            let tls = tokio::time::timeout_at(
+                connect_by,
+                TlsConnector::from(cfg.clone()).connect(name, tcp),
+            );
             match tls.await {
                 Err(_) => return Err(fail(ErrorKind::ConnectTimeout, "connect timed out")),
                 Ok(Err(e)) => return Err(fail(ErrorKind::Tls, &e.to_string())),
@@ -181,10 +184,9 @@ impl Connector {
 /// Tries every address in turn (IPv4 and IPv6 as resolved), within one overall connect timeout.
 async fn tcp_connect(
     addrs: &[std::net::SocketAddr],
-    timeout: Duration,
+    deadline: tokio::time::Instant,
     authority: &str,
 ) -> Result<TcpStream, (ErrorKind, String)> {
-    let deadline = tokio::time::Instant::now() + timeout;
     let mut last = (ErrorKind::Other, format!("{authority}: no address"));
     for addr in addrs {
         match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {

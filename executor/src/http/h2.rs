@@ -3,7 +3,7 @@
 
 use super::error::hyper_kind;
 use super::target::Target;
-use super::{Failed, wait_until};
+use super::{Failed, deadline, wait_until};
 use crate::http::ErrorKind;
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Method};
@@ -43,7 +43,7 @@ pub async fn exchange(
     keep_body: Option<&mut BytesMut>,
 ) -> Result<Exchanged, Failed> {
     let (request, sent) = build_request(out);
-    let deadline = (Instant::now() + timeout).into();
+    let deadline = deadline(timeout);
     let authority = &out.target.authority;
     let head = tokio::select! {
         r = async { sender.ready().await?; sender.send_request(request).await } => r,
@@ -82,7 +82,7 @@ async fn read_body(
 ) -> Result<u64, (ErrorKind, String)> {
     let mut n = 0;
     loop {
-        let deadline = (Instant::now() + timeout).into();
+        let deadline = deadline(timeout);
         let frame = tokio::select! {
             f = incoming.frame() => f,
             _ = wait_until(timer, deadline) => {
@@ -104,7 +104,8 @@ async fn read_body(
     }
 }
 
-/// Builds the request and counts its bytes as HTTP/1.1 would put them on the wire (JMeter's count).
+/// Builds the request and counts its bytes as HTTP/1.1 would put them on the wire (JMeter's count),
+/// including the `host` and `content-length` fields [`super::h1::encode`] would add.
 fn build_request(o: &Outgoing<'_>) -> (http::Request<Full<Bytes>>, u64) {
     let target_len = o
         .target
@@ -128,6 +129,15 @@ fn build_request(o: &Outgoing<'_>) -> (http::Request<Full<Bytes>>, u64) {
         .iter()
         .map(|(n, v)| (n.as_str().len() + v.len() + 4) as u64)
         .sum::<u64>();
+    if !h.contains_key(http::header::HOST) {
+        sent += (4 + 2 + o.target.host_header.len() + 2) as u64;
+    }
+    let carries_body =
+        !o.body.is_empty() || matches!(*o.method, Method::POST | Method::PUT | Method::PATCH);
+    if carries_body && !h.contains_key(http::header::CONTENT_LENGTH) {
+        let digits = o.body.len().checked_ilog10().unwrap_or(0) as usize + 1;
+        sent += (14 + 2 + digits + 2) as u64;
+    }
     (req, sent)
 }
 

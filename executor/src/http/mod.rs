@@ -11,13 +11,16 @@
 //!   be closed by the server before any response byte is retried once on a fresh connection; one idle
 //!   for 1.7 s or more is probed before reuse (HttpClient's `validate_after_inactivity`, as JMeter).
 //! - Response bodies are framed as RFC 9112 says: `Content-Length`, chunked, or until close; none for
-//!   HEAD, 1xx, 204 and 304. Bytes are counted as received (head) and decoded (chunked body).
+//!   HEAD, 1xx, 204 and 304. Bytes are counted as received, chunk framing included, as JMeter
+//!   counts a connection's bytes. Only a request that got no response byte on a reused connection
+//!   is retried, and only if it was not fully sent or its method is idempotent (RFC 9110 §9.2.2).
 //! - HTTP/2 when the server picks `h2` by ALPN over TLS (never over clear text).
 //! - TLS with rustls (aws-lc-rs); certificates are NOT checked by default, like JMeter
 //!   ([`ClientConfig::verify_tls`], see [`tls`]).
 //! - DNS answers are cached for the whole run ([`Connector`], shared by every user).
-//! - Timeouts: `connect_timeout` covers TCP connect and the TLS handshake; the per-request `timeout`
-//!   is the response (read) timeout, restarted by every received body chunk like a socket timeout.
+//! - Timeouts (0 means none, as in JMeter): `connect_timeout` covers TCP connect and the TLS
+//!   handshake; the per-request `timeout` is the response (read) timeout, restarted by every read
+//!   like a socket timeout.
 //! - Redirects are followed up to [`MAX_REDIRECTS`]; 301/302/303 turn the method into GET without a
 //!   body (what browsers and HttpClient do), 307/308 keep both. The sample covers the whole chain:
 //!   `elapsed` ends with the last body, `latency` is the first byte of the final response, `connect` and
@@ -150,6 +153,8 @@ pub(crate) struct Failed {
     kind: ErrorKind,
     message: String,
     answered: bool,
+    /// The request was not (fully) written: retrying cannot repeat a request the server acted on.
+    unsent: bool,
 }
 
 impl Failed {
@@ -158,6 +163,7 @@ impl Failed {
             kind,
             message,
             answered,
+            unsent: false,
         }
     }
 }
@@ -323,7 +329,9 @@ impl Client {
                 }
                 Err(f) => {
                     self.conns.swap_remove(ci);
-                    let retry = matches!(f.kind, ErrorKind::NoHttpResponse | ErrorKind::Other);
+                    // Only a request that cannot have been acted on twice (RFC 9110 §9.2.2).
+                    let retry = matches!(f.kind, ErrorKind::NoHttpResponse | ErrorKind::Other)
+                        && (f.unsent || method.is_idempotent());
                     if reused && !retried && !f.answered && retry {
                         retried = true;
                         continue;
@@ -369,7 +377,7 @@ impl Client {
                     body,
                     keepalive: self.config.keepalive,
                 };
-                h1::encode(&out, &mut self.wire);
+                let close_after = h1::encode(&out, &mut self.wire);
                 let mut headers = HeaderMap::new();
                 let jar = &mut self.jar;
                 let mut store = |v: &http::HeaderValue| jar.store(t, v);
@@ -398,7 +406,7 @@ impl Client {
                     latency: x.latency,
                     bytes: x.bytes,
                     sent: self.wire.len() as u64,
-                    close: x.head.close,
+                    close: x.head.close || close_after,
                 })
             }
             Conn::H2 { sender } => {
@@ -456,6 +464,17 @@ async fn checkout(
     totals.connect += ct;
     conns.push((t.origin.clone(), c));
     Ok((conns.len() - 1, false))
+}
+
+/// The deadline `timeout` from now; a zero timeout means none, as in JMeter (`timeout: 0`), which
+/// becomes tokio's own "far future" (30 years).
+fn deadline(timeout: Duration) -> tokio::time::Instant {
+    let limit = if timeout.is_zero() {
+        Duration::from_secs(86_400 * 365 * 30)
+    } else {
+        timeout
+    };
+    tokio::time::Instant::now() + limit
 }
 
 /// Completes at `deadline`. The user's one timer is only re-armed when the deadline moves earlier or

@@ -5,8 +5,11 @@
 pub enum Chunked {
     /// Expecting a `size[;ext]\r\n` line.
     Size,
-    /// Inside a chunk's data, this many bytes left.
-    Data(u64),
+    /// Inside a chunk's data: the chunk's size and the bytes still to come.
+    Data {
+        size: u64,
+        left: u64,
+    },
     /// Expecting the `\r\n` after a chunk's data.
     DataEnd,
     /// After the last chunk: trailer fields until an empty line.
@@ -31,13 +34,13 @@ impl Chunked {
                         *self = if size == 0 {
                             Chunked::Trailer
                         } else {
-                            Chunked::Data(size)
+                            Chunked::Data { size, left: size }
                         };
                     }
                     Ok(httparse::Status::Partial) if rest.len() < MAX_LINE => break,
-                    _ => return Err("Bad chunk header".into()),
+                    _ => return Err(bad_header(rest)),
                 },
-                Chunked::Data(left) => {
+                Chunked::Data { size, left } => {
                     if rest.is_empty() {
                         break;
                     }
@@ -48,7 +51,7 @@ impl Chunked {
                     *self = if left == 0 {
                         Chunked::DataEnd
                     } else {
-                        Chunked::Data(left)
+                        Chunked::Data { size, left }
                     };
                 }
                 Chunked::DataEnd => match rest {
@@ -74,6 +77,30 @@ impl Chunked {
         }
         Ok(at)
     }
+}
+
+impl Chunked {
+    /// Apache HttpClient's message when the stream ends in this state (JMeter shows it as the
+    /// sample's response message, and Taurus groups errors by it).
+    pub fn eof_message(self) -> String {
+        match self {
+            Chunked::Data { size, left } => {
+                format!(
+                    "Truncated chunk (expected size: {size}; actual size: {})",
+                    size - left
+                )
+            }
+            Chunked::DataEnd => "CRLF expected at end of chunk".into(),
+            _ => "Premature end of chunk coded message body: closing chunk expected".into(),
+        }
+    }
+}
+
+/// HttpClient's `Bad chunk header: <line>`, the line cut short and made printable.
+fn bad_header(rest: &[u8]) -> String {
+    let line = rest.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(&line[..line.len().min(64)]);
+    format!("Bad chunk header: {}", line.trim_end())
 }
 
 #[cfg(test)]
@@ -114,7 +141,12 @@ mod tests {
     #[test]
     fn incomplete_and_malformed() {
         let (_, state, _) = feed(b"5\r\nhel", 100).unwrap();
-        assert_eq!(state, Chunked::Data(2));
+        assert_eq!(state, Chunked::Data { size: 5, left: 2 });
+        assert_eq!(
+            state.eof_message(),
+            "Truncated chunk (expected size: 5; actual size: 3)"
+        );
+        assert_eq!(feed(b"zz\r\n", 100).unwrap_err(), "Bad chunk header: zz");
         assert!(feed(b"zz\r\n", 100).is_err());
         assert!(feed(b"3\r\nabcXY", 100).is_err());
         assert!(feed(&vec![b'1'; MAX_LINE + 10], 100).is_err());

@@ -5,8 +5,10 @@
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use std::sync::Arc;
 
-/// The most header fields a response may carry (hyper's default is 100 too).
+/// Header fields parsed on the stack (hyper's limit is 100 too); more take a second, heap parse.
 const MAX_HEADERS: usize = 100;
+/// Room for the rare response with more (a login setting 150 cookies), parsed a second time.
+const MAX_HEADERS_RARE: usize = 4096;
 
 /// How the body that follows the head is delimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,11 +46,41 @@ pub struct Sink<'a> {
 /// `Ok(None)`: the head is not complete yet. `Err`: a message for a malformed head.
 pub fn parse(buf: &[u8], head_request: bool, sink: &mut Sink<'_>) -> Result<Option<Head>, String> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut r = httparse::Response::new(&mut fields);
+    match parse_with(&mut fields, buf, head_request, sink) {
+        // HttpClient has no field limit: a head with more fields (many cookies) is parsed again
+        // with room for them, off the stack.
+        Err(Bad::Http(httparse::Error::TooManyHeaders)) => {
+            let mut many = vec![httparse::EMPTY_HEADER; MAX_HEADERS_RARE];
+            parse_with(&mut many, buf, head_request, sink).map_err(describe)
+        }
+        r => r.map_err(describe),
+    }
+}
+
+/// Why a head is malformed: httparse's verdict, or a field we could not accept.
+enum Bad {
+    Http(httparse::Error),
+    Field(&'static str),
+}
+
+fn describe(e: Bad) -> String {
+    match e {
+        Bad::Http(e) => format!("Invalid HTTP response head: {e}"),
+        Bad::Field(m) => m.into(),
+    }
+}
+
+fn parse_with<'b>(
+    fields: &mut [httparse::Header<'b>],
+    buf: &'b [u8],
+    head_request: bool,
+    sink: &mut Sink<'_>,
+) -> Result<Option<Head>, Bad> {
+    let mut r = httparse::Response::new(fields);
     let len = match r.parse(buf) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(format!("Invalid HTTP response head: {e}")),
+        Err(e) => return Err(Bad::Http(e)),
     };
     let status = r.code.unwrap_or(0);
     let http10 = r.version == Some(0);
@@ -59,12 +91,18 @@ pub fn parse(buf: &[u8], head_request: bool, sink: &mut Sink<'_>) -> Result<Opti
     let redirect = matches!(status, 301..=303 | 307 | 308);
     let (mut length, mut chunked, mut te) = (None::<u64>, false, false);
     let (mut close, mut keep) = (false, false);
-    for f in r.headers.iter() {
+    // A 1xx head's fields are not the response's (HttpClient drops them): only the final head counts.
+    let fields = if status < 200 {
+        &[][..]
+    } else {
+        &r.headers[..]
+    };
+    for f in fields {
         let name = f.name;
         if name.eq_ignore_ascii_case("content-length") {
-            let n = parse_length(f.value).ok_or("Invalid Content-Length header")?;
+            let n = parse_length(f.value).ok_or(Bad::Field("Invalid Content-Length header"))?;
             if length.is_some_and(|l| l != n) {
-                return Err("Conflicting Content-Length headers".into());
+                return Err(Bad::Field("Conflicting Content-Length headers"));
             }
             length = Some(n);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -104,7 +142,8 @@ pub fn parse(buf: &[u8], head_request: bool, sink: &mut Sink<'_>) -> Result<Opti
     } else {
         length.map_or(Framing::Close, Framing::Length)
     };
-    close |= framing == Framing::Close || (http10 && !keep) || status == 101;
+    // HTTP/1.0 with a transfer coding is faulty framing (RFC 9112 §6.1): never reuse after it.
+    close |= framing == Framing::Close || (http10 && (!keep || te)) || status == 101;
     Ok(Some(Head {
         len,
         status,

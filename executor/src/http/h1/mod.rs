@@ -18,7 +18,7 @@ pub use request::{Outgoing, encode};
 
 use super::conn::Stream;
 use super::error::io_kind;
-use super::{ErrorKind, Failed, wait_until};
+use super::{ErrorKind, Failed, deadline, wait_until};
 use bytes::BytesMut;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -30,6 +30,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 /// up to [`MAX_READ_BUF`], so large bodies are read in large pieces.
 const INITIAL_READ_BUF: usize = 4096;
 const MAX_READ_BUF: usize = 64 * 1024;
+/// After a response that grew the buffer past this, the connection goes back to a small one.
+const SHRINK_ABOVE: usize = 16 * 1024;
 /// A response head larger than this is refused (hyper's limit is ~400 KB; JMeter's is unlimited).
 const MAX_HEAD: usize = 256 * 1024;
 /// Apache HttpClient (JMeter's `httpclient4.validate_after_inactivity`, 1.7 s) re-checks a pooled
@@ -43,6 +45,8 @@ pub struct H1Conn {
     buf: Vec<u8>,
     pos: usize,
     last_used: Instant,
+    /// An exchange started and did not finish (its future was dropped): the stream is mid-message.
+    busy: bool,
 }
 
 /// What one exchange produced.
@@ -50,7 +54,7 @@ pub struct Exchanged {
     pub head: Head,
     /// Time from the sample's start to the complete response head.
     pub latency: Duration,
-    /// Head bytes (including any 1xx heads) + body bytes.
+    /// Head bytes (including any 1xx heads) + body bytes as received.
     pub bytes: u64,
 }
 
@@ -71,13 +75,14 @@ impl H1Conn {
             buf: Vec::with_capacity(INITIAL_READ_BUF),
             pos: 0,
             last_used: Instant::now(),
+            busy: false,
         }
     }
 
     /// Whether the connection can take the next request. Only a connection idle for a while is
     /// probed (one non-blocking read), as HttpClient does: a close by the server shows as EOF.
     pub async fn usable(&mut self) -> bool {
-        if self.pos != self.buf.len() {
+        if self.busy || self.pos != self.buf.len() {
             return false;
         }
         if self.last_used.elapsed() < VALIDATE_AFTER_IDLE {
@@ -104,12 +109,9 @@ impl H1Conn {
         r: Reading<'_>,
         sink: &mut Sink<'_>,
     ) -> Result<Exchanged, Failed> {
-        let fail = |kind, message: String, answered| Failed {
-            kind,
-            message,
-            answered,
-        };
-        let deadline = (Instant::now() + r.timeout).into();
+        let fail = Failed::new;
+        self.busy = true;
+        let deadline = deadline(r.timeout);
         let written = tokio::select! {
             biased;
             w = write_all(&mut self.io, request) => w,
@@ -119,7 +121,10 @@ impl H1Conn {
         };
         written.map_err(|e| {
             let (kind, message) = io_kind(&e);
-            fail(kind, message, false)
+            Failed {
+                unsent: true,
+                ..fail(kind, message, false)
+            }
         })?;
         let mut bytes = 0u64;
         let head = loop {
@@ -161,9 +166,16 @@ impl H1Conn {
         };
         let body = self.body(head.framing, timer, r.timeout, &mut store).await;
         let body = body.map_err(|(kind, m)| fail(kind, m, true))?;
+        let (body, eof) = body;
         let mut head = head;
         // Bytes after a complete response that nobody asked for: do not trust the connection.
-        head.close |= self.pos != self.buf.len();
+        head.close |= eof || self.pos != self.buf.len();
+        if self.buf.capacity() > SHRINK_ABOVE && self.pos == self.buf.len() {
+            // A large body grew the buffer: give the memory back between requests.
+            self.buf = Vec::with_capacity(INITIAL_READ_BUF);
+            self.pos = 0;
+        }
+        self.busy = false;
         self.last_used = Instant::now();
         Ok(Exchanged {
             head,
@@ -172,14 +184,15 @@ impl H1Conn {
         })
     }
 
-    /// Reads the body as framed; returns its length (decoded).
+    /// Reads the body as framed; returns its length as received (chunk framing included, as
+    /// JMeter counts the connection's bytes) and whether the server closed the connection.
     async fn body(
         &mut self,
         framing: Framing,
         timer: &mut Pin<Box<tokio::time::Sleep>>,
         timeout: Duration,
         data: &mut impl FnMut(&[u8]),
-    ) -> Result<u64, (ErrorKind, String)> {
+    ) -> Result<(u64, bool), (ErrorKind, String)> {
         let mut n = 0u64;
         match framing {
             Framing::None => {}
@@ -205,18 +218,19 @@ impl H1Conn {
                 let mut state = Chunked::Size;
                 loop {
                     let used = state
-                        .decode(&self.buf[self.pos..], &mut |d| {
-                            n += d.len() as u64;
-                            data(d);
-                        })
+                        .decode(&self.buf[self.pos..], data)
                         .map_err(|m| (ErrorKind::Other, m))?;
                     self.pos += used;
+                    n += used as u64;
                     if state == Chunked::Done {
                         break;
                     }
                     if self.fill(timer, timeout).await? == 0 {
-                        let m = "Premature end of chunk coded message body: closing chunk expected";
-                        return Err((ErrorKind::Other, m.into()));
+                        // The last chunk arrived; HttpClient does not insist on the trailer's end.
+                        if state == Chunked::Trailer {
+                            return Ok((n, true));
+                        }
+                        return Err((ErrorKind::Other, state.eof_message()));
                     }
                 }
             }
@@ -226,11 +240,11 @@ impl H1Conn {
                 n += avail.len() as u64;
                 self.pos = self.buf.len();
                 if self.fill(timer, timeout).await? == 0 {
-                    break;
+                    return Ok((n, true));
                 }
             },
         }
-        Ok(n)
+        Ok((n, false))
     }
 
     /// One read into the buffer, with the response timeout restarted (a socket timeout, as JMeter's).
@@ -252,10 +266,18 @@ impl H1Conn {
             self.buf.reserve(self.buf.capacity().max(INITIAL_READ_BUF));
         }
         let spare = self.buf.capacity() - self.buf.len();
-        let deadline = (Instant::now() + timeout).into();
+        let deadline = deadline(timeout);
         let n = tokio::select! {
             biased;
-            r = self.io.read_buf(&mut self.buf) => r.map_err(|e| io_kind(&e))?,
+            r = self.io.read_buf(&mut self.buf) => match r {
+                Ok(n) => n,
+                // A TLS peer that closes without close_notify: the end of the stream, as for HttpClient.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => 0,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    return Err((ErrorKind::Other, "Connection timed out (Read failed)".into()));
+                }
+                Err(e) => return Err(io_kind(&e)),
+            },
             _ = wait_until(timer, deadline) => {
                 return Err((ErrorKind::ResponseTimeout, "Read timed out".into()));
             }

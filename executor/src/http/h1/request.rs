@@ -16,8 +16,10 @@ pub struct Outgoing<'a> {
 /// Encodes `r` into `out` (cleared first). `Host` comes from the URL unless the scenario set one;
 /// `content-length` is added when there is a body, or for methods that carry one (an empty POST
 /// sends `content-length: 0`, as HttpClient does); `connection: close` when keep-alive is off.
-/// The byte count of `out` is exactly what is sent (JMeter's `sentBytes`).
-pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) {
+/// The byte count of `out` is exactly what is sent (JMeter's `sentBytes`). Returns whether the
+/// request asks to close the connection after the response (keep-alive off, or the scenario's own
+/// `Connection: close`).
+pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) -> bool {
     out.clear();
     let path = r
         .target
@@ -29,10 +31,14 @@ pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(path.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     let (mut host, mut length, mut connection) = (false, false, false);
-    for (n, _) in r.headers {
+    let mut close = !r.keepalive;
+    for (n, v) in r.headers {
         host |= n == header::HOST;
         length |= n == header::CONTENT_LENGTH || n == header::TRANSFER_ENCODING;
-        connection |= n == header::CONNECTION;
+        if n == header::CONNECTION {
+            connection = true;
+            close |= v.as_bytes().eq_ignore_ascii_case(b"close");
+        }
     }
     if !host {
         field(out, "host", r.target.host_header.as_bytes());
@@ -58,6 +64,7 @@ pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(r.body);
+    close
 }
 
 fn field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
@@ -88,7 +95,9 @@ mod tests {
             body,
             keepalive,
         };
-        encode(&r, &mut out);
+        let close = encode(&r, &mut out);
+        let asked = headers.iter().any(|(n, _)| n == header::CONNECTION);
+        assert_eq!(close, !keepalive || asked);
         String::from_utf8(out).unwrap()
     }
 
@@ -124,5 +133,8 @@ mod tests {
             s,
             "PUT / HTTP/1.1\r\nhost: example.org\r\ncontent-length: 3\r\n\r\nabc"
         );
+        let h = [(header::CONNECTION, HeaderValue::from_static("close"))];
+        let s = encoded(Method::GET, "http://h/", &h, b"", true);
+        assert_eq!(s, "GET / HTTP/1.1\r\nhost: h\r\nconnection: close\r\n\r\n");
     }
 }
