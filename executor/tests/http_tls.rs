@@ -76,3 +76,26 @@ async fn certificate_checking_is_off_by_default_and_can_be_turned_on() {
         e.message
     );
 }
+
+#[tokio::test]
+async fn a_tls_body_until_close_ends_at_a_close_without_close_notify() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let acceptor = testkit::tls::acceptor(&["http/1.1"]);
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = l.accept().await.unwrap();
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        let mut buf = [0u8; 1024];
+        let _ = tls.read(&mut buf).await.unwrap();
+        tls.write_all(b"HTTP/1.1 200 OK\r\n\r\nuntil close")
+            .await
+            .unwrap();
+        tls.flush().await.unwrap();
+        // Dropped without shutdown: the TCP connection closes with no TLS close_notify, as many
+        // servers do after a body delimited by the close.
+    });
+    let mut c = Client::new(ClientConfig::default());
+    let r = get(&mut c, &format!("https://{addr}/")).await.unwrap();
+    assert_eq!((r.status, &r.body[..]), (200, &b"until close"[..]));
+}

@@ -21,6 +21,21 @@ use tokio::net::TcpListener;
 pub const CERT_PEM: &str = include_str!("tls/cert.pem");
 const KEY_PEM: &str = include_str!("tls/key.pem");
 
+/// A TLS acceptor with the test certificate, offering `alpn` (for tests that script raw bytes).
+pub fn acceptor(alpn: &[&str]) -> tokio_rustls::TlsAcceptor {
+    let cert = CertificateDer::from_pem_slice(CERT_PEM.as_bytes()).expect("test cert");
+    let key = PrivateKeyDer::from_pem_slice(KEY_PEM.as_bytes()).expect("test key");
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("tls versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("server cert");
+    cfg.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    tokio_rustls::TlsAcceptor::from(Arc::new(cfg))
+}
+
 pub struct TlsTestServer {
     pub addr: SocketAddr,
     pub counters: Arc<Counters>,
@@ -30,17 +45,7 @@ pub struct TlsTestServer {
 impl TlsTestServer {
     /// Starts the server; `alpn` lists the protocols it offers (e.g. `["h2", "http/1.1"]`).
     pub async fn start(alpn: &[&str]) -> TlsTestServer {
-        let cert = CertificateDer::from_pem_slice(CERT_PEM.as_bytes()).expect("test cert");
-        let key = PrivateKeyDer::from_pem_slice(KEY_PEM.as_bytes()).expect("test key");
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("tls versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .expect("server cert");
-        cfg.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+        let acceptor = acceptor(alpn);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let counters = Arc::new(Counters::default());
