@@ -164,9 +164,10 @@ impl H1Conn {
                 b.extend_from_slice(d);
             }
         };
-        let body = self.body(head.framing, timer, r.timeout, &mut store).await;
-        let body = body.map_err(|(kind, m)| fail(kind, m, true))?;
-        let (body, eof) = body;
+        let (body, eof) = self
+            .body(head.framing, timer, r.timeout, &mut store)
+            .await
+            .map_err(|(kind, m)| fail(kind, m, true))?;
         let mut head = head;
         // Bytes after a complete response that nobody asked for: do not trust the connection.
         head.close |= eof || self.pos != self.buf.len();
