@@ -462,3 +462,50 @@ async fn a_scenarios_connection_close_is_honoured_and_a_trailer_cut_short_is_fin
     assert!(r.timing.connect > Duration::ZERO);
     assert_eq!(srv.connections.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test]
+async fn a_gzip_body_is_read_decoded_and_counted_as_received() {
+    use std::io::Write;
+    static RESP: std::sync::OnceLock<(Vec<u8>, usize)> = std::sync::OnceLock::new();
+    let (resp, gz_len) = RESP.get_or_init(|| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"{\"token\": \"abc\"} {\"token\": \"abc\"}")
+            .unwrap();
+        let gz = gz.finish().unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+            gz.len()
+        );
+        let mut v = head.into_bytes();
+        let head_len = v.len();
+        v.extend_from_slice(&gz);
+        (v, head_len + gz.len())
+    });
+    let srv = scripted(vec![
+        Step::Reply(vec![&resp[..]]),
+        Step::Reply(vec![
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc",
+        ]),
+        Step::Reply(vec![
+            b"HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n",
+        ]),
+    ])
+    .await;
+    let mut c = Client::new(ClientConfig::default());
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(&r.body[..], br#"{"token": "abc"} {"token": "abc"}"#);
+    assert_eq!(
+        r.bytes, *gz_len as u64,
+        "JMeter reports the compressed bytes"
+    );
+    let e = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap_err();
+    assert_eq!(&*e.message, "Non HTTP response message: Not in GZIP format");
+    let r = request(&mut c, Method::GET, &url(&srv), false)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 204, "an empty body needs no decoding");
+}

@@ -3,7 +3,7 @@
 //! Not reqwest: JMeter (and so Taurus and DLT) reports connect time and time to first byte, which
 //! reqwest hides. HTTP/1.1 is our own small codec driven by the user's own task ([`h1`]): hyper's
 //! client connection cost ~29 KB per user and a dozen allocations per request, which kept us from the
-//! memory and CPU targets. HTTP/2 goes through hyper ([`h2`]).
+//! memory and CPU targets. HTTP/2 goes through hyper (`h2.rs`).
 //!
 //! Behaviour, JMeter's defaults unless said otherwise:
 //! - HTTP/1.1 keep-alive with one connection per origin per user; `keepalive: false` opens a new
@@ -25,10 +25,13 @@
 //!   body (what browsers and HttpClient do), 307/308 keep both. The sample covers the whole chain:
 //!   `elapsed` ends with the last body, `latency` is the first byte of the final response, `connect` and
 //!   `bytes` are summed.
+//! - `gzip`/`deflate` response bodies are decoded when the scenario reads the body (extractors,
+//!   assertions), as JMeter's HttpClient does; bytes are counted as received (`coding.rs`).
 //! - Cookies are stored per user when `store_cookies` is on and sent on every matching request.
 //! - Timings follow JMeter: latency and elapsed both start before the connect, so they include it;
 //!   `connect` is 0 on a reused connection. Bytes received = status line + headers + body.
 
+mod coding;
 mod conn;
 pub mod cookies;
 mod error;
@@ -178,6 +181,7 @@ struct Hop {
     bytes: u64,
     sent: u64,
     close: bool,
+    coding: coding::Coding,
 }
 
 /// Running totals over a redirect chain.
@@ -308,19 +312,28 @@ impl Client {
                     if !self.config.keepalive || hop.close {
                         self.conns.swap_remove(ci);
                     }
+                    let timing = Timing {
+                        connect: totals.connect,
+                        latency: hop.latency,
+                        elapsed: started.elapsed(),
+                    };
+                    let raw = self.body_buf.split().freeze();
+                    // What extractors and assertions read is the decoded body, as in JMeter.
+                    let body = match hop.coding {
+                        coding::Coding::Identity => raw,
+                        _ if raw.is_empty() => raw,
+                        c => match c.decode(&raw) {
+                            Ok(v) => v.into(),
+                            Err(m) => {
+                                return Err(TransportError::new(ErrorKind::Other, &m, timing));
+                            }
+                        },
+                    };
                     return Ok(Response {
                         status: hop.status,
                         headers: hop.headers,
-                        body: if req.want_body {
-                            self.body_buf.split().freeze()
-                        } else {
-                            bytes::Bytes::new()
-                        },
-                        timing: Timing {
-                            connect: totals.connect,
-                            latency: hop.latency,
-                            elapsed: started.elapsed(),
-                        },
+                        body,
+                        timing,
                         bytes: totals.bytes,
                         sent_bytes: totals.sent,
                         version: hop.version,
@@ -407,6 +420,7 @@ impl Client {
                     bytes: x.bytes,
                     sent: self.wire.len() as u64,
                     close: x.head.close || close_after,
+                    coding: x.head.coding,
                 })
             }
             Conn::H2 { sender } => {
@@ -418,6 +432,12 @@ impl Client {
                     body,
                 };
                 let x = h2::exchange(sender, &out, timer, req.timeout, started, keep_body).await?;
+                let coding = x
+                    .headers
+                    .get(header::CONTENT_ENCODING)
+                    .map_or(coding::Coding::Identity, |v| {
+                        coding::Coding::from_header(v.as_bytes())
+                    });
                 if self.config.store_cookies {
                     for v in x.headers.get_all(header::SET_COOKIE) {
                         self.jar.store(t, v);
@@ -432,6 +452,7 @@ impl Client {
                     bytes: x.bytes,
                     sent: x.sent,
                     close: false,
+                    coding,
                 })
             }
         }

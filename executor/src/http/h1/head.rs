@@ -2,6 +2,7 @@
 //! connection survives. Header fields are only copied into a `HeaderMap` when the scenario needs them
 //! (extractors or assertions), or for the `Location` of a redirect; `Set-Cookie` goes straight to the jar.
 
+use crate::http::coding::Coding;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub struct Head {
     pub close: bool,
     /// The server's reason phrase when it is not the standard one (JMeter's `responseMessage`).
     pub reason: Option<Arc<str>>,
+    pub coding: Coding,
 }
 
 /// Where the fields go.
@@ -91,6 +93,7 @@ fn parse_with<'b>(
     let redirect = matches!(status, 301..=303 | 307 | 308);
     let (mut length, mut chunked, mut te) = (None::<u64>, false, false);
     let (mut close, mut keep) = (false, false);
+    let mut coding = Coding::Identity;
     // A 1xx head's fields are not the response's (HttpClient drops them): only the final head counts.
     let fields = if status < 200 {
         &[][..]
@@ -114,6 +117,8 @@ fn parse_with<'b>(
         } else if name.eq_ignore_ascii_case("connection") {
             close |= tokens(f.value).any(|t| t.eq_ignore_ascii_case(b"close"));
             keep |= tokens(f.value).any(|t| t.eq_ignore_ascii_case(b"keep-alive"));
+        } else if name.eq_ignore_ascii_case("content-encoding") {
+            coding = Coding::from_header(f.value);
         } else if name.eq_ignore_ascii_case("set-cookie")
             && let (Some(store), Ok(v)) = (sink.cookie.as_mut(), HeaderValue::from_bytes(f.value))
         {
@@ -151,6 +156,7 @@ fn parse_with<'b>(
         framing,
         close,
         reason,
+        coding,
     }))
 }
 
