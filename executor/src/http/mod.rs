@@ -317,7 +317,11 @@ impl Client {
                         latency: hop.latency,
                         elapsed: started.elapsed(),
                     };
-                    let raw = self.body_buf.split().freeze();
+                    let raw = if req.want_body {
+                        self.body_buf.split().freeze()
+                    } else {
+                        bytes::Bytes::new()
+                    };
                     // What extractors and assertions read is the decoded body, as in JMeter.
                     let body = match hop.coding {
                         coding::Coding::Identity => raw,
