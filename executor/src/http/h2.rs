@@ -2,11 +2,11 @@
 //! requires, and the user's task sends requests and reads body frames.
 
 use super::error::hyper_kind;
-use super::target::Target;
+use super::h1::{Outgoing, carries_body};
 use super::{Failed, deadline, wait_until};
 use crate::http::ErrorKind;
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, HeaderValue, Method};
+use http::HeaderMap;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http2::SendRequest;
 use std::pin::Pin;
@@ -24,14 +24,6 @@ pub struct Exchanged {
     /// As if the head had come over HTTP/1.1 (JMeter's count), plus the body.
     pub bytes: u64,
     pub sent: u64,
-}
-
-pub struct Outgoing<'a> {
-    pub method: &'a Method,
-    pub target: &'a Target,
-    pub headers: &'a [(http::HeaderName, HeaderValue)],
-    pub cookie: Option<&'a HeaderValue>,
-    pub body: &'a [u8],
 }
 
 pub async fn exchange(
@@ -132,9 +124,7 @@ fn build_request(o: &Outgoing<'_>) -> (http::Request<Full<Bytes>>, u64) {
     if !h.contains_key(http::header::HOST) {
         sent += (4 + 2 + o.target.host_header.len() + 2) as u64;
     }
-    let carries_body =
-        !o.body.is_empty() || matches!(*o.method, Method::POST | Method::PUT | Method::PATCH);
-    if carries_body && !h.contains_key(http::header::CONTENT_LENGTH) {
+    if carries_body(o.method, o.body) && !h.contains_key(http::header::CONTENT_LENGTH) {
         let digits = o.body.len().checked_ilog10().unwrap_or(0) as usize + 1;
         sent += (14 + 2 + digits + 2) as u64;
     }

@@ -384,16 +384,16 @@ impl Client {
             .timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::ZERO)));
         let keep_body = req.want_body.then_some(&mut self.body_buf);
+        let out = h1::Outgoing {
+            method,
+            target: t,
+            headers: req.headers,
+            cookie: cookie.as_ref(),
+            body,
+            keepalive: self.config.keepalive,
+        };
         match &mut self.conns[ci].1 {
             Conn::H1(conn) => {
-                let out = h1::Outgoing {
-                    method,
-                    target: t,
-                    headers: req.headers,
-                    cookie: cookie.as_ref(),
-                    body,
-                    keepalive: self.config.keepalive,
-                };
                 let close_after = h1::encode(&out, &mut self.wire);
                 let mut headers = HeaderMap::new();
                 let jar = &mut self.jar;
@@ -428,13 +428,6 @@ impl Client {
                 })
             }
             Conn::H2 { sender } => {
-                let out = h2::Outgoing {
-                    method,
-                    target: t,
-                    headers: req.headers,
-                    cookie: cookie.as_ref(),
-                    body,
-                };
                 let x = h2::exchange(sender, &out, timer, req.timeout, started, keep_body).await?;
                 let coding = x
                     .headers

@@ -14,7 +14,7 @@ mod request;
 // Public for the fuzz target (`fuzz/fuzz_targets/http_response.rs`).
 pub use chunked::Chunked;
 pub use head::{Framing, Head, Sink, parse as parse_head};
-pub use request::{Outgoing, encode};
+pub use request::{Outgoing, carries_body, encode};
 
 use super::conn::Stream;
 use super::error::io_kind;

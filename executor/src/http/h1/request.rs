@@ -3,7 +3,7 @@
 use crate::http::target::Target;
 use http::{HeaderName, HeaderValue, Method, header};
 
-/// What one request puts on the wire.
+/// What one request puts on the wire (HTTP/2 sends the same, framed its way).
 pub struct Outgoing<'a> {
     pub method: &'a Method,
     pub target: &'a Target,
@@ -49,9 +49,7 @@ pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) -> bool {
     if let Some(c) = r.cookie {
         field(out, "cookie", c.as_bytes());
     }
-    let carries_body =
-        !r.body.is_empty() || matches!(*r.method, Method::POST | Method::PUT | Method::PATCH);
-    if !length && carries_body {
+    if !length && carries_body(r.method, r.body) {
         let mut digits = itoa::Buffer::new();
         field(
             out,
@@ -65,6 +63,12 @@ pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) -> bool {
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(r.body);
     close
+}
+
+/// Whether the request gets a `content-length`: it has a body, or its method carries one (an empty
+/// POST sends `content-length: 0`, as HttpClient does).
+pub fn carries_body(method: &Method, body: &[u8]) -> bool {
+    !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH)
 }
 
 fn field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
