@@ -3,8 +3,8 @@
 //! samples per simulated second (ticking once per simulated second, as the run does), then prints
 //! nanoseconds per sample for `add`, for the per-second flushes and for `finish`.
 
-use executor::sample::{Rc, Sample};
-use executor::stats::Aggregator;
+use stampede_kpi::{Rc, Sample};
+use stampede_stats::Aggregator;
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -3,9 +3,9 @@
 //! `throughput: RATE` unless 0) of one GET on a single-threaded runtime, records every sample into an
 //! HDR histogram, and prints what `shared/bench/peers.sh` parses, plus start/stop delays and peak RSS.
 
-use executor::config::LoadSpec;
-use executor::engine::simple::{SimpleRequest, SimpleScript};
-use executor::engine::{self, Execution, LoadState, Profile};
+use stampede_config::LoadSpec;
+use stampede_engine::simple::{SimpleRequest, SimpleScript};
+use stampede_engine::{self as engine, Execution, LoadState, Profile};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,7 +72,7 @@ fn main() {
 }
 
 fn epoch_ms_at(i: Instant) -> u64 {
-    let now = executor::engine::simple::epoch_ms();
+    let now = stampede_engine::simple::epoch_ms();
     now.saturating_sub(i.elapsed().as_millis() as u64)
 }
 

@@ -1,22 +1,14 @@
-//! Stampede's executor: reads Taurus (bzt) configs, drives HTTP load and writes Taurus's reports.
+//! Stampede's command line and run orchestration: the `stampede` binary (and `bzt` when invoked by that
+//! name) over the library crates.
 //!
-//! The flow, one module each:
-//! `config` (files + `-o` → validated [`config::Plan`]) → `scenario` (compiled request programs) →
-//! `engine` (load profile, virtual users, the HTTP client in `http`) → a stream of [`sample::Sample`]s →
-//! `stats` (Taurus-exact aggregation) → `report` (sinks: final-stats, junit-xml, passfail, ...).
-//! `jtl` reads JMeter result files (Taurus's `external-results-loader`) into the same stream.
-//! `run` wires them together; `cli` is the command line; `ecs` is the DLT container entrypoint.
+//! The flow, one crate each (see `docs/architecture.md`):
+//! `stampede-config` (files + `-o` → validated Plan) → `stampede-scenario` (compiled request programs) →
+//! `stampede-engine` (load profile, virtual users, the HTTP client in `stampede-http`) → a stream of
+//! `stampede_kpi::Sample`s → `stampede-stats` (Taurus-exact aggregation) → `stampede-report` (sinks:
+//! final-stats, junit-xml, passfail, ...). `stampede-jtl` reads JMeter result files into the same
+//! stream. Here: [`run`] wires them together, [`reporters`] builds the reporting modules, [`cli`] is the
+//! command line; `stampede-ecs` is the DLT container entrypoint.
 
 pub mod cli;
-pub mod cloudwatch;
-pub mod config;
-pub mod ecs;
-pub mod engine;
-pub mod http;
-pub mod jtl;
-pub mod log;
-pub mod report;
+pub mod reporters;
 pub mod run;
-pub mod sample;
-pub mod scenario;
-pub mod stats;

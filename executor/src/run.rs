@@ -4,9 +4,9 @@
 //! startup background tasks killed) → post-process (last datapoints, reporters' `finish`, shellexec
 //! `post-process`, every background task killed).
 //!
-//! The CLI and the ECS entrypoint call [`run`]. It logs through [`crate::log::ConsoleLog`], which also
+//! The CLI and the ECS entrypoint call [`run`]. It logs through [`stampede_log::ConsoleLog`], which also
 //! writes `bzt.log` in the artifacts dir. SIGINT/SIGTERM stop the load (in-flight requests get
-//! [`crate::engine::STOP_GRACE`]), every report is still written, and the outcome is
+//! [`stampede_engine::STOP_GRACE`]), every report is still written, and the outcome is
 //! [`Outcome::Interrupted`] (exit 2).
 
 mod console;
@@ -16,7 +16,7 @@ pub mod shellexec;
 pub use console::timedelta;
 pub use lifecycle::{EXTERNAL_RESULTS, Parts, run_with};
 
-use crate::config::Plan;
+use stampede_config::Plan;
 
 /// How the console behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,13 +1,13 @@
 //! The `cloudwatch` reporting module: settings, interval statistics, batching, EMF lines, and
 //! PutMetricData against moto's CloudWatch (GetMetricData returns what was sent).
 
-use executor::cloudwatch::{
+use stampede_cloudwatch::{
     self, CloudWatchReporter, Datum, Mode, Output, Settings, SettingsError, Unit, Window,
 };
-use executor::log::MemoryLog;
-use executor::report::Reporter;
-use executor::sample::{Failure, FailureKind, Rc, Sample};
-use executor::stats::{Datapoint, Summary};
+use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_log::MemoryLog;
+use stampede_report::Reporter;
+use stampede_stats::{Datapoint, Summary};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -125,7 +125,7 @@ fn settings_defaults_and_errors() {
 
 #[test]
 fn durations() {
-    let d = cloudwatch::parse_duration;
+    let d = stampede_cloudwatch::parse_duration;
     assert_eq!(d("60"), Some(Duration::from_secs(60)));
     assert_eq!(d("30s"), Some(Duration::from_secs(30)));
     assert_eq!(d("1h30m"), Some(Duration::from_secs(5400)));
@@ -175,26 +175,26 @@ fn datum(label_len: usize) -> Datum {
 #[test]
 fn batches_respect_count_and_size_limits() {
     let sizes = |b: &Vec<Vec<Datum>>| b.iter().map(Vec::len).collect::<Vec<_>>();
-    let b = cloudwatch::batches(
+    let b = stampede_cloudwatch::batches(
         (0..2500).map(|_| datum(10)).collect(),
-        cloudwatch::MAX_DATUMS_PER_CALL,
-        cloudwatch::MAX_BYTES_PER_CALL,
+        stampede_cloudwatch::MAX_DATUMS_PER_CALL,
+        stampede_cloudwatch::MAX_BYTES_PER_CALL,
     );
     assert_eq!(sizes(&b), [1000, 1000, 500]);
     // 1000 labels of 1024 characters do not fit one 1 MB call.
     let big: Vec<Datum> = (0..1000).map(|_| datum(1024)).collect();
     let per = big[0].encoded_size();
-    let b = cloudwatch::batches(
+    let b = stampede_cloudwatch::batches(
         big,
-        cloudwatch::MAX_DATUMS_PER_CALL,
-        cloudwatch::MAX_BYTES_PER_CALL,
+        stampede_cloudwatch::MAX_DATUMS_PER_CALL,
+        stampede_cloudwatch::MAX_BYTES_PER_CALL,
     );
     assert!(b.len() > 1);
     for batch in &b {
-        assert!(batch.len() * per <= cloudwatch::MAX_BYTES_PER_CALL);
+        assert!(batch.len() * per <= stampede_cloudwatch::MAX_BYTES_PER_CALL);
     }
     assert_eq!(sizes(&b).iter().sum::<usize>(), 1000);
-    assert!(cloudwatch::batches(Vec::new(), 1000, 1000).is_empty());
+    assert!(stampede_cloudwatch::batches(Vec::new(), 1000, 1000).is_empty());
 }
 
 /// Feeds `seconds` seconds of 10 samples each (one in 5 failing) to a reporter, one datapoint per second.

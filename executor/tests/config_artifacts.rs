@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::TimeZone;
-use executor::config::{self, LoadOptions};
+use stampede_config::{self as config, LoadOptions};
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

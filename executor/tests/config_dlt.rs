@@ -1,8 +1,8 @@
 //! The config shapes DLT writes (spec dlt.md §2.2, verbatim), as the container runs them:
 //! `bzt test.json -o modules.console.disable=true`.
 
-use executor::config::{self, ConfigError, Plan};
 use serde_json::json;
+use stampede_config::{self as config, ConfigError, Plan};
 
 fn load_json(text: &str) -> Result<Plan, ConfigError> {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use executor::config::{self, ConfigError, Plan};
+use stampede_config::{self as config, ConfigError, Plan};
 
 fn errors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config/taurus-generated/errors")

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use chrono::TimeZone;
-use executor::config::{LoadOptions, load_text, masked, to_yaml};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use stampede_config::{LoadOptions, load_text, masked, to_yaml};
 
 fn seeds() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config/taurus-generated");

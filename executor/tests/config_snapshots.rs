@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::TimeZone;
-use executor::config::{self, LoadOptions};
+use stampede_config::{self as config, LoadOptions};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config")

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use executor::config::{self, ConfigError};
 use serde_json::{Value, json};
+use stampede_config::{self as config, ConfigError};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config/taurus-repo")

@@ -5,11 +5,11 @@
 mod ecs_support;
 
 use ecs_support::*;
-use executor::ecs::barrier::{self, StartSignal, WorkerEnd};
-use executor::ecs::env::{EcsEnv, EnvError, Era, TcpRole, TestType, detect_era};
-use executor::ecs::events::{self, Event, EventContext};
-use executor::ecs::meta::{self, TaskMeta};
-use executor::ecs::store::StoreError;
+use stampede_ecs::barrier::{self, StartSignal, WorkerEnd};
+use stampede_ecs::env::{EcsEnv, EnvError, Era, TcpRole, TestType, detect_era};
+use stampede_ecs::events::{self, Event, EventContext};
+use stampede_ecs::meta::{self, TaskMeta};
+use stampede_ecs::store::StoreError;
 use std::time::{Duration, SystemTime};
 
 // ---------- environment and era ----------
@@ -566,7 +566,7 @@ async fn tcp_worker_ignores_other_messages_and_times_out() {
 
 #[test]
 fn dump_xml_follows_the_artifacts_dir() {
-    use executor::ecs::flow::redirect_dump_xml;
+    use stampede_ecs::flow::redirect_dump_xml;
     let art = std::path::Path::new("/work/art");
     let mut dlt = serde_json::json!({"reporting": [{"module": "final-stats", "dump-xml": "/tmp/artifacts/results.xml"}]});
     assert_eq!(redirect_dump_xml(&mut dlt, art), art.join("results.xml"));

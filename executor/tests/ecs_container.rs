@@ -10,7 +10,7 @@ use std::time::Duration;
 #[ignore = "entry point of the container child process, spawned by the process tests"]
 fn ecs_child_entry() {
     if std::env::var_os(CHILD_FLAG).is_some() {
-        std::process::exit(i32::from(executor::ecs::main_code()));
+        std::process::exit(i32::from(stampede_ecs::main_code()));
     }
 }
 

@@ -1,10 +1,10 @@
 //! The engine against a real server on 127.0.0.1:0: load-shape arithmetic, ramp-up, open-loop rate,
 //! coordinated omission, several executions, stopping.
 
-use executor::config::LoadSpec;
-use executor::engine::simple::{SimpleRequest, SimpleScript};
-use executor::engine::{self, Execution, LoadState, Profile};
-use executor::sample::Sample;
+use stampede_config::LoadSpec;
+use stampede_engine::simple::{SimpleRequest, SimpleScript};
+use stampede_engine::{self as engine, Execution, LoadState, Profile};
+use stampede_kpi::Sample;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use testkit::TestServer;
@@ -81,7 +81,7 @@ async fn ramp_up_starts_users_linearly() {
     let mut l = load(4);
     l.ramp_up = Some(Duration::from_millis(800));
     l.hold_for = Some(Duration::from_millis(200));
-    let t0 = executor::engine::simple::epoch_ms();
+    let t0 = stampede_engine::simple::epoch_ms();
     let (samples, took) = run(
         vec![exec(&l, &[srv.url("/delay/5")], 0)],
         CancellationToken::new(),

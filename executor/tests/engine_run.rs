@@ -1,14 +1,14 @@
 //! `run::run_with`: stages, shellexec, reporters and outcomes, with the engine's SimpleScript standing
 //! in for the Taurus scenario compiler (a real scenario against a real server on 127.0.0.1:0).
 
-use executor::config::{ExecutionPlan, LoadSpec, Plan};
-use executor::engine::simple::{SimpleRequest, SimpleScript};
-use executor::log::Log;
-use executor::report::{ReportError, Reporter};
 use executor::run::{Outcome, Parts, Progress, RunOptions, run_with};
-use executor::sample::Sample;
-use executor::stats::Summary;
 use serde_json::json;
+use stampede_config::{ExecutionPlan, LoadSpec, Plan};
+use stampede_engine::simple::{SimpleRequest, SimpleScript};
+use stampede_kpi::Sample;
+use stampede_log::Log;
+use stampede_report::{ReportError, Reporter};
+use stampede_stats::Summary;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -204,7 +204,7 @@ async fn no_samples_is_empty_results_error() {
 /// before "Shutting down...", then "Automated shutdown" as the last word before the artifacts dir.
 #[tokio::test]
 async fn failed_passfail_ends_with_automated_shutdown_like_taurus() {
-    use executor::report::passfail::{PassFail, parse_criteria};
+    use stampede_report::passfail::{PassFail, parse_criteria};
     let srv = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let p = plan(

@@ -1,13 +1,13 @@
 //! SIGTERM during a run: the load stops promptly, reporters still finish, the outcome is exit 2.
 //! Alone in its binary: the signal goes to the whole test process.
 
-use executor::config::{ExecutionPlan, LoadSpec, Plan};
-use executor::engine::simple::{SimpleRequest, SimpleScript};
-use executor::log::Log;
-use executor::report::{ReportError, Reporter};
 use executor::run::{Outcome, Parts, Progress, RunOptions, run_with};
-use executor::stats::Summary;
 use serde_json::json;
+use stampede_config::{ExecutionPlan, LoadSpec, Plan};
+use stampede_engine::simple::{SimpleRequest, SimpleScript};
+use stampede_log::Log;
+use stampede_report::{ReportError, Reporter};
+use stampede_stats::Summary;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};

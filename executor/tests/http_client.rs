@@ -1,8 +1,8 @@
 //! The HTTP client against a real server on 127.0.0.1:0: keep-alive, timings, errors, redirects,
 //! cookies, bodies.
 
-use executor::http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
 use http::{HeaderName, HeaderValue, Method};
+use stampede_http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
 use std::time::Duration;
 use testkit::TestServer;
 

@@ -1,8 +1,8 @@
 //! Our HTTP/1.1 codec against scripted servers on 127.0.0.1:0 that answer with exact bytes: body
 //! framings (length, chunked, until close, none), 1xx heads, HEAD, reuse and retry, bad responses.
 
-use executor::http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
 use http::Method;
+use stampede_http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

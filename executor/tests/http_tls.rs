@@ -1,7 +1,7 @@
 //! TLS and HTTP/2 against a real TLS server on 127.0.0.1:0 with a self-signed certificate.
 
-use executor::http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
 use http::Method;
+use stampede_http::{Client, ClientConfig, ErrorKind, RequestParts, Response, TransportError};
 use std::time::Duration;
 use testkit::tls::TlsTestServer;
 

@@ -1,10 +1,11 @@
 //! `report::build` from a plan, and `jtl::sources_from_plan` for external-results-loader.
 
-use executor::config::{ExecutionPlan, LoadSpec, Plan};
-use executor::log::MemoryLog;
-use executor::report::{Pipeline, build};
-use executor::stats::{Aggregator, AggregatorSettings};
+use executor::reporters::build;
 use serde_json::json;
+use stampede_config::{ExecutionPlan, LoadSpec, Plan};
+use stampede_log::MemoryLog;
+use stampede_report::Pipeline;
+use stampede_stats::{Aggregator, AggregatorSettings};
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
@@ -54,12 +55,12 @@ fn a_plan_replays_end_to_end_with_execution_criteria() {
     });
     let plan = plan(effective, dir.path().to_path_buf());
     let reporters = build(&plan, dir.path()).unwrap();
-    let sources = executor::jtl::sources_from_plan(&plan).unwrap();
+    let sources = stampede_jtl::sources_from_plan(&plan).unwrap();
     assert_eq!(sources[0].data_file, fixtures().join("jtl/fixture-kpi.jtl"));
     let settings = AggregatorSettings::from_config(&plan.effective);
     let pipeline = Pipeline::new(Aggregator::new(settings), reporters);
     let mut log = MemoryLog::default();
-    let finished = executor::jtl::replay(&sources, pipeline, &mut log).unwrap();
+    let finished = stampede_jtl::replay(&sources, pipeline, &mut log).unwrap();
     assert!(finished.failed, "65.62% failures > 60%: exit 3");
     assert!(
         dir.path().join("xunit.xml").exists(),
@@ -80,8 +81,6 @@ fn a_loader_without_data_file_is_a_clear_error() {
         json!({"execution": [{}], "scenarios": {"ext": {}}}),
         dir.path().to_path_buf(),
     );
-    let err = executor::jtl::sources_from_plan(&p)
-        .unwrap_err()
-        .to_string();
+    let err = stampede_jtl::sources_from_plan(&p).unwrap_err().to_string();
     assert!(err.contains("has no data-file"), "{err}");
 }

@@ -1,8 +1,8 @@
 //! The JTL readers on Taurus's own test files, and bad input.
 
-use executor::jtl::{CsvOptions, JtlCsvReader, JtlError, read_errors, shorten_rc};
-use executor::sample::{FailureKind, Rc, Sample};
-use executor::stats::ErrorsBuffer;
+use stampede_jtl::{CsvOptions, JtlCsvReader, JtlError, read_errors, shorten_rc};
+use stampede_kpi::{FailureKind, Rc, Sample};
+use stampede_stats::ErrorsBuffer;
 use std::path::PathBuf;
 
 fn jtl(name: &str) -> PathBuf {

@@ -1,11 +1,11 @@
 //! Pass/fail criteria with timeframes, checked each aggregated second, and their verdicts.
 
-use executor::log::{Level, MemoryLog};
-use executor::report::passfail::{PassFail, parse_criteria};
-use executor::report::{Pipeline, Reporter, Verdict};
-use executor::sample::{Failure, FailureKind, Rc, Sample};
-use executor::stats::Aggregator;
 use serde_json::json;
+use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_log::{Level, MemoryLog};
+use stampede_report::passfail::{PassFail, parse_criteria};
+use stampede_report::{Pipeline, Reporter, Verdict};
+use stampede_stats::Aggregator;
 use std::sync::Arc;
 
 const T0: u64 = 1_700_000_000_000;

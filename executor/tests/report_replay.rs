@@ -2,11 +2,12 @@
 //! Taurus's external-results-loader and to Stampede must give byte-identical results.xml and
 //! results.csv, junit-xml identical except the random classname, and the same console summary.
 
-use executor::jtl::{CsvOptions, ReplaySource, replay};
-use executor::log::{Level, MemoryLog};
-use executor::report::{BuildOptions, Finished, Pipeline, build_with};
-use executor::stats::{Aggregator, AggregatorSettings};
+use executor::reporters::{BuildOptions, build_with};
 use serde_json::json;
+use stampede_jtl::{CsvOptions, ReplaySource, replay};
+use stampede_log::{Level, MemoryLog};
+use stampede_report::{Finished, Pipeline};
+use stampede_stats::{Aggregator, AggregatorSettings};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -256,11 +257,11 @@ fn apiritif_run_matches_taurus_including_passfail() {
 #[test]
 fn console_lines_match_the_live_run() {
     let exp = fixtures().join("replay/apiritif-http");
-    let reporters: Vec<Box<dyn executor::report::Reporter>> =
-        vec![Box::new(executor::report::ConsoleLines::new())];
+    let reporters: Vec<Box<dyn stampede_report::Reporter>> =
+        vec![Box::new(stampede_report::ConsoleLines::new())];
     let mut p = Pipeline::new(Aggregator::default(), reporters);
     let reader =
-        executor::jtl::JtlCsvReader::open(&exp.join("apiritif.0.csv"), CsvOptions::default(), 0)
+        stampede_jtl::JtlCsvReader::open(&exp.join("apiritif.0.csv"), CsvOptions::default(), 0)
             .unwrap();
     let mut log = MemoryLog::default();
     for s in reader {

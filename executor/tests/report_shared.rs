@@ -1,11 +1,12 @@
 //! The one test every reporter must pass (STYLE.md §6): zero samples, one sample, errors only;
 //! plus DLT's parser rules on the XML we write, and unwritable report paths.
 
-use executor::log::{Level, MemoryLog};
-use executor::report::{BuildOptions, Finished, Pipeline, build_with};
-use executor::sample::{Failure, FailureKind, Rc, Sample};
-use executor::stats::{Aggregator, AggregatorSettings};
+use executor::reporters::{BuildOptions, build_with};
 use serde_json::json;
+use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_log::{Level, MemoryLog};
+use stampede_report::{Finished, Pipeline};
+use stampede_stats::{Aggregator, AggregatorSettings};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -319,7 +320,7 @@ fn bad_reporting_config_is_a_clear_error() {
 #[test]
 fn other_modules_plug_in_through_the_custom_dispatch() {
     struct Counting(usize);
-    impl executor::report::Reporter for Counting {
+    impl stampede_report::Reporter for Counting {
         fn name(&self) -> &str {
             "cloudwatch"
         }
@@ -328,9 +329,9 @@ fn other_modules_plug_in_through_the_custom_dispatch() {
         }
         fn finish(
             &mut self,
-            _: &executor::stats::Summary,
-            log: &mut dyn executor::log::Log,
-        ) -> Result<bool, executor::report::ReportError> {
+            _: &stampede_stats::Summary,
+            log: &mut dyn stampede_log::Log,
+        ) -> Result<bool, stampede_report::ReportError> {
             log.info(&format!("cloudwatch saw {} samples", self.0));
             Ok(false)
         }
@@ -338,7 +339,7 @@ fn other_modules_plug_in_through_the_custom_dispatch() {
     let dir = tempfile::tempdir().unwrap();
     let custom = |name: &str, _: &serde_json::Value, _: &Path| {
         (name == "cloudwatch")
-            .then(|| Ok(Box::new(Counting(0)) as Box<dyn executor::report::Reporter>))
+            .then(|| Ok(Box::new(Counting(0)) as Box<dyn stampede_report::Reporter>))
     };
     let opts = BuildOptions {
         custom: Some(&custom),

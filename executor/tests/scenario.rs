@@ -1,10 +1,10 @@
 //! The scenario language end to end: compiled scenarios run against the real test server through the
 //! real `http::Client`.
 
-use executor::http::Client;
-use executor::sample::{FailureKind, Rc, Sample};
-use executor::scenario::{CompileContext, CompiledScenario, Hooks, IterationEnd, UserState};
 use serde_json::{Value, json};
+use stampede_http::Client;
+use stampede_kpi::{FailureKind, Rc, Sample};
+use stampede_scenario::{CompileContext, CompiledScenario, Hooks, IterationEnd, UserState};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use testkit::TestServer;

@@ -1,8 +1,8 @@
 //! Real Taurus configs (fixtures/scenario, copied from the Taurus repository and a real bzt run)
 //! compile, or fail with the error a user needs.
 
-use executor::scenario::{CompileContext, CompiledScenario, ScenarioError};
 use serde_json::Value;
+use stampede_scenario::{CompileContext, CompiledScenario, ScenarioError};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {

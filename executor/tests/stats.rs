@@ -1,7 +1,7 @@
 //! Aggregation edge cases pinned against Taurus's rules (spec taurus.md §5).
 
-use executor::sample::{Failure, FailureKind, Rc, Sample};
-use executor::stats::{Aggregator, AggregatorSettings, Summary};
+use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_stats::{Aggregator, AggregatorSettings, Summary};
 use std::sync::Arc;
 
 const T0: u64 = 1_700_000_000_000;

@@ -1,7 +1,7 @@
 //! Aggregation cost per sample stays small and memory bounded over a long synthetic run.
 
-use executor::sample::{Rc, Sample};
-use executor::stats::Aggregator;
+use stampede_kpi::{Rc, Sample};
+use stampede_stats::Aggregator;
 use std::sync::Arc;
 
 #[test]

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::TimeZone;
-use executor::config::{LoadOptions, load_text, masked, to_yaml};
+use stampede_config::{LoadOptions, load_text, masked, to_yaml};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

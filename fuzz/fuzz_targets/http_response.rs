@@ -2,7 +2,7 @@
 //! result (complete, need more, or an error) and never panic or consume past their input.
 #![no_main]
 
-use executor::http::h1::{Chunked, Sink, parse_head};
+use stampede_http::h1::{Chunked, Sink, parse_head};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,13 +5,13 @@
 //! event; the DynamoDB items must carry DLT's attributes and types, and the `exact` aggregate must
 //! agree with the executor's own per-task numbers.
 
-use executor::config::{LoadOptions, load_with};
 use executor::run::{Outcome, Progress, RunOptions, run};
 use parser::{FinalStatus, Group};
 use results_parser::aws::{AwsStore, Tables};
 use results_parser::store::key;
 use results_parser::{Config, Store, Table, handle};
 use serde_json::{Map, Value, json};
+use stampede_config::{LoadOptions, load_with};
 use std::path::Path;
 use testkit::TestServer;
 

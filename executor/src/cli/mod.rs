@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, LoadOptions, Plan};
-use crate::log::{ConsoleLog, Log};
 use crate::run::{Outcome, Progress, RunOptions};
+use stampede_config::{self as config, LoadOptions, Plan};
+use stampede_log::{ConsoleLog, Log};
 
 mod bzt;
 
@@ -170,7 +170,7 @@ fn usage_error(msg: &str) -> ExitCode {
 
 fn dispatch(invocation: Invocation) -> ExitCode {
     let code = match invocation {
-        Invocation::Ecs => return crate::ecs::main(),
+        Invocation::Ecs => return stampede_ecs::main(),
         Invocation::Validate {
             configs,
             overrides,
@@ -214,13 +214,16 @@ pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
             continue;
         }
         // Compile each scenario as a run would, so every expression error shows before any load.
-        let ctx = crate::scenario::CompileContext {
+        let ctx = stampede_scenario::CompileContext {
             base_dir: &exec.base_dir,
             config: &plan.effective,
             source: exec.index as u16,
         };
-        match crate::scenario::CompiledScenario::compile(&exec.scenario_name, &exec.scenario, &ctx)
-        {
+        match stampede_scenario::CompiledScenario::compile(
+            &exec.scenario_name,
+            &exec.scenario,
+            &ctx,
+        ) {
             Ok(compiled) => warnings.extend(compiled.warnings().iter().cloned()),
             // The scenario error names the scenario and the request; the files say where to look.
             Err(e) => problems.push(format!("{}: {e}", config_files_text(plan))),

@@ -1,13 +1,13 @@
 //! What the console shows while the load runs: Taurus's per-second line (which DLT's CloudWatch metric
 //! filters parse) or, on a terminal, a live one-line display redrawn each second on stderr.
 
-use crate::stats::KpiSet;
+use stampede_stats::KpiSet;
 use std::io::Write;
 use std::time::Duration;
 
 /// Python's `str(datetime.timedelta(seconds=s))`, as final-stats prints `Test duration`.
 pub fn timedelta(d: Duration) -> String {
-    crate::report::timedelta(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    stampede_report::timedelta(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The live display's one line.

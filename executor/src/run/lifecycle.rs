@@ -3,14 +3,14 @@
 use super::console;
 use super::shellexec::ShellExec;
 use super::{Outcome, Progress, RunOptions};
-use crate::config::{self, ExecutionPlan, Plan};
-use crate::engine::{self, Execution, LoadState, Profile};
-use crate::http::{Client, ClientConfig};
-use crate::log::{ConsoleLog, Log};
-use crate::report::{ConsoleLines, Finished, Pipeline, Reporter, Verdict};
-use crate::sample::Sample;
-use crate::scenario::{CompileContext, CompiledScenario, Hooks, IterationEnd, Script, UserState};
-use crate::stats::{Aggregator, AggregatorSettings, Datapoint};
+use stampede_config::{self as config, ExecutionPlan, Plan};
+use stampede_engine::{self as engine, Execution, LoadState, Profile};
+use stampede_http::{Client, ClientConfig};
+use stampede_kpi::Sample;
+use stampede_log::{ConsoleLog, Log};
+use stampede_report::{ConsoleLines, Finished, Pipeline, Reporter, Verdict};
+use stampede_scenario::{CompileContext, CompiledScenario, Hooks, IterationEnd, Script, UserState};
+use stampede_stats::{Aggregator, AggregatorSettings, Datapoint};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -36,7 +36,7 @@ pub async fn run(plan: Plan, opts: RunOptions) -> Outcome {
     let parts = Parts {
         compile: compile_taurus,
         reporters: |p: &Plan| {
-            crate::report::build(p, &p.artifacts_dir).map_err(|e| format!("Config Error: {e}"))
+            crate::reporters::build(p, &p.artifacts_dir).map_err(|e| format!("Config Error: {e}"))
         },
     };
     run_with(plan, opts, parts).await
@@ -176,7 +176,7 @@ where
             .executions
             .first()
             .map_or_else(|| "the test".to_string(), |e| e.executor.clone());
-        let msg = crate::jtl::empty_results_message(&what, &plan.artifacts_dir);
+        let msg = stampede_jtl::empty_results_message(&what, &plan.artifacts_dir);
         merge(&mut ending, error_ending(log, msg));
     }
     if finished.failed {
@@ -226,7 +226,7 @@ fn error_ending(log: &mut dyn Log, msg: String) -> Ending {
 /// What a test does between startup and shutdown: send load, or replay result files.
 enum Work<S: Script> {
     Load(Vec<Execution<S>>),
-    Replay(Vec<crate::jtl::ReplaySource>),
+    Replay(Vec<stampede_jtl::ReplaySource>),
 }
 
 type Prepared<S> = (Work<S>, Vec<Box<dyn Reporter>>);
@@ -268,7 +268,7 @@ where
         Work::Load(execs)
     } else if external == plan.executions.len() {
         let sources =
-            crate::jtl::sources_from_plan(plan).map_err(|e| format!("Config Error: {e}"))?;
+            stampede_jtl::sources_from_plan(plan).map_err(|e| format!("Config Error: {e}"))?;
         for s in &sources {
             // Taurus's external-results-loader says which file it reads.
             let file = s.data_file.display();
@@ -346,8 +346,8 @@ impl Sink<'_> {
 }
 
 /// `external-results-loader`: every row of the result files through the same pipeline.
-fn replay(sources: &[crate::jtl::ReplaySource], sink: &mut Sink<'_>) -> Ending {
-    match crate::jtl::feed(sources, &mut sink.pipeline, sink.log) {
+fn replay(sources: &[stampede_jtl::ReplaySource], sink: &mut Sink<'_>) -> Ending {
+    match stampede_jtl::feed(sources, &mut sink.pipeline, sink.log) {
         Ok(n) => {
             sink.samples += n;
             sink.pipeline.log_messages(sink.log);

@@ -8,8 +8,8 @@
 //! (tasks started at `startup`) or `post-process` (all). The `check` stage is not supported: its
 //! tasks are reported and not run (it measures nothing).
 
-use crate::log::Log;
 use serde_json::Value;
+use stampede_log::Log;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -292,8 +292,8 @@ fn parse_task(v: &Value) -> Result<Task, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::MemoryLog;
     use serde_json::json;
+    use stampede_log::MemoryLog;
 
     #[tokio::test]
     async fn stages_env_background_and_failure() {

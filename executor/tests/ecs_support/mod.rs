@@ -2,7 +2,7 @@
 //! that runs `stampede ecs` as a child process with a stand-in engine.
 #![allow(dead_code)]
 
-use executor::ecs::store::Store;
+use stampede_ecs::store::Store;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -51,8 +51,8 @@ pub fn e6_env(bucket: &str, test_id: &str, metadata_uri: &str) -> Vec<(String, S
     .collect()
 }
 
-pub fn era_name(e: executor::ecs::Era) -> &'static str {
-    use executor::ecs::Era::*;
+pub fn era_name(e: stampede_ecs::Era) -> &'static str {
+    use stampede_ecs::Era::*;
     match e {
         E1 => "e1",
         E2 => "e2",
@@ -138,7 +138,7 @@ impl MetadataStub {
 /// A store on a fresh moto bucket.
 pub async fn moto_store(tag: &str) -> (Store, String) {
     testkit::moto::endpoint();
-    let client = executor::ecs::store::client(Some("us-east-1")).await;
+    let client = stampede_ecs::store::client(Some("us-east-1")).await;
     let bucket = format!("{tag}-{}", uuid::Uuid::new_v4().simple());
     client
         .create_bucket()

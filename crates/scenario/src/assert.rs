@@ -1,0 +1,497 @@
+//! Assertions: `assert` (JMeter Response Assertion), `assert-jsonpath`, `assert-xpath`, with JMeter's
+//! failure messages (those become Taurus's error keys and junit `<failure>` texts).
+
+use super::extract::{Exchange, Subject, json_text};
+use super::template::{RenderEnv, Template, TemplateCompiler};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub enum Assertion {
+    Response(ResponseAssertion),
+    JsonPath(JsonPathAssertion),
+    XPath { xpath: String, invert: bool },
+}
+
+#[derive(Debug)]
+pub struct ResponseAssertion {
+    patterns: Vec<Pattern>,
+    subject: Subject,
+    regexp: bool,
+    not: bool,
+    pub assume_success: bool,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    template: Template,
+    /// Pre-compiled when the pattern has no templates.
+    re: Option<regex::Regex>,
+}
+
+#[derive(Debug)]
+pub struct JsonPathAssertion {
+    path: serde_json_path::JsonPath,
+    /// As JMeter's Jayway prints it in messages (`$['error']`).
+    shown: String,
+    validate: bool,
+    expected: Template,
+    expected_re: Option<regex::Regex>,
+    expect_null: bool,
+    invert: bool,
+    regexp: bool,
+}
+
+type Map = serde_json::Map<String, Value>;
+
+fn known_keys(m: &Map, block: &str, allowed: &[&str]) -> Result<(), String> {
+    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(format!(
+            "{block}: unknown key `{k}` (known: {})",
+            allowed.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+fn get_bool(m: &Map, k: &str, default: bool) -> Result<bool, String> {
+    match m.get(k) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Some(other) => Err(format!("`{k}` must be true or false, not {other}")),
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Anchored: JMeter's `matches` is a whole-string match.
+fn full_regex(p: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(&format!("^(?:{p})$"))
+        .map_err(|e| format!("bad regular expression {p:?}: {e}"))
+}
+
+impl Assertion {
+    /// `assert`: a string item is `{contains: [item]}`; `contains` may be a scalar.
+    pub fn response(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, String> {
+        let m = match item {
+            Value::Object(m) => m.clone(),
+            other => Map::from_iter([("contains".to_string(), Value::Array(vec![other.clone()]))]),
+        };
+        known_keys(
+            &m,
+            "assert",
+            &["contains", "subject", "regexp", "not", "assume-success"],
+        )?;
+        let contains: Vec<String> = match m.get("contains") {
+            Some(Value::Array(a)) => a.iter().map(scalar).collect(),
+            Some(Value::Null) | None => return Err("assert: `contains` is required".into()),
+            Some(v) => vec![scalar(v)],
+        };
+        let regexp = get_bool(&m, "regexp", true)?;
+        let mut patterns = Vec::new();
+        for c in contains {
+            let template = tc.parse(&c).map_err(|e| format!("assert: {e}"))?;
+            let re = match (regexp, template.as_literal()) {
+                (true, Some(lit)) => Some(
+                    regex::Regex::new(lit)
+                        .map_err(|e| format!("assert: bad regular expression {lit:?}: {e}"))?,
+                ),
+                _ => None,
+            };
+            patterns.push(Pattern { template, re });
+        }
+        Ok(Assertion::Response(ResponseAssertion {
+            patterns,
+            subject: Subject::parse(m.get("subject").and_then(Value::as_str)),
+            regexp,
+            not: get_bool(&m, "not", false)?,
+            assume_success: get_bool(&m, "assume-success", false)?,
+        }))
+    }
+
+    pub fn jsonpath(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, String> {
+        let m = match item {
+            Value::Object(m) => m.clone(),
+            other => Map::from_iter([("jsonpath".to_string(), other.clone())]),
+        };
+        known_keys(
+            &m,
+            "assert-jsonpath",
+            &[
+                "jsonpath",
+                "validate",
+                "expected-value",
+                "expect-null",
+                "invert",
+                "regexp",
+            ],
+        )?;
+        let src = m
+            .get("jsonpath")
+            .and_then(Value::as_str)
+            .ok_or("assert-jsonpath: `jsonpath` is required")?;
+        let path = super::jsonpath::parse(src)
+            .map_err(|e| format!("assert-jsonpath: bad JSONPath {src:?}: {e}"))?;
+        let regexp = get_bool(&m, "regexp", true)?;
+        let expected_text = m.get("expected-value").map(scalar).unwrap_or_default();
+        let expected = tc
+            .parse(&expected_text)
+            .map_err(|e| format!("assert-jsonpath: {e}"))?;
+        let expected_re = match (regexp, expected.as_literal()) {
+            (true, Some(lit)) => {
+                Some(full_regex(lit).map_err(|e| format!("assert-jsonpath: {e}"))?)
+            }
+            _ => None,
+        };
+        Ok(Assertion::JsonPath(JsonPathAssertion {
+            path,
+            shown: jayway_path(src),
+            validate: get_bool(&m, "validate", false)?,
+            expected,
+            expected_re,
+            expect_null: get_bool(&m, "expect-null", false)?,
+            invert: get_bool(&m, "invert", false)?,
+            regexp,
+        }))
+    }
+
+    pub fn xpath(item: &Value) -> Result<Assertion, String> {
+        let m = match item {
+            Value::Object(m) => m.clone(),
+            other => Map::from_iter([("xpath".to_string(), other.clone())]),
+        };
+        known_keys(
+            &m,
+            "assert-xpath",
+            &[
+                "xpath",
+                "validate-xml",
+                "ignore-whitespace",
+                "use-tolerant-parser",
+                "invert",
+            ],
+        )?;
+        let xpath = m
+            .get("xpath")
+            .and_then(Value::as_str)
+            .ok_or("assert-xpath: `xpath` is required")?
+            .to_string();
+        sxd_xpath::Factory::new()
+            .build(&xpath)
+            .map_err(|e| format!("assert-xpath: bad XPath {xpath:?}: {e}"))?
+            .ok_or("assert-xpath: empty XPath")?;
+        Ok(Assertion::XPath {
+            xpath,
+            invert: get_bool(&m, "invert", false)?,
+        })
+    }
+
+    pub fn needs_body(&self) -> bool {
+        match self {
+            Assertion::Response(r) => r.subject == Subject::Body,
+            _ => true,
+        }
+    }
+
+    pub fn assume_success(&self) -> bool {
+        matches!(self, Assertion::Response(r) if r.assume_success)
+    }
+
+    /// `Err(message)` when the assertion fails.
+    pub fn check(&self, ex: &Exchange<'_>, env: &mut RenderEnv<'_>) -> Result<(), String> {
+        match self {
+            Assertion::Response(r) => r.check(ex, env),
+            Assertion::JsonPath(j) => j.check(ex, env),
+            Assertion::XPath { xpath, invert } => {
+                let body = ex.body_str();
+                let matched = match super::extract::xpath_values(xpath, &body) {
+                    Some(v) => !v.is_empty(),
+                    None => {
+                        return Err(format!(
+                            "Failed to parse the response as XML for XPath {xpath}"
+                        ));
+                    }
+                };
+                match (matched, invert) {
+                    (false, false) => Err(format!("No Nodes Matched {xpath}")),
+                    (true, true) => Err(format!("Nodes Matched for {xpath}")),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl ResponseAssertion {
+    fn check(&self, ex: &Exchange<'_>, env: &mut RenderEnv<'_>) -> Result<(), String> {
+        let text = self.subject.text(ex);
+        for p in &self.patterns {
+            let (found, shown) = match (&p.re, p.template.as_literal()) {
+                (Some(re), Some(lit)) => (re.is_match(&text), lit.to_string()),
+                (_, lit) => {
+                    let pat = lit.map_or_else(|| p.template.render(env), str::to_string);
+                    let found = if self.regexp {
+                        regex::Regex::new(&pat).is_ok_and(|re| re.is_match(&text))
+                    } else {
+                        text.contains(pat.as_str())
+                    };
+                    (found, pat)
+                }
+            };
+            if found == self.not {
+                let what = match self.subject {
+                    Subject::Body => "text",
+                    Subject::Headers => "headers",
+                    Subject::Code => "code",
+                    Subject::Url => "URL",
+                    Subject::Message => "message",
+                };
+                let not = if self.not { "not " } else { "" };
+                return Err(format!(
+                    "Test failed: {what} expected {not}to contain /{shown}/"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl JsonPathAssertion {
+    fn check(&self, ex: &Exchange<'_>, env: &mut RenderEnv<'_>) -> Result<(), String> {
+        let outcome = self.assert(ex, env);
+        match (outcome, self.invert) {
+            (Ok(()), false) | (Err(_), true) => Ok(()),
+            (Err(e), false) => Err(e),
+            (Ok(()), true) => Err(if !self.validate {
+                format!("JSONPath {} expected not to exist", self.shown)
+            } else if self.expect_null {
+                format!("Failed that JSONPath {} not matches null", self.shown)
+            } else {
+                format!(
+                    "Failed that JSONPath {} not matches {}",
+                    self.shown,
+                    self.expected.render(env)
+                )
+            }),
+        }
+    }
+
+    fn assert(&self, ex: &Exchange<'_>, env: &mut RenderEnv<'_>) -> Result<(), String> {
+        let doc: Value = serde_json::from_slice(ex.body)
+            .map_err(|e| format!("Failed to parse the response as JSON: {e}"))?;
+        let nodes = self.path.query(&doc).all();
+        if nodes.is_empty() {
+            return Err(format!("No results for path: {}", self.shown));
+        }
+        if !self.validate {
+            return Ok(());
+        }
+        let expected = match self.expected.as_literal() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => self.expected.render(env).into(),
+        };
+        let matches = |v: &Value| -> bool {
+            if self.expect_null {
+                return v.is_null();
+            }
+            let text = if v.is_null() {
+                "null".to_string()
+            } else {
+                json_text(v)
+            };
+            match (&self.expected_re, self.regexp) {
+                (Some(re), _) => re.is_match(&text),
+                (None, true) => full_regex(&expected).is_ok_and(|re| re.is_match(&text)),
+                (None, false) => text == *expected,
+            }
+        };
+        // JMeter: a single value is compared; an array result passes if any element matches.
+        let any = nodes
+            .iter()
+            .any(|v| matches(v) || v.as_array().is_some_and(|a| a.iter().any(matches)));
+        if any {
+            return Ok(());
+        }
+        let found = json_text(nodes[0]);
+        Err(if self.expect_null {
+            format!("Value expected to be null, but found '{found}'")
+        } else if self.regexp {
+            format!("Value expected to match regexp '{expected}', but it did not match: '{found}'")
+        } else {
+            format!("Value expected to be '{expected}', but found '{found}'")
+        })
+    }
+}
+
+/// Jayway's normalised form of simple dotted paths (`$.a.b[0]` → `$['a']['b'][0]`); anything more
+/// complex is shown as written.
+fn jayway_path(p: &str) -> String {
+    let Some(rest) = p.strip_prefix('$') else {
+        return p.to_string();
+    };
+    let mut out = String::from("$");
+    for part in rest.split('.').skip(1) {
+        let (name, idx) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            return p.to_string();
+        }
+        out.push_str(&format!("['{name}']{idx}"));
+    }
+    if rest.is_empty() || !rest.starts_with('.') || rest.starts_with("..") {
+        p.to_string()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vars::Vars;
+    use rand::SeedableRng;
+    use serde_json::json;
+
+    fn check(a: &Assertion, status: u16, body: &str) -> Result<(), String> {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("content-type", "text/html".parse().unwrap());
+        let ex = Exchange {
+            status,
+            headers: &headers,
+            body: body.as_bytes(),
+            url: "http://h/",
+            reason: None,
+        };
+        let mut vars = Vars::default();
+        vars.set("want", "Hello");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let mut env = RenderEnv {
+            vars: &mut vars,
+            rng: &mut rng,
+            counters: &mut [],
+            thread: 1,
+        };
+        a.check(&ex, &mut env)
+    }
+
+    fn resp(v: Value) -> Assertion {
+        Assertion::response(&v, &mut TemplateCompiler::default()).unwrap()
+    }
+
+    fn jp(v: Value) -> Assertion {
+        Assertion::jsonpath(&v, &mut TemplateCompiler::default()).unwrap()
+    }
+
+    #[test]
+    fn response_assertion_messages_match_jmeter() {
+        let body = "<html><body>Hello Taurus</body></html>";
+        let a = resp(json!({"contains": ["Goodbye"], "subject": "body"}));
+        assert_eq!(
+            check(&a, 200, body).unwrap_err(),
+            "Test failed: text expected to contain /Goodbye/"
+        );
+        assert!(check(&resp(json!("Hel+o")), 200, body).is_ok());
+        assert!(check(&resp(json!({"contains": "${want}"})), 200, body).is_ok());
+        let a = resp(json!({"contains": ["Hel+o"], "regexp": false}));
+        assert!(check(&a, 200, body).is_err());
+        let a = resp(json!({"contains": ["Hello"], "not": true}));
+        assert_eq!(
+            check(&a, 200, body).unwrap_err(),
+            "Test failed: text expected not to contain /Hello/"
+        );
+        let a = resp(json!({"contains": [200], "subject": "http-code"}));
+        assert!(check(&a, 200, body).is_ok());
+        assert_eq!(
+            check(&a, 404, body).unwrap_err(),
+            "Test failed: code expected to contain /200/"
+        );
+        let a = resp(json!({"contains": ["text/html"], "subject": "headers"}));
+        assert!(check(&a, 200, body).is_ok());
+        let a = resp(json!({"contains": ["Hello", "Bye"]}));
+        assert!(check(&a, 200, body).is_err(), "all patterns must match");
+        assert!(
+            Assertion::response(
+                &json!({"contains": ["a("]}),
+                &mut TemplateCompiler::default()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn jsonpath_assertions() {
+        let body = r#"{"ok":true,"name":"shop","items":[1,2],"nothing":null}"#;
+        assert!(check(&jp(json!("$.ok")), 200, body).is_ok());
+        assert_eq!(
+            check(&jp(json!("$.error")), 200, body).unwrap_err(),
+            "No results for path: $['error']"
+        );
+        let a = jp(json!({"jsonpath": "$.name", "validate": true, "expected-value": "sh.p"}));
+        assert!(check(&a, 200, body).is_ok());
+        let a = jp(
+            json!({"jsonpath": "$.name", "validate": true, "expected-value": "sh.p", "regexp": false}),
+        );
+        assert_eq!(
+            check(&a, 200, body).unwrap_err(),
+            "Value expected to be 'sh.p', but found 'shop'"
+        );
+        let a = jp(json!({"jsonpath": "$.name", "validate": true, "expected-value": "x+"}));
+        assert_eq!(
+            check(&a, 200, body).unwrap_err(),
+            "Value expected to match regexp 'x+', but it did not match: 'shop'"
+        );
+        let a = jp(json!({"jsonpath": "$.nothing", "validate": true, "expect-null": true}));
+        assert!(check(&a, 200, body).is_ok());
+        let a = jp(json!({"jsonpath": "$.items", "validate": true, "expected-value": "2"}));
+        assert!(
+            check(&a, 200, body).is_ok(),
+            "array passes when an element matches"
+        );
+        let a = jp(json!({"jsonpath": "$.ok", "invert": true}));
+        assert_eq!(
+            check(&a, 200, body).unwrap_err(),
+            "JSONPath $['ok'] expected not to exist"
+        );
+        assert!(
+            check(
+                &jp(json!({"jsonpath": "$.error", "invert": true})),
+                200,
+                body
+            )
+            .is_ok()
+        );
+        assert!(check(&jp(json!("$.ok")), 200, "not json").is_err());
+        assert!(Assertion::jsonpath(&json!("$.["), &mut TemplateCompiler::default()).is_err());
+    }
+
+    #[test]
+    fn xpath_assertions() {
+        let xml = "<a><b>1</b></a>";
+        assert!(check(&Assertion::xpath(&json!("/a/b")).unwrap(), 200, xml).is_ok());
+        let a = Assertion::xpath(&json!("/a/c")).unwrap();
+        assert_eq!(check(&a, 200, xml).unwrap_err(), "No Nodes Matched /a/c");
+        let a = Assertion::xpath(&json!({"xpath": "/a/b", "invert": true})).unwrap();
+        assert_eq!(check(&a, 200, xml).unwrap_err(), "Nodes Matched for /a/b");
+        assert!(Assertion::xpath(&json!("/a[")).is_err());
+    }
+
+    #[test]
+    fn jayway_normalisation() {
+        assert_eq!(jayway_path("$.error"), "$['error']");
+        assert_eq!(jayway_path("$.a.b[0]"), "$['a']['b'][0]");
+        assert_eq!(jayway_path("$..x"), "$..x");
+        assert_eq!(jayway_path("$['a']"), "$['a']");
+    }
+}
