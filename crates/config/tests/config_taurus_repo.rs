@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use stampede_config::{self as config, ConfigError};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config/taurus-repo")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/config/taurus-repo")
 }
 
 fn configs() -> Vec<PathBuf> {
@@ -289,8 +289,8 @@ fn env_eval_vector() {
 
 #[test]
 fn dlt_json_shape_loads_cleanly() {
-    let dlt =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config/taurus-generated/dlt.json");
+    let dlt = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/config/taurus-generated/dlt.json");
     let plan = config::load(&[dlt], &["modules.console.disable=true".into()]).unwrap();
     assert!(plan.console_disabled());
     let e = &plan.executions[0];

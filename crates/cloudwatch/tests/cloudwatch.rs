@@ -400,7 +400,10 @@ async fn sum(
 async fn put_metric_data_reaches_cloudwatch() {
     let client = moto_client().await;
     let ns = format!("Stampede-{}", uuid::Uuid::new_v4().simple());
-    let s = settings(serde_json::json!({"interval": 2, "test-id": "T9", "namespace": ns}));
+    // moto's GetMetricData ignores the namespace: a test id of its own keeps reruns apart.
+    let id = format!("T9-{}", uuid::Uuid::new_v4().simple());
+    let id = id.as_str();
+    let s = settings(serde_json::json!({"interval": 2, "test-id": id, "namespace": ns}));
     let mut r = CloudWatchReporter::new(s, Output::Api(Some(client.clone())));
     let counters = r.counters();
     // Even, so that the 4 seconds fill exactly two clock-aligned 2 s intervals.
@@ -419,12 +422,12 @@ async fn put_metric_data_reaches_cloudwatch() {
     );
     assert_eq!(counters.failed_calls.load(Ordering::Relaxed), 0);
     assert_eq!(counters.datums_sent.load(Ordering::Relaxed), 2 * 3 * 7);
-    let total: f64 = sum(&client, &ns, "Requests", &[("TestId", "T9")], "Sum")
+    let total: f64 = sum(&client, &ns, "Requests", &[("TestId", id)], "Sum")
         .await
         .iter()
         .sum();
     assert_eq!(total, 40.0);
-    let failures: f64 = sum(&client, &ns, "Failures", &[("TestId", "T9")], "Sum")
+    let failures: f64 = sum(&client, &ns, "Failures", &[("TestId", id)], "Sum")
         .await
         .iter()
         .sum();
@@ -433,7 +436,7 @@ async fn put_metric_data_reaches_cloudwatch() {
         &client,
         &ns,
         "Requests",
-        &[("TestId", "T9"), ("Label", "/home")],
+        &[("TestId", id), ("Label", "/home")],
         "Sum",
     )
     .await
@@ -444,7 +447,7 @@ async fn put_metric_data_reaches_cloudwatch() {
         &client,
         &ns,
         "P99ResponseTime",
-        &[("TestId", "T9")],
+        &[("TestId", id)],
         "Maximum",
     )
     .await;

@@ -279,7 +279,7 @@ async fn ipv6_loopback() {
 async fn refused_connection_matches_the_taurus_reference() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/engine/err-closed-port.kpi.jtl"
+        "/../../fixtures/engine/err-closed-port.kpi.jtl"
     );
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use stampede_config::{LoadOptions, load_text, masked, to_yaml};
 
 fn seeds() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config/taurus-generated");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/config/taurus-generated");
     let mut out = Vec::new();
     for sub in [dir.clone(), dir.join("errors")] {
         for entry in std::fs::read_dir(sub).unwrap() {

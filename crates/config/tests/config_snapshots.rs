@@ -8,7 +8,7 @@ use chrono::TimeZone;
 use stampede_config::{self as config, LoadOptions};
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/config")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/config")
 }
 
 fn effective_yaml(files: &[&str], overrides: &[&str]) -> String {

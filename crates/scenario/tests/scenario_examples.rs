@@ -6,7 +6,7 @@ use stampede_scenario::{CompileContext, CompiledScenario, ScenarioError};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/scenario")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scenario")
 }
 
 fn load(file: &str) -> Value {

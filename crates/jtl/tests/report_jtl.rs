@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 fn jtl(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/reports/jtl")
+        .join("../../fixtures/reports/jtl")
         .join(name)
 }
 
