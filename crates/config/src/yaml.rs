@@ -25,6 +25,11 @@ pub fn parse(file: &Path, text: &str) -> Result<(Documents, Vec<String>), Config
     let yaml_text = replace_leading_tabs(file, text, &mut warnings);
     let docs = match serde_saphyr::from_multiple::<Value>(&yaml_text) {
         Ok(docs) => docs,
+        Err(err) if duplicate_key(&err).is_some() => {
+            warn_duplicates(file, &yaml_text, &mut warnings);
+            serde_saphyr::from_multiple_with_options::<Value>(&yaml_text, last_wins())
+                .map_err(|e| yaml_syntax(file, &e))?
+        }
         Err(_) if text.trim_start().starts_with('{') => match serde_json::from_str(text) {
             Ok(doc) => vec![doc],
             Err(json_err) => return Err(json_syntax(file, &json_err)),
@@ -46,6 +51,79 @@ pub fn parse(file: &Path, text: &str) -> Result<(Documents, Vec<String>), Config
         }
     }
     Ok((maps, warnings))
+}
+
+/// PyYAML, which Taurus reads YAML with, accepts a key repeated in one mapping and keeps its last
+/// value; a widely copied config repeats `body:` in a request. We do the same and say where.
+fn last_wins() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    options
+}
+
+/// How many repeated keys one file may report before the rest are summed up in one line.
+const MAX_DUPLICATE_WARNINGS: usize = 20;
+
+fn duplicate_key(err: &serde_saphyr::Error) -> Option<(String, u64, u64)> {
+    match err.without_snippet() {
+        serde_saphyr::Error::DuplicateMappingKey { key, location } => Some((
+            key.clone().unwrap_or_else(|| "?".into()),
+            location.line(),
+            location.column(),
+        )),
+        _ => None,
+    }
+}
+
+/// One warning per repeated key, with its line. The strict reader stops at the first repeat, so
+/// each one found is renamed in a scratch copy of the text and the text read again.
+fn warn_duplicates(file: &Path, text: &str, warnings: &mut Vec<String>) {
+    let mut scratch = text.to_string();
+    for n in 0..MAX_DUPLICATE_WARNINGS {
+        let Err(err) = serde_saphyr::from_multiple::<Value>(&scratch) else {
+            return;
+        };
+        let Some((key, line, column)) = duplicate_key(&err) else {
+            return;
+        };
+        warnings.push(format!(
+            "{}:{line}: key '{key}' appears more than once in the same mapping; the last value is used (as Taurus does). Remove the other one to silence this warning",
+            file.display()
+        ));
+        if !rename_key_at(&mut scratch, line, column, &key, n) {
+            return;
+        }
+    }
+    warnings.push(format!(
+        "{}: more than {MAX_DUPLICATE_WARNINGS} repeated keys; only the first ones are listed",
+        file.display()
+    ));
+}
+
+/// Makes the key written at `line:column` (1-based) unique, so that the next read goes past it.
+fn rename_key_at(text: &mut String, line: u64, column: u64, key: &str, n: usize) -> bool {
+    let Some(start) = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum::<usize>()
+        .checked_add(column.saturating_sub(1) as usize)
+    else {
+        return false;
+    };
+    let Some(rest) = text.get(start..) else {
+        return false;
+    };
+    let at = if rest.starts_with(key) {
+        start + key.len()
+    } else if rest.len() > key.len() && rest[1..].starts_with(key) && rest.starts_with(['"', '\''])
+    {
+        start + 1 + key.len()
+    } else {
+        return false;
+    };
+    text.insert_str(at, &format!("__stampede_repeated_{n}"));
+    true
 }
 
 fn replace_leading_tabs(file: &Path, text: &str, warnings: &mut Vec<String>) -> String {
@@ -194,6 +272,26 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_with_a_warning_per_key() {
+        let text = "scenarios:\n  s:\n    requests:\n    - url: /a\n      body: first\n      method: POST\n      body: second\n    - url: /b\n      \"label\": x\n      label: z\n";
+        let (docs, warnings) = parse(Path::new("nex.yml"), text).unwrap();
+        let v = Value::Object(docs[0].clone());
+        assert_eq!(v["scenarios"]["s"]["requests"][0]["body"], json!("second"));
+        assert_eq!(v["scenarios"]["s"]["requests"][0]["method"], json!("POST"));
+        assert_eq!(v["scenarios"]["s"]["requests"][1]["label"], json!("z"));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("nex.yml:7: key 'body' appears more than once"),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings[1].starts_with("nex.yml:10: key 'label'"),
+            "{warnings:?}"
+        );
+        assert!(!warnings.iter().any(|w| w.contains("DuplicateKeyPolicy")));
     }
 
     #[test]
