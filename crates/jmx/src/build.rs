@@ -16,6 +16,7 @@ enum Class {
     Extractor,
     Assertion,
     Timer,
+    FlowControl,
     /// Read, noted, and left out: it does not change what is measured.
     Ignored(&'static str),
     Refused(Problem),
@@ -44,6 +45,7 @@ fn classify(el: &Element) -> Class {
         | groups::CONCURRENCY
         | groups::ULTIMATE => Class::ThreadGroup,
         "HTTPSamplerProxy" | "HTTPSampler" | "HTTPSampler2" => Class::Http,
+        "TestAction" => Class::FlowControl,
         "ConfigTestElement" if logic::is_http_defaults(el) => Class::Config,
         "ConfigTestElement" => Class::Ignored("config for a non-HTTP sampler, ignored"),
         "HeaderManager"
@@ -287,6 +289,7 @@ impl Builder {
             Class::Extractor => checks::extractor(el, f).map(Kind::Extractor),
             Class::Assertion => checks::assertion(el, f).map(Kind::Assertion),
             Class::Timer => checks::timer(el, f).map(Kind::Timer),
+            Class::FlowControl => Some(Kind::FlowControl(logic::flow_control(f))),
             Class::Ignored(why) => {
                 self.note(path, el, why);
                 None

@@ -334,6 +334,22 @@ fn response_assertion(f: &mut Fields) -> Assertion {
     }
 }
 
+/// JMeter 2.2 and older saved the mode as its English label.
+fn calc_mode(f: &mut Fields) -> Num<u8> {
+    let legacy = match f.text("calcMode").as_str() {
+        "this thread only" => Some(0),
+        "all active threads" => Some(1),
+        "all active threads in current thread group" => Some(2),
+        "all active threads (shared)" => Some(3),
+        "all active threads in current thread group (shared)" => Some(4),
+        _ => None,
+    };
+    match legacy {
+        Some(mode) => Num::Lit(mode),
+        None => f.num("calcMode").unwrap_or(Num::Lit(0)),
+    }
+}
+
 pub(crate) fn timer(el: &Element, f: &mut Fields) -> Option<Timer> {
     Some(match el.class.as_str() {
         "ConstantTimer" => Timer::Constant {
@@ -353,7 +369,7 @@ pub(crate) fn timer(el: &Element, f: &mut Fields) -> Option<Timer> {
         },
         "ConstantThroughputTimer" => Timer::ConstantThroughput {
             per_minute: f.num("throughput"),
-            calc_mode: f.num("calcMode").unwrap_or(Num::Lit(0)),
+            calc_mode: calc_mode(f),
         },
         "PreciseThroughputTimer" => Timer::PreciseThroughput {
             throughput: f.num("throughput"),

@@ -64,7 +64,7 @@ impl<'a> Fields<'a> {
         match raw.parse() {
             Ok(v) => Some(Num::Lit(v)),
             Err(_) => {
-                self.bad(name, raw, std::any::type_name::<T>());
+                self.bad(name, raw, "a number");
                 None
             }
         }

@@ -67,6 +67,38 @@ pub enum Controller {
     Fragment,
 }
 
+/// A Flow Control Action (`TestAction`): a pause or a stop, producing no sample.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowControl {
+    Pause(Option<Time>),
+    StopThread,
+    StopTest,
+    StopTestNow,
+    StartNextThreadLoop,
+    StartNextIterationOfCurrentLoop,
+    BreakCurrentLoop,
+}
+
+pub(crate) fn flow_control(f: &mut Fields) -> FlowControl {
+    // JMeter's constants: action 0 stop, 1 pause, 2 stop now, 3 next thread loop, 4 next iteration
+    // of the current loop, 5 break the current loop; target 0 the current thread, 2 all threads.
+    let all_threads = f.text("ActionProcessor.target") == "2";
+    match f.text("ActionProcessor.action").as_str() {
+        "0" if all_threads => FlowControl::StopTest,
+        "0" => FlowControl::StopThread,
+        "2" => FlowControl::StopTestNow,
+        "3" => FlowControl::StartNextThreadLoop,
+        "4" => FlowControl::StartNextIterationOfCurrentLoop,
+        "5" => FlowControl::BreakCurrentLoop,
+        "" | "1" => FlowControl::Pause(f.millis("ActionProcessor.duration")),
+        other => {
+            let other = other.to_owned();
+            f.bad("ActionProcessor.action", &other, "0 to 5");
+            FlowControl::Pause(None)
+        }
+    }
+}
+
 /// How a Throughput Controller limits its children.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ThroughputStyle {

@@ -9,7 +9,7 @@ pub use crate::checks::{Assertion, Extractor, MatchKind, MatchRule, Scope, Timer
 pub use crate::config::{AuthEntry, Config, Cookie, CsvDataSet, ShareMode};
 pub use crate::groups::{GroupKind, GroupRole, Loops, OnSampleError, ThreadGroup, UltimateRow};
 pub use crate::http::{FileArg, HttpArg, HttpRequest};
-pub use crate::logic::{Controller, ThroughputStyle};
+pub use crate::logic::{Controller, FlowControl, ThroughputStyle};
 
 /// A number as JMeter stores it: a literal, or an expression JMeter evaluates at run time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,8 @@ pub enum Kind {
     Extractor(Extractor),
     Assertion(Assertion),
     Timer(Timer),
+    /// Flow Control Action: a think time or a stop, which JMeter runs as a sampler without a sample.
+    FlowControl(FlowControl),
 }
 
 /// A name/value pair of an `Arguments` element (User Defined Variables).
