@@ -193,12 +193,13 @@ fn props_of(node: &XmlNode) -> Vec<Property> {
 
 fn property_of(node: &XmlNode) -> Option<Property> {
     let kind = match node.tag.as_str() {
-        "stringProp" => PropKind::String,
-        "intProp" => PropKind::Int,
-        "longProp" => PropKind::Long,
-        "boolProp" => PropKind::Bool,
-        "doubleProp" => PropKind::Double,
-        "floatProp" => PropKind::Float,
+        // The `*Property` spellings are what XStream writes for classes without an alias.
+        "stringProp" | "StringProperty" => PropKind::String,
+        "intProp" | "IntegerProperty" => PropKind::Int,
+        "longProp" | "LongProperty" => PropKind::Long,
+        "boolProp" | "BooleanProperty" => PropKind::Bool,
+        "doubleProp" | "DoubleProperty" => PropKind::Double,
+        "floatProp" | "FloatProperty" => PropKind::Float,
         "elementProp" => PropKind::Element,
         "collectionProp" => PropKind::Collection,
         "mapProp" => PropKind::Map,
