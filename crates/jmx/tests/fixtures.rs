@@ -795,14 +795,14 @@ fn every_fixture_is_listed_and_reads_as_listed() {
     }
 }
 
-fn standard(
-    g: &ThreadGroup,
-) -> (
-    &Num<u64>,
-    &Time,
-    &Loops,
-    &Option<(Option<Time>, Option<Time>)>,
-) {
+type Standard<'a> = (
+    &'a Num<u64>,
+    &'a Time,
+    &'a Loops,
+    &'a Option<(Option<Time>, Option<Time>)>,
+);
+
+fn standard(g: &ThreadGroup) -> Standard<'_> {
     match &g.kind {
         GroupKind::Standard {
             threads,
