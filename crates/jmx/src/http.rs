@@ -85,7 +85,8 @@ pub(crate) fn read(f: &mut Fields, sampler: bool) -> HttpRequest {
         files: files(f),
         follow_redirects: f.flag("HTTPSampler.follow_redirects", false),
         auto_redirects: f.flag("HTTPSampler.auto_redirects", false),
-        use_keepalive: f.flag("HTTPSampler.use_keepalive", sampler),
+        // JMeter reads a missing flag as false; its GUI always writes this one.
+        use_keepalive: f.flag("HTTPSampler.use_keepalive", false),
         multipart: f.flag("HTTPSampler.DO_MULTIPART_POST", false),
         browser_compatible_multipart: f.flag("HTTPSampler.BROWSER_COMPATIBLE_MULTIPART", false),
         connect_timeout: f.millis("HTTPSampler.connect_timeout"),
@@ -113,7 +114,11 @@ fn arguments(f: &mut Fields) -> Vec<HttpArg> {
                 name: a.text("Argument.name"),
                 value: a.text("Argument.value"),
                 always_encode: a.flag("HTTPArgument.always_encode", false),
-                use_equals: a.flag("HTTPArgument.use_equals", true),
+                // Files saved before the flag existed carry `Argument.metadata` "=" instead.
+                use_equals: a.flag(
+                    "HTTPArgument.use_equals",
+                    a.text("Argument.metadata") == "=",
+                ),
                 content_type: a.opt("HTTPArgument.content_type"),
             }
         })

@@ -184,8 +184,11 @@ pub fn fnmatch(pattern: &str, name: &str) -> bool {
                 let (matches, width): (Box<dyn Fn(char) -> bool>, usize) = match c {
                     '?' => (Box::new(|_| true), 1),
                     '[' => match class_at(&p, i) {
-                        Some((set, negate, width)) => {
-                            (Box::new(move |x| set.contains(&x) != negate), width)
+                        Some((ranges, negate, width)) => {
+                            let inside = move |x: char| {
+                                ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&x))
+                            };
+                            (Box::new(move |x| inside(x) != negate), width)
                         }
                         None => (Box::new(|x| x == '['), 1),
                     },
@@ -203,25 +206,28 @@ pub fn fnmatch(pattern: &str, name: &str) -> bool {
     reachable[s.len()]
 }
 
-/// A `[...]` class at `p[i]`: its characters (ranges expanded), negation, and its width.
-fn class_at(p: &[char], i: usize) -> Option<(Vec<char>, bool, usize)> {
+/// A `[...]` set: its ranges, negation, and its width in pattern characters.
+type CharClass = (Vec<(char, char)>, bool, usize);
+
+/// The `[...]` set at `p[i]`, if it is closed.
+fn class_at(p: &[char], i: usize) -> Option<CharClass> {
     let mut j = i + 1;
     let negate = p.get(j) == Some(&'!');
     if negate {
         j += 1;
     }
     let start = j;
-    let mut set = Vec::new();
+    let mut ranges = Vec::new();
     while j < p.len() && (p[j] != ']' || j == start) {
         if p.get(j + 1) == Some(&'-') && p.get(j + 2).is_some_and(|c| *c != ']') {
-            set.extend(p[j]..=p[j + 2]);
+            ranges.push((p[j], p[j + 2]));
             j += 3;
         } else {
-            set.push(p[j]);
+            ranges.push((p[j], p[j]));
             j += 1;
         }
     }
-    (j < p.len()).then_some((set, negate, j + 1 - i))
+    (j < p.len()).then_some((ranges, negate, j + 1 - i))
 }
 
 /// Thread groups Taurus rewrites: directly under the TestPlan, enabled, of these classes, taken
