@@ -316,3 +316,118 @@ fn resolves(plan: &Plan, node_path: &[String]) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Controller, Kind, Limits, Problem, ReadError, read};
+
+    fn plan_xml(children: &str) -> String {
+        format!(
+            r#"<jmeterTestPlan version="1.2" jmeter="5.6.3"><hashTree>
+<TestPlan testname="P"/><hashTree>{children}</hashTree></hashTree></jmeterTestPlan>"#
+        )
+    }
+
+    fn el(class: &str, name: &str, children: &str) -> String {
+        format!(r#"<{class} testname="{name}"/><hashTree>{children}</hashTree>"#)
+    }
+
+    fn module(path: &[&str]) -> String {
+        let props: String = path
+            .iter()
+            .map(|p| format!("<stringProp name=\"x\">{p}</stringProp>"))
+            .collect();
+        format!(
+            r#"<ModuleController testname="M"><collectionProp name="ModuleController.node_path">{props}</collectionProp></ModuleController><hashTree/>"#
+        )
+    }
+
+    #[test]
+    fn module_controller_targets_must_exist() {
+        let fragment = el(
+            "TestFragmentController",
+            "Frag",
+            &el("GenericController", "Login", ""),
+        );
+        let ok = plan_xml(
+            &(fragment.clone()
+                + &el(
+                    "ThreadGroup",
+                    "TG",
+                    &module(&["Test Plan", "P", "Frag", "Login"]),
+                )),
+        );
+        let plan = read(&ok, &Limits::default()).unwrap();
+        let (tg, _) = plan.thread_groups().next().unwrap();
+        assert!(
+            matches!(&tg.children[0].kind, Kind::Controller(Controller::Module { node_path }) if node_path.len() == 4)
+        );
+
+        let missing = plan_xml(
+            &(fragment
+                + &el(
+                    "ThreadGroup",
+                    "TG",
+                    &module(&["Test Plan", "P", "Frag", "Logout"]),
+                )),
+        );
+        let Err(ReadError::Invalid(errors)) = read(&missing, &Limits::default()) else {
+            panic!()
+        };
+        assert!(
+            matches!(&errors[0].problem, Problem::ModuleTargetMissing { node_path } if node_path[3] == "Logout")
+        );
+        assert_eq!(errors[0].path, "P / TG");
+    }
+
+    #[test]
+    fn every_problem_is_reported_including_under_refused_elements() {
+        let inner = el("JSR223PostProcessor", "fix token", "");
+        let xml = plan_xml(&el(
+            "ThreadGroup",
+            "Users",
+            &(el("JDBCSampler", "query", &inner) + &el("ThreadGroup", "nested", "")),
+        ));
+        let Err(ReadError::Invalid(errors)) = read(&xml, &Limits::default()) else {
+            panic!()
+        };
+        let got: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(got.len(), 3, "{got:#?}");
+        assert!(
+            got[0].starts_with("line 2: P / Users / JDBCSampler \"query\": only HTTP samplers"),
+            "{}",
+            got[0]
+        );
+        assert!(
+            got[1].starts_with(
+                "line 2: P / Users / query / JSR223PostProcessor \"fix token\": scripting"
+            ),
+            "{}",
+            got[1]
+        );
+        assert_eq!(errors[2].problem, Problem::NestedThreadGroup);
+    }
+
+    #[test]
+    fn disabled_subtrees_are_skipped_and_stray_samplers_noted() {
+        let off = r#"<JSR223Sampler testname="off" enabled="false"/><hashTree><BeanShellTimer testname="x"/><hashTree/></hashTree>"#;
+        let xml = plan_xml(&(el("ThreadGroup", "TG", off) + &el("HTTPSamplerProxy", "stray", "")));
+        let plan = read(&xml, &Limits::default()).unwrap();
+        assert!(plan.thread_groups().next().unwrap().0.children.is_empty());
+        assert_eq!(plan.notes.len(), 1);
+        assert!(plan.notes[0].message.contains("outside any thread group"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let depth = 5_000;
+        let xml = plan_xml(
+            &(r#"<GenericController testname="c"/><hashTree>"#.repeat(depth)
+                + &"</hashTree>".repeat(depth)),
+        );
+        assert!(matches!(
+            read(&xml, &Limits::default()),
+            Err(ReadError::TooDeep { max: 256, .. })
+        ));
+    }
+}
