@@ -240,13 +240,3 @@ fn parse_cell(raw: &str) -> Option<Num<f64>> {
         .filter(|v| (0.0..1e12).contains(v))
         .map(Num::Lit)
 }
-
-impl<T> Num<T> {
-    /// Converts a literal, keeps an expression.
-    pub fn map_lit<U>(self, f: impl FnOnce(T) -> U) -> Num<U> {
-        match self {
-            Num::Lit(v) => Num::Lit(f(v)),
-            Num::Expr(e) => Num::Expr(e),
-        }
-    }
-}

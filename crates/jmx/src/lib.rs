@@ -50,7 +50,7 @@ use std::path::Path;
 
 pub use document::{Document, Element, PropElement, PropKind, PropValue, Property, Props};
 pub use error::{ElementError, Problem, ReadError};
-pub use overrides::{Overrides, apply_overrides};
+pub use overrides::{Overrides, Warning, apply_overrides};
 pub use plan::*;
 pub use xml::Limits;
 

@@ -19,6 +19,16 @@ pub enum Num<T> {
     Expr(String),
 }
 
+impl<T> Num<T> {
+    /// Converts a literal, keeps an expression.
+    pub fn map_lit<U>(self, f: impl FnOnce(T) -> U) -> Num<U> {
+        match self {
+            Num::Lit(v) => Num::Lit(f(v)),
+            Num::Expr(e) => Num::Expr(e),
+        }
+    }
+}
+
 /// The plan read from a `.jmx` file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
