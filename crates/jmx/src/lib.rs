@@ -65,6 +65,19 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Plan, ReadError> {
     read(&load(path, limits)?, limits)
 }
 
+/// Reads JMX text, applies Taurus's overrides as Taurus would before JMeter loads the file, and
+/// returns the validated plan with the warnings Taurus would log.
+pub fn read_with_overrides(
+    text: &str,
+    limits: &Limits,
+    overrides: &Overrides,
+) -> Result<(Plan, Vec<Warning>), ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut doc = Document::parse(text, limits)?;
+    let warnings = apply_overrides(&mut doc, overrides);
+    Ok((doc.to_plan()?, warnings))
+}
+
 /// Reads a `.jmx` file's bytes as text, refusing oversized files before reading them.
 pub fn load(path: &Path, limits: &Limits) -> Result<String, ReadError> {
     let io = |source| ReadError::Io {
