@@ -54,6 +54,9 @@ pub enum Extractor {
         /// `XPath2Extractor` rather than `XPathExtractor`.
         xpath2: bool,
         tolerant: bool,
+        /// XPath 1: "use namespaces" (`XPathExtractor.namespace`).
+        use_namespaces: bool,
+        /// XPath 2: `prefix=uri` lines (`XPathExtractor2.namespaces`).
         namespaces: Option<String>,
         fragment: bool,
         scope: Scope,
@@ -104,6 +107,8 @@ pub enum Assertion {
         xpath2: bool,
         negate: bool,
         tolerant: bool,
+        /// XPath 1: "use namespaces"; XPath 2 declares them in `namespaces`.
+        use_namespaces: bool,
         namespaces: Option<String>,
     },
     /// Fails a sample slower than this.
@@ -254,7 +259,8 @@ fn xpath_extractor(f: &mut Fields, prefix: &str, xpath2: bool) -> Extractor {
         match_no: f.num(&p("matchNumber")),
         xpath2,
         tolerant: f.flag(&p("tolerant"), false),
-        namespaces: f.opt(&p(if xpath2 { "namespaces" } else { "namespace" })),
+        use_namespaces: !xpath2 && f.flag(&p("namespace"), false),
+        namespaces: f.opt(&p("namespaces")).filter(|_| xpath2),
         fragment: f.flag(&p("fragment"), false),
         scope: scope(f),
     }
@@ -276,6 +282,7 @@ pub(crate) fn assertion(el: &Element, f: &mut Fields) -> Option<Assertion> {
             xpath2: false,
             negate: f.flag("XPath.negate", false),
             tolerant: f.flag("XPath.tolerant", false),
+            use_namespaces: f.flag("XPath.namespace", false),
             namespaces: None,
         },
         "XPath2Assertion" => Assertion::XPath {
@@ -283,6 +290,7 @@ pub(crate) fn assertion(el: &Element, f: &mut Fields) -> Option<Assertion> {
             xpath2: true,
             negate: f.flag("XPath2.negate", false),
             tolerant: false,
+            use_namespaces: false,
             namespaces: f.opt("XPath2.namespaces"),
         },
         "DurationAssertion" => Assertion::Duration {

@@ -548,3 +548,158 @@ fn jmeter_2_2_and_3_0_save_formats() {
         );
     }
 }
+
+fn kinds(plan: &Plan) -> Vec<(String, Kind)> {
+    plan.walk()
+        .into_iter()
+        .map(|(_, n)| (n.name.clone(), n.kind.clone()))
+        .collect()
+}
+
+fn find(plan: &Plan, name: &str) -> Kind {
+    kinds(plan)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .1
+}
+
+#[test]
+fn extractors_keep_their_settings() {
+    let p = plan("taurus/converter-extractors.jmx");
+    let Kind::Extractor(Extractor::XPath {
+        var,
+        query,
+        default,
+        match_no,
+        use_namespaces,
+        ..
+    }) = find(&p, "global_xpath_extractor")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (var.as_str(), query.as_str()),
+        ("bookAuthor", "/books/[@title()='1984']/author")
+    );
+    assert_eq!(
+        (default.as_deref(), match_no, use_namespaces),
+        (Some("no_author"), Some(Num::Lit(-1)), false)
+    );
+    let Kind::Extractor(Extractor::Boundary {
+        left, right, field, ..
+    }) = find(&p, "bndex2")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (left.as_str(), right.as_str(), field.as_str()),
+        ("Host:", "\\n", "true")
+    );
+    let Kind::Extractor(Extractor::Json {
+        vars,
+        paths,
+        defaults,
+        ..
+    }) = find(&p, "global_native_jpe")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (vars.as_str(), paths.as_str(), defaults.as_str()),
+        ("VAR1;VAR2", "$.foo;$.bar", "DEF_1;DEF_2")
+    );
+    let Kind::Extractor(Extractor::Css {
+        expr,
+        attribute,
+        match_no,
+        ..
+    }) = find(&p, "tg3h1html")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (expr.as_str(), attribute.as_str(), match_no),
+        ("input[name~=my_input]", "value", Some(Num::Lit(0)))
+    );
+    let Kind::Extractor(Extractor::JsonPlugin {
+        var, path, default, ..
+    }) = find(&p, "global_jpe2")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (var.as_str(), path.as_str(), default.as_str()),
+        ("var2", "$.jsonpath[1]", "def2")
+    );
+}
+
+#[test]
+fn assertions_decode_their_flags() {
+    let p = plan("taurus/converter-assertions.jmx");
+    let Kind::Assertion(Assertion::Response {
+        field,
+        rule,
+        strings,
+        ..
+    }) = find(&p, "txt_resp_contains")
+    else {
+        panic!()
+    };
+    assert_eq!(field, "Assertion.response_headers");
+    assert_eq!(
+        rule,
+        MatchRule {
+            kind: MatchKind::Contains,
+            not: false,
+            or: false
+        }
+    );
+    assert_eq!(strings, ["tg1httpreq1", "tg1httpreq12"]);
+    let Kind::Assertion(Assertion::Response { rule, .. }) = find(&p, "tg1_assertion_body") else {
+        panic!()
+    };
+    assert!(rule.not);
+    let Kind::Assertion(Assertion::JsonPath {
+        validate,
+        expect_null,
+        invert,
+        ..
+    }) = find(&p, "tg2_req1_jp_assertion")
+    else {
+        panic!()
+    };
+    assert_eq!((validate, expect_null, invert), (true, true, true));
+    let Kind::Assertion(Assertion::XPath {
+        xpath,
+        negate,
+        tolerant,
+        ..
+    }) = find(&p, "second_assertion")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (xpath.as_str(), negate, tolerant),
+        ("/note/from", true, true)
+    );
+}
+
+#[test]
+fn csv_data_sets_keep_delimiters_and_defaults() {
+    let p = plan("taurus/delimiters.jmx");
+    let csv: Vec<CsvDataSet> = kinds(&p)
+        .into_iter()
+        .filter_map(|(_, k)| match k {
+            Kind::Config(Config::Csv(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let delimiters: Vec<&str> = csv.iter().map(|c| c.delimiter.as_str()).collect();
+    assert_eq!(delimiters, ["1", "2", ","]);
+    assert!(
+        csv.iter().all(|c| c.filename == "name_of_csv_file"
+            && c.recycle
+            && c.share_mode == ShareMode::All)
+    );
+}
