@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let limits = Limits { max_bytes: 1 << 20, max_depth: 128, max_elements: 100_000 };
+    let limits = Limits {
+        max_bytes: 1 << 20,
+        max_depth: 128,
+        max_elements: 100_000,
+    };
     let Ok(mut doc) = Document::parse(text, &limits) else {
         return;
     };
