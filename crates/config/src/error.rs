@@ -148,6 +148,39 @@ pub enum ConfigError {
 
     #[error("cannot serialize the effective config as YAML: {0}")]
     Dump(String),
+
+    /// An error about a value, with the file (or `-o` override) that holds it.
+    #[error("{source} ({origin})")]
+    At {
+        /// `in path/to/file.yml` or `from -o execution.0.concurrency=-1`.
+        origin: String,
+        source: Box<ConfigError>,
+    },
+}
+
+impl ConfigError {
+    /// The key path of the offending value, for errors about one.
+    pub fn key_path(&self) -> Option<&str> {
+        match self {
+            ConfigError::WrongType { path, .. }
+            | ConfigError::UndefinedScenario { path, .. }
+            | ConfigError::NoScenario { path }
+            | ConfigError::Concurrency { path, .. }
+            | ConfigError::Number { path, .. }
+            | ConfigError::Duration { path, .. }
+            | ConfigError::NotSupported { path, .. } => Some(path),
+            ConfigError::At { source, .. } => source.key_path(),
+            _ => None,
+        }
+    }
+
+    /// The error without the file it was found in.
+    pub fn inner(&self) -> &ConfigError {
+        match self {
+            ConfigError::At { source, .. } => source.inner(),
+            other => other,
+        }
+    }
 }
 
 /// A short name for a JSON value's type, for "expected X, got Y" messages.

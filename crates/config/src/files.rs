@@ -1,11 +1,11 @@
 //! The loading pipeline: base defaults → files → included configs → overrides → env → plan.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
 use super::error::{ConfigError, type_name};
+use super::origin::Origins;
 use super::{
     LoadOptions, Plan, artifacts, env, execution, lint, merge::merge, overrides, truthy, yaml,
 };
@@ -31,35 +31,6 @@ pub fn base_config() -> Map<String, Value> {
         unreachable!("a literal mapping")
     };
     map
-}
-
-/// Where each part of the config came from, for resolving relative paths.
-#[derive(Default)]
-struct Origins {
-    /// Directories of every loaded file, in load order (Taurus's `find_file` search path).
-    dirs: Vec<PathBuf>,
-    scenarios: HashMap<String, PathBuf>,
-    execution: Option<PathBuf>,
-}
-
-impl Origins {
-    fn record(&mut self, dir: &Path, doc: &Map<String, Value>) {
-        if !self.dirs.iter().any(|d| d == dir) {
-            self.dirs.push(dir.to_path_buf());
-        }
-        if let Some(Value::Object(s)) = doc.get("scenarios") {
-            for name in s.keys() {
-                let name = name.trim_start_matches(['~', '$', '^']);
-                self.scenarios.insert(name.to_string(), dir.to_path_buf());
-            }
-        }
-        if doc
-            .keys()
-            .any(|k| k.trim_start_matches(['~', '$', '^']) == "execution")
-        {
-            self.execution = Some(dir.to_path_buf());
-        }
-    }
 }
 
 pub fn load(files: &[PathBuf], opts: &LoadOptions) -> Result<Plan, ConfigError> {
@@ -91,11 +62,11 @@ fn build(
 ) -> Result<Plan, ConfigError> {
     let mut config = base_config();
     let mut merged = Map::new();
-    let mut origins = Origins::default();
+    let mut origins = Origins::new(&opts.cwd);
     let files: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
     for (path, docs) in sources {
         for doc in docs {
-            origins.record(parent(&path), &doc);
+            origins.record(&path, &doc);
             merge(&mut merged, doc.clone(), &mut warnings);
             merge(&mut config, doc, &mut warnings);
         }
@@ -104,15 +75,17 @@ fn build(
     apply_aliases(&mut config, &opts.aliases, &mut warnings)?;
     for spec in &opts.overrides {
         overrides::apply(&mut config, spec)?;
+        origins.record_override(spec);
     }
     let artifacts_dir = substitute_env(&mut config, opts)?;
-    unify(&mut config)?;
+    unify(&mut config).map_err(|e| origins.locate(e, None))?;
     let mut typos = Vec::new();
     lint::lint(&config, &mut typos, &mut warnings);
     if !typos.is_empty() {
         return Err(ConfigError::Typos { typos });
     }
-    let executions = build_executions(&mut config, &origins, opts, &mut warnings)?;
+    let executions = build_executions(&mut config, &origins, opts, &mut warnings)
+        .map_err(|e| origins.locate(e, None))?;
     let env = env_for_export(&config);
     let sequential = truthy(
         config
@@ -137,10 +110,6 @@ fn absolute(cwd: &Path, file: &Path) -> PathBuf {
     } else {
         cwd.join(file)
     }
-}
-
-fn parent(path: &Path) -> &Path {
-    path.parent().unwrap_or(Path::new("/"))
 }
 
 fn read(path: &Path, warnings: &mut Vec<String>) -> Result<Vec<Map<String, Value>>, ConfigError> {
@@ -220,7 +189,7 @@ fn include_configs(
                 continue;
             }
             for doc in read(&path, warnings)? {
-                origins.record(parent(&path), &doc);
+                origins.record(&path, &doc);
                 merge(config, doc, warnings);
             }
             included.push(name);
@@ -395,9 +364,7 @@ fn build_executions(
         .unwrap_or_else(|| opts.cwd.clone());
     let scenario_dirs = |name: &str| {
         origins
-            .scenarios
-            .get(name)
-            .cloned()
+            .scenario_dir(name)
             .unwrap_or_else(|| fallback_dir.clone())
     };
     let ctx = execution::Context {
@@ -410,7 +377,8 @@ fn build_executions(
     let mut plans = Vec::with_capacity(items.len());
     let mut inline = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let (plan, new_scenario) = execution::build(i, item, &ctx, warnings)?;
+        let (plan, new_scenario) = execution::build(i, item, &ctx, warnings)
+            .map_err(|e| origins.locate(e, Some(&format!("execution.{i}"))))?;
         if let Some((name, scenario)) = new_scenario {
             inline.push((i, name, scenario));
         }

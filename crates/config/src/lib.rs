@@ -26,6 +26,7 @@ mod execution;
 mod files;
 mod lint;
 mod merge;
+mod origin;
 mod overrides;
 mod yaml;
 
