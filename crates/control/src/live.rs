@@ -92,9 +92,13 @@ pub fn decode_hist(label: &str, text: &str) -> Result<Histogram<u64>, FrameError
         reason,
     };
     let bytes = STANDARD.decode(text).map_err(|e| err(e.to_string()))?;
-    Deserializer::new()
+    let decoded: Histogram<u64> = Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| err(format!("{e:?}")))
+        .map_err(|e| err(format!("{e:?}")))?;
+    // Decoded histograms have a fixed range; merging into one needs an auto-resizing copy.
+    let mut hist = new_hist();
+    hist.add(&decoded).map_err(|e| err(format!("{e:?}")))?;
+    Ok(hist)
 }
 
 /// An empty auto-resizing microsecond histogram with 3 significant digits.
@@ -262,12 +266,20 @@ impl Second {
 }
 
 /// A run's live state: the merged seconds and what each task reported about itself.
+///
+/// Only the last [`OPEN_SECONDS`] seconds are kept as histograms; older ones are kept compressed
+/// (their stored form, a few hundred bytes) with their summary, so an hours-long run stays small.
 #[derive(Debug, Default)]
 pub struct Timeline {
-    pub seconds: BTreeMap<i64, Second>,
+    open: BTreeMap<i64, Second>,
+    closed: BTreeMap<i64, (String, Value)>,
+    newest: i64,
     /// Per task: first second seen, peak VUs, seconds reported, seconds at or above the CPU limit.
     pub tasks: BTreeMap<u32, TaskLive>,
 }
+
+/// Seconds this close to the newest one stay open for late frames without recompression.
+pub const OPEN_SECONDS: i64 = 10;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TaskLive {
@@ -281,8 +293,8 @@ pub struct TaskLive {
 pub const CPU_BUSY_PERCENT: f32 = 90.0;
 
 impl Timeline {
-    /// Merges `frame`; returns the merged second it touched.
-    pub fn add(&mut self, frame: &LiveFrame) -> Result<&Second, FrameError> {
+    /// Merges `frame`; returns the summary of the merged second it touched.
+    pub fn add(&mut self, frame: &LiveFrame) -> Result<Value, FrameError> {
         let t = self.tasks.entry(frame.task).or_insert(TaskLive {
             first_second: frame.second,
             ..TaskLive::default()
@@ -293,8 +305,121 @@ impl Timeline {
         if frame.cpu.is_some_and(|c| c >= CPU_BUSY_PERCENT) {
             t.cpu_busy_seconds += 1;
         }
-        let second = self.seconds.entry(frame.second).or_default();
-        second.add(frame)?;
-        Ok(second)
+        let at = frame.second;
+        let summary = match self.closed.remove(&at) {
+            // A frame for a second already closed: reopen it, merge, close it again.
+            Some((text, _)) => {
+                let mut second = Second::from_stored(&text)?;
+                second.add(frame)?;
+                let summary = second.summary(at);
+                self.closed
+                    .insert(at, (second.to_stored(), summary.clone()));
+                summary
+            }
+            None => {
+                let second = self.open.entry(at).or_default();
+                second.add(frame)?;
+                second.summary(at)
+            }
+        };
+        self.newest = self.newest.max(at);
+        let horizon = self.newest - OPEN_SECONDS;
+        let keep = self.open.split_off(&horizon);
+        for (s, second) in std::mem::replace(&mut self.open, keep) {
+            self.closed
+                .insert(s, (second.to_stored(), second.summary(s)));
+        }
+        Ok(summary)
+    }
+
+    /// Every second's summary, in time order.
+    pub fn summaries(&self) -> Vec<Value> {
+        let mut all: Vec<(i64, Value)> = self
+            .closed
+            .iter()
+            .map(|(s, (_, v))| (*s, v.clone()))
+            .collect();
+        all.extend(self.open.iter().map(|(s, second)| (*s, second.summary(*s))));
+        all.sort_by_key(|(s, _)| *s);
+        all.into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// Every second in its stored form, in time order.
+    pub fn stored(&self) -> Vec<(i64, String)> {
+        let mut all: Vec<(i64, String)> = self
+            .closed
+            .iter()
+            .map(|(s, (t, _))| (*s, t.clone()))
+            .collect();
+        all.extend(self.open.iter().map(|(s, second)| (*s, second.to_stored())));
+        all.sort_by_key(|(s, _)| *s);
+        all
+    }
+
+    /// Seconds kept as histograms right now (the rest are compressed).
+    pub fn open_seconds(&self) -> usize {
+        self.open.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(task: u32, second: i64, rt_us: u64) -> LiveFrame {
+        let mut hist = new_hist();
+        hist.record(rt_us).unwrap();
+        let label = LiveLabel {
+            label: String::new(),
+            succ: 1,
+            fail: 0,
+            bytes: 1,
+            sum_rt_us: rt_us,
+            hist,
+        };
+        LiveFrame {
+            task,
+            second,
+            vu: 1,
+            cpu: None,
+            labels: vec![label],
+        }
+    }
+
+    #[test]
+    fn old_seconds_are_compressed_and_late_frames_still_merge() {
+        let mut t = Timeline::default();
+        for s in 0..30 {
+            t.add(&frame(0, s, 1000 + s as u64)).unwrap();
+        }
+        assert_eq!(t.open_seconds(), OPEN_SECONDS as usize + 1);
+        let late = t.add(&frame(1, 0, 3000)).unwrap();
+        assert_eq!(
+            (late["succ"].as_u64(), late["tasks"].as_u64()),
+            (Some(2), Some(2))
+        );
+        assert_eq!(late["avgRt"], 2.0);
+        let summaries = t.summaries();
+        assert_eq!(summaries.len(), 30);
+        assert_eq!(summaries[0], late);
+        // The stored form gives back the same summaries.
+        let back: Vec<Value> = t
+            .stored()
+            .iter()
+            .map(|(s, text)| Second::from_stored(text).unwrap().summary(*s))
+            .collect();
+        assert_eq!(back, summaries);
+        assert_eq!(t.tasks[&1].seconds, 1);
+    }
+
+    #[test]
+    fn frames_round_trip_through_their_wire_form() {
+        let f = frame(3, 42, 12_345);
+        let back = LiveFrame::from_json(f.to_json().as_bytes()).unwrap();
+        assert_eq!((back.task, back.second, back.vu), (3, 42, 1));
+        assert_eq!(back.labels[0].hist, f.labels[0].hist);
+        let bad = br#"{"task":0,"second":1,"vu":1,"labels":[{"label":"x","succ":0,"fail":0,"bytes":0,"sumRtUs":0,"hist":"bm90IGEgaGlzdA=="}]}"#;
+        let err = LiveFrame::from_json(bad).unwrap_err().to_string();
+        assert!(err.contains("label \"x\""), "{err}");
     }
 }

@@ -216,13 +216,9 @@ impl ControlPlane {
         if let Some(h) = &fin.histograms {
             self.deps.store.put_histograms(run_id, h)?;
         }
-        let seconds: Vec<(i64, String)> = active
-            .timeline
-            .seconds
-            .iter()
-            .map(|(s, sec)| (*s, sec.to_stored()))
-            .collect();
-        self.deps.store.put_timeline(run_id, &seconds)?;
+        self.deps
+            .store
+            .put_timeline(run_id, &active.timeline.stored())?;
         self.deps.store.put_run(&run)?;
         self.settle_test(&run)
     }
@@ -299,7 +295,20 @@ impl ControlPlane {
                 what: "send live data to",
             });
         };
-        let summary = run.timeline.add(&frame)?.summary(frame.second);
+        if frame.task
+            >= run
+                .specs
+                .iter()
+                .map(|s| s.first_task + s.task_count)
+                .max()
+                .unwrap_or(0)
+        {
+            return Err(ControlError::Invalid(vec![crate::validate::FieldError {
+                field: "task".into(),
+                message: format!("run {run_id} has no task {}", frame.task),
+            }]));
+        }
+        let summary = run.timeline.add(&frame)?;
         let event = LiveEvent::Second(summary);
         run.subscribers.retain(|s| s(&event));
         Ok(())
@@ -332,13 +341,7 @@ impl ControlPlane {
             .active()
             .get(run_id)
             .filter(|r| r.test_id == test_id)
-            .map(|r| {
-                r.timeline
-                    .seconds
-                    .iter()
-                    .map(|(s, sec)| sec.summary(*s))
-                    .collect()
-            });
+            .map(|r| r.timeline.summaries());
         let seconds = match live {
             Some(s) => s,
             None => {

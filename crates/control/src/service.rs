@@ -137,7 +137,8 @@ impl ControlPlane {
     }
 
     /// `POST /scenarios`: validates, stores the test (new, or updated when `testId` names one) and
-    /// starts a run. Returns the stored item, masked.
+    /// starts a run, unless `saveOnly` is true (then the test is `created`). Returns the stored
+    /// item, masked.
     pub fn create_and_run(&self, body: &Value) -> Result<Value, ControlError> {
         let launcher = &self.deps.launcher;
         let region_ok = |r: &str| launcher.check_region(r).map_err(|e| e.to_string());
@@ -158,6 +159,7 @@ impl ControlPlane {
             unmask(&mut req.scenario, &old.test_scenario);
         }
         let now = dlt_time(self.deps.clock.now_ms());
+        let save_only = req.extra.get("saveOnly") == Some(&Value::Bool(true));
         let test = TestItem {
             test_id: req.test_id.unwrap_or_else(|| self.deps.ids.next_id()),
             test_name: req.test_name,
@@ -166,16 +168,24 @@ impl ControlPlane {
             file_type: req.file_type,
             task_configs: req.task_configs,
             test_scenario: req.scenario,
-            status: Status::Running,
+            status: if save_only {
+                Status::Created
+            } else {
+                Status::Running
+            },
             start_time: Some(now),
             end_time: None,
-            current_run: Some(self.deps.ids.next_id()),
+            current_run: (!save_only).then(|| self.deps.ids.next_id()),
             error_reason: None,
             results: None,
             complete_tasks: None,
             extra: req.extra,
         };
-        self.start_run(&test)?;
+        if save_only {
+            self.deps.store.put_test(&test)?;
+        } else {
+            self.start_run(&test)?;
+        }
         let stored = self.test(&test.test_id)?;
         Ok(api::test_item(&stored))
     }
@@ -288,8 +298,15 @@ impl ControlPlane {
                 what: "its active run cannot be deleted",
             });
         }
-        let deleted = self.deps.store.delete_runs(test_id, run_ids)?;
+        // Only ids of stored runs reach the blob keys: a client's string never names a path.
+        let mut known = Vec::new();
         for id in run_ids {
+            if self.deps.store.get_run(test_id, id)?.is_some() {
+                known.push(id.clone());
+            }
+        }
+        let deleted = self.deps.store.delete_runs(test_id, &known)?;
+        for id in &known {
             self.deps
                 .blobs
                 .delete_prefix(&results_prefix(test_id, id))?;

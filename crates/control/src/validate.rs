@@ -294,6 +294,20 @@ fn task_configs(
 }
 
 fn check_extras(obj: &Map<String, Value>, errs: &mut Errors) {
+    for key in ["scheduleDate", "scheduleTime", "recurrence", "cronValue"] {
+        let set = obj
+            .get(key)
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+        if set {
+            errs.add(
+                key,
+                "scheduled runs are not supported by the hub yet: start runs from cron or CI",
+            );
+        }
+    }
+    if obj.get("saveOnly").is_some_and(|v| !v.is_boolean()) {
+        errs.add("saveOnly", "must be true or false");
+    }
     if let Some(tags) = obj.get("tags")
         && !tags
             .as_array()

@@ -248,6 +248,12 @@ fn live_frames_merge_exactly_across_tasks_and_are_kept_as_the_timeline() {
         .unwrap();
     e.cp.live_frame(&test_id, &run_id, &frame(1, s + 1, 3, 95.0, &[6000], 0))
         .unwrap();
+    let stray =
+        e.cp.live_frame(&test_id, &run_id, &frame(2, s, 1, 0.0, &[1], 0));
+    assert!(
+        matches!(stray, Err(ControlError::Invalid(_))),
+        "the run has tasks 0 and 1 only"
+    );
     let bad =
         e.cp.live_frame(&test_id, &run_id, b"{\"task\": 0}")
             .unwrap_err();
@@ -378,6 +384,12 @@ fn a_run_compares_with_the_baseline_from_stored_histograms() {
     assert_eq!(
         e.cp.list_runs(&test_id, &next).unwrap()["testRuns"][0]["testRunId"],
         run1
+    );
+    // Ids that are not runs of this test delete nothing and touch no file.
+    let odd = ["../../etc".to_owned(), "nope".to_owned()];
+    assert_eq!(
+        e.cp.delete_runs(&test_id, &odd).unwrap(),
+        json!({"deletedCount": 0})
     );
     // Deleting the baseline run clears the baseline.
     assert_eq!(

@@ -232,3 +232,24 @@ fn run_queries_are_validated() {
     let names: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(names, ["limit", "end_timestamp", "latest"]);
 }
+
+#[test]
+fn save_only_creates_without_running_and_schedules_are_refused() {
+    let e = env(None);
+    let mut b = body(1, 1);
+    b["saveOnly"] = json!(true);
+    let item = e.cp.create_and_run(&b).unwrap();
+    assert_eq!(item["status"], "created");
+    assert!(item.get("testRunId").is_none());
+    let id = item["testId"].as_str().unwrap();
+    assert_eq!(e.cp.get_test(id).unwrap()["totalTestRuns"], 0);
+    assert_eq!(e.cp.delete_test(id).unwrap(), json!("success"));
+    let mut b = body(1, 1);
+    b["scheduleDate"] = json!("2026-02-01");
+    b["cronValue"] = json!("0 * * * *");
+    b["recurrence"] = json!("");
+    assert_eq!(
+        fields(e.cp.create_and_run(&b).unwrap_err()),
+        ["scheduleDate", "cronValue"]
+    );
+}
