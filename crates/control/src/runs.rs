@@ -124,6 +124,10 @@ impl ControlPlane {
                 .get_mut(&run_id)
                 .expect("only the last exit removes a run");
             run.launching = false;
+            // A cancel that raced the launch missed the tasks started after it: signal them too.
+            if run.cancelled {
+                self.deps.launcher.cancel(&run_id);
+            }
             if let Some(reason) = failure {
                 run.failure = Some(reason);
                 run.expected = run.started.len() as u32;

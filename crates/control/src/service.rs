@@ -101,6 +101,8 @@ pub(crate) struct ActiveRun {
 pub struct ControlPlane {
     pub(crate) deps: Deps,
     pub(crate) active: Mutex<HashMap<String, ActiveRun>>,
+    /// Held from the active check to the run's start, so two creates of one test cannot both run.
+    creating: Mutex<()>,
     pub(crate) me: Weak<ControlPlane>,
 }
 
@@ -109,6 +111,7 @@ impl ControlPlane {
         Arc::new_cyclic(|me| ControlPlane {
             deps,
             active: Mutex::new(HashMap::new()),
+            creating: Mutex::new(()),
             me: me.clone(),
         })
     }
@@ -144,6 +147,7 @@ impl ControlPlane {
         let region_ok = |r: &str| launcher.check_region(r).map_err(|e| e.to_string());
         let mut req = create_request(body, &region_ok, self.deps.validator.as_ref())
             .map_err(ControlError::Invalid)?;
+        let _one_at_a_time = self.creating.lock().unwrap_or_else(|p| p.into_inner());
         let existing = match &req.test_id {
             Some(id) => self.deps.store.get_test(id)?,
             None => None,
