@@ -37,6 +37,7 @@ pub mod live;
 pub mod mask;
 pub mod model;
 pub mod ports;
+pub mod query;
 pub mod runs;
 pub mod service;
 pub mod sqlite;

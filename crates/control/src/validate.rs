@@ -260,6 +260,14 @@ fn task_configs(
     for (i, c) in list.iter().enumerate() {
         let at = |k: &str| format!("testTaskConfigs[{i}].{k}");
         let region = match c.get("region").and_then(Value::as_str) {
+            Some(r)
+                if list[..i]
+                    .iter()
+                    .any(|p| p.get("region").and_then(Value::as_str) == Some(r)) =>
+            {
+                errs.add(at("region"), "appears twice: give each region one entry");
+                None
+            }
             Some(r) => match region_ok(r) {
                 Ok(()) => Some(r.to_owned()),
                 Err(hint) => {
@@ -485,70 +493,4 @@ fn request(r: &Value, at: &str, errs: &mut Errors) {
 fn is_http_url(u: &str) -> bool {
     let lower = u.to_ascii_lowercase();
     (lower.starts_with("http://") || lower.starts_with("https://")) && u.len() > "http://".len()
-}
-
-/// `GET …/testruns` query parameters: `limit` (1..100, default 20), `start_timestamp`,
-/// `end_timestamp` (bounds on `startTime`; ISO `T`/`Z` forms are accepted), `latest` (only the
-/// newest run) and `next_token` (from the previous page).
-pub fn run_query(params: &[(String, String)]) -> Result<crate::model::RunQuery, Vec<FieldError>> {
-    let mut errs = Errors(Vec::new());
-    let mut q = crate::model::RunQuery {
-        limit: 20,
-        ..Default::default()
-    };
-    let mut latest = false;
-    for (key, value) in params {
-        match key.as_str() {
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=100).contains(&n) => q.limit = n,
-                _ => errs.add("limit", "must be an integer in 1..100"),
-            },
-            "start_timestamp" | "end_timestamp" => match timestamp(value) {
-                Some(t) if key == "start_timestamp" => q.start = Some(t),
-                Some(t) => q.end = Some(t),
-                None => errs.add(
-                    key.as_str(),
-                    "must be a time such as 2026-01-31 12:00:00 or 2026-01-31T12:00:00Z",
-                ),
-            },
-            "latest" => match value.as_str() {
-                "true" => latest = true,
-                "false" => {}
-                _ => errs.add("latest", "must be true or false"),
-            },
-            "next_token" => match value.parse::<u64>() {
-                Ok(n) => q.offset = n,
-                Err(_) => errs.add(
-                    "next_token",
-                    "must be a next_token returned by a previous page",
-                ),
-            },
-            _ => {}
-        }
-    }
-    if latest {
-        q.limit = 1;
-        q.offset = 0;
-    }
-    if errs.0.is_empty() {
-        Ok(q)
-    } else {
-        Err(errs.0)
-    }
-}
-
-/// A `startTime`-comparable `YYYY-MM-DD HH:mm:ss` from that form, its ISO variants or a date.
-fn timestamp(s: &str) -> Option<String> {
-    let t = s.trim().trim_end_matches('Z').replace('T', " ");
-    let t = t.split('.').next().unwrap_or_default().to_owned();
-    let formats = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"];
-    if formats
-        .iter()
-        .any(|f| chrono::NaiveDateTime::parse_from_str(&t, f).is_ok())
-    {
-        return Some(if t.len() == 16 { format!("{t}:00") } else { t });
-    }
-    chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-        .ok()
-        .map(|_| format!("{t} 00:00:00"))
 }

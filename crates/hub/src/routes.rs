@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 use stampede_control::ControlPlane;
-use stampede_control::validate::run_query;
+use stampede_control::query::run_query;
 
 use crate::HubConfig;
 use crate::error::ApiError;

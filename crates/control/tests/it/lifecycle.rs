@@ -7,9 +7,9 @@ use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use stampede_control::ControlError;
 use stampede_control::live::{LiveFrame, LiveLabel, encode_hist, new_hist};
+use stampede_control::query::run_query;
 use stampede_control::runs::{NO_RESULTS, Subscription};
 use stampede_control::service::LiveEvent;
-use stampede_control::validate::run_query;
 use stampede_control::validity::SATURATION_SENTENCE;
 
 use crate::common::{LabelSamples, body, env, fixtures, settled, wait_for, write_task};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use stampede_control::ControlError;
 use stampede_control::mask::MASK;
-use stampede_control::validate::run_query;
+use stampede_control::query::run_query;
 
 use crate::common::{LabelSamples, body, env, settled, write_task};
 
@@ -251,5 +251,19 @@ fn save_only_creates_without_running_and_schedules_are_refused() {
     assert_eq!(
         fields(e.cp.create_and_run(&b).unwrap_err()),
         ["scheduleDate", "cronValue"]
+    );
+}
+
+#[test]
+fn a_region_listed_twice_is_named() {
+    let e = env(None);
+    let mut b = body(1, 1);
+    b["testTaskConfigs"] = json!([
+        {"region": "local", "taskCount": 1, "concurrency": 1},
+        {"region": "local", "taskCount": 2, "concurrency": 1},
+    ]);
+    assert_eq!(
+        fields(e.cp.create_and_run(&b).unwrap_err()),
+        ["testTaskConfigs[1].region"]
     );
 }
