@@ -21,6 +21,7 @@
 //!     clock: Arc::new(ManualClock::new(1_767_225_600_000)),
 //!     ids: Arc::new(SequentialIds::new("t")),
 //!     validator: None,
+//!     grace_ms: stampede_control::deadline::DEFAULT_GRACE_MS,
 //! });
 //! let err = cp.create_and_run(&serde_json::json!({"testName": "x"})).unwrap_err();
 //! assert!(err.to_string().contains("testDescription: is required"));
@@ -31,6 +32,7 @@ pub mod api;
 pub mod blobs;
 pub mod clock;
 pub mod compare;
+pub mod deadline;
 pub mod finalise;
 pub mod launcher;
 pub mod live;

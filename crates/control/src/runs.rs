@@ -98,6 +98,9 @@ impl ControlPlane {
                 started: BTreeMap::new(),
                 exits: BTreeMap::new(),
                 cancelled: false,
+                deadline_ms: crate::deadline::planned_ms(&test.test_scenario)
+                    .map(|p| self.deps.clock.now_ms() + p + self.deps.grace_ms),
+                timed_out: false,
                 failure: None,
                 timeline: Timeline::default(),
                 subscribers: Vec::new(),
@@ -205,7 +208,14 @@ impl ControlPlane {
             .collect();
         let mut run = self.run(&active.test_id, run_id)?;
         run.end_time = Some(dlt_time(self.deps.clock.now_ms()));
-        run.validity = Some(assess(&facts));
+        let mut validity = assess(&facts);
+        validity["timedOut"] = json!(active.timed_out);
+        if active.timed_out {
+            validity["warnings"].as_array_mut().expect("assess lists warnings").push(json!(
+                "the run went past its planned duration plus grace: tasks still running were stopped"
+            ));
+        }
+        run.validity = Some(validity);
         run.status = match (&fin.results, active.cancelled) {
             (_, true) => Status::Cancelled,
             (None, false) => Status::Failed,
@@ -285,6 +295,25 @@ impl ControlPlane {
             self.deps.launcher.cancel(&run_id);
         }
         Ok(json!("test cancelling"))
+    }
+
+    /// Stops the tasks of every run past its deadline (planned duration + grace). Their exits
+    /// finalise the run as usual: stopped tasks without results are lost, the run completes from
+    /// the others. Shells call this every second or so.
+    pub fn tick(&self) {
+        let now = self.deps.clock.now_ms();
+        let due: Vec<String> = self
+            .active()
+            .iter_mut()
+            .filter(|(_, r)| !r.timed_out && r.deadline_ms.is_some_and(|d| now > d))
+            .map(|(id, r)| {
+                r.timed_out = true;
+                id.clone()
+            })
+            .collect();
+        for run_id in due {
+            self.deps.launcher.cancel(&run_id);
+        }
     }
 
     /// Merges one task's second into the run's live timeline and tells subscribers.

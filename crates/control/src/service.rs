@@ -24,6 +24,9 @@ pub struct Deps {
     pub ids: Arc<dyn Ids>,
     /// The executor's config check; `None` accepts any config DLT's schema accepts.
     pub validator: Option<ConfigValidator>,
+    /// How long past its planned duration a run may go before [`ControlPlane::tick`] stops its
+    /// tasks ([`crate::deadline::DEFAULT_GRACE_MS`] is a good default).
+    pub grace_ms: i64,
 }
 
 /// Why a call failed. Each case maps to one HTTP status and `code` in a shell.
@@ -92,6 +95,9 @@ pub(crate) struct ActiveRun {
     pub started: BTreeMap<u32, i64>,
     pub exits: BTreeMap<u32, Option<i32>>,
     pub cancelled: bool,
+    /// When [`ControlPlane::tick`] stops the tasks (`None`: the run's length is unknown).
+    pub deadline_ms: Option<i64>,
+    pub timed_out: bool,
     pub failure: Option<String>,
     pub timeline: Timeline,
     pub subscribers: Vec<Subscriber>,

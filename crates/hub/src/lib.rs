@@ -141,5 +141,6 @@ pub fn local_control_plane(
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         validator,
+        grace_ms: stampede_control::deadline::DEFAULT_GRACE_MS,
     }))
 }

@@ -28,6 +28,7 @@ pub struct Env {
 pub const TASK_SCRIPT: &str = r#"
 f="$FIXTURES/task$TASK_INDEX"
 [ -f "$FIXTURES/wait" ] && sleep "$(cat "$FIXTURES/wait")"
+[ -f "$FIXTURES/wait$TASK_INDEX" ] && sleep "$(cat "$FIXTURES/wait$TASK_INDEX")"
 [ -f "$f.xml" ] || exit 3
 cp "$f.xml" "$RESULTS_FILE"
 [ -f "$f.hist.json" ] && cp "$f.hist.json" "${RESULTS_FILE%.xml}.hist.json"
@@ -57,6 +58,7 @@ pub fn env_in(dir: tempfile::TempDir, validator: Option<ConfigValidator>) -> Env
         clock: clock.clone(),
         ids: Arc::new(SequentialIds::new(&format!("id{}", std::process::id()))),
         validator,
+        grace_ms: 1000,
     });
     Env { dir, cp, clock }
 }

@@ -402,3 +402,57 @@ fn a_run_compares_with_the_baseline_from_stored_histograms() {
         Value::Null
     );
 }
+
+#[test]
+fn a_hung_task_is_stopped_at_the_deadline_and_the_run_completes_without_it() {
+    let e = env(None);
+    write_task(
+        e.dir.path(),
+        0,
+        2,
+        &[LabelSamples {
+            label: "x",
+            rt_us: &[1000; 4],
+            fail: 0,
+        }],
+        true,
+    );
+    write_task(
+        e.dir.path(),
+        1,
+        2,
+        &[LabelSamples {
+            label: "x",
+            rt_us: &[1000; 4],
+            fail: 0,
+        }],
+        true,
+    );
+    std::fs::write(fixtures(e.dir.path()).join("wait1"), "30").unwrap();
+    let test_id = id(&e.cp.create_and_run(&body(2, 2)).unwrap());
+    // Task 0 finishes at once; task 1 hangs. Planned 1 s ramp-up + 2 s hold + 1 s grace.
+    wait_for(|| {
+        e.cp.get_test(&test_id).unwrap()["tasksPerRegion"][0]["running"]
+            .as_u64()
+            .filter(|r| *r == 1)
+    });
+    e.cp.tick();
+    e.clock.advance_ms(3_999);
+    e.cp.tick();
+    assert_eq!(
+        e.cp.get_test(&test_id).unwrap()["status"],
+        "running",
+        "not yet past the deadline"
+    );
+    e.clock.advance_ms(2);
+    e.cp.tick();
+    let t = settled(&e.cp, &test_id);
+    assert_eq!(t["status"], "complete");
+    let v = &t["history"][0]["validity"];
+    assert_eq!(
+        (v["timedOut"].as_bool(), v["tasksLost"].as_u64()),
+        (Some(true), Some(1))
+    );
+    assert_eq!(v["tasks"][1]["exitCode"], Value::Null, "killed by a signal");
+    assert_eq!(t["completeTasks"], json!({"local": 1}));
+}
