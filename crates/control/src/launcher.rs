@@ -9,14 +9,22 @@
 //! | `CONCURRENCY` | virtual users for this task |
 //! | `BLOB_DIR` | the blob directory (DLT's bucket) |
 //! | `SCENARIO_FILE`, `RESULTS_FILE` | absolute paths: the Taurus config to run, the XML to write |
+//!
+//! Each task is its own process group. Cancel sends SIGTERM to the group (a worker that traps it
+//! can still write partial results, as DLT v4's containers do) and SIGKILL to what is left after
+//! [`ProcessLauncher::with_kill_after`] (10 s by default).
 
 use std::collections::HashMap;
 use std::fs::{self, File};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
 
 use crate::blobs::{path_under, results_key};
 use crate::ports::{EventSink, LaunchError, LaunchSpec, Launcher, TaskEvent};
@@ -34,6 +42,7 @@ pub struct ProcessLauncher {
     program: PathBuf,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    kill_after: Duration,
     running: Running,
 }
 
@@ -51,6 +60,7 @@ impl ProcessLauncher {
             program: program.into(),
             args,
             env: Vec::new(),
+            kill_after: Duration::from_secs(10),
             running: Arc::default(),
         }
     }
@@ -58,6 +68,12 @@ impl ProcessLauncher {
     /// Adds a variable every task gets (e.g. the hub's URL for live frames).
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// How long a cancelled task has between SIGTERM and SIGKILL.
+    pub fn with_kill_after(mut self, grace: Duration) -> Self {
+        self.kill_after = grace;
         self
     }
 
@@ -86,6 +102,7 @@ impl ProcessLauncher {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err)
+            .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot run {}: {e}", self.program.display()))
     }
@@ -142,16 +159,33 @@ impl Launcher for ProcessLauncher {
     }
 
     fn cancel(&self, run_id: &str) {
-        let children = self
-            .running
-            .lock()
-            .expect("running map lock is never poisoned")
-            .get(run_id)
-            .cloned()
-            .unwrap_or_default();
-        for child in children {
-            // An error means the process already exited; its waiter reports that.
-            let _ = child.lock().expect("child lock is never poisoned").kill();
+        signal_run(&self.running, run_id, Signal::SIGTERM);
+        let (running, run_id, grace) = (
+            Arc::clone(&self.running),
+            run_id.to_owned(),
+            self.kill_after,
+        );
+        thread::spawn(move || {
+            thread::sleep(grace);
+            signal_run(&running, &run_id, Signal::SIGKILL);
+        });
+    }
+}
+
+/// Sends `signal` to the process group of every task of the run still running.
+fn signal_run(running: &Running, run_id: &str, signal: Signal) {
+    let children = running
+        .lock()
+        .expect("running map lock is never poisoned")
+        .get(run_id)
+        .cloned()
+        .unwrap_or_default();
+    for child in children {
+        let pid = child.lock().expect("child lock is never poisoned").id();
+        // Each task leads its own group (`process_group(0)`), so its group id is its pid. An
+        // error means the group is already gone; the waiter reports the exit.
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ = killpg(Pid::from_raw(pid), signal);
         }
     }
 }

@@ -8,10 +8,9 @@
 //! use stampede_control::launcher::ProcessLauncher;
 //! let data = std::path::Path::new("/var/lib/stampede");
 //! let launcher = Arc::new(ProcessLauncher::new(data.join("blobs"), "stampede", vec!["run".into()]));
-//! let cp = stampede_hub::local_control_plane(data, launcher, None)?;
+//! let cp = stampede_hub::local_control_plane(data, launcher, None, stampede_hub::DEFAULT_GRACE)?;
 //! let config = stampede_hub::HubConfig::new("127.0.0.1:8080".parse().unwrap(), None);
-//! let listener = stampede_hub::bind(&config).await?;
-//! stampede_hub::serve(listener, stampede_hub::router(cp, &config), std::future::pending()).await
+//! stampede_hub::run(&config, cp, async { tokio::signal::ctrl_c().await.unwrap_or(()) }).await
 //! # }
 //! ```
 
@@ -36,6 +35,10 @@ pub use routes::router;
 
 /// The environment variable holding the API token when no flag gives one.
 pub const TOKEN_ENV: &str = "STAMPEDE_HUB_TOKEN";
+
+/// Time a run may go past its planned duration before its tasks are stopped.
+pub const DEFAULT_GRACE: std::time::Duration =
+    std::time::Duration::from_millis(stampede_control::deadline::DEFAULT_GRACE_MS as u64);
 
 /// Request bodies larger than this get 413: a Taurus config with 100 requests of 64 KiB fits.
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -113,12 +116,52 @@ pub async fn serve(
         .map_err(HubError::Serve)
 }
 
+/// Calls [`ControlPlane::tick`] every `every` on a blocking thread, so runs past their deadline
+/// are stopped. Ends when the returned handle is aborted or the runtime stops.
+pub fn spawn_ticker(
+    cp: Arc<ControlPlane>,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let cp = Arc::clone(&cp);
+            // A panic in one tick is a bug to report, not a reason to stop ticking.
+            if tokio::task::spawn_blocking(move || cp.tick())
+                .await
+                .is_err()
+            {
+                tracing::error!("control-plane tick panicked");
+            }
+        }
+    })
+}
+
+/// Everything `stampede hub` needs after parsing its flags: the bind rule, the listener, the
+/// deadline ticker and the server, until `shutdown` resolves.
+pub async fn run(
+    config: &HubConfig,
+    cp: Arc<ControlPlane>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), HubError> {
+    let listener = bind(config).await?;
+    tracing::info!(addr = %config.addr, token = config.token.is_some(), "hub listening");
+    let ticker = spawn_ticker(Arc::clone(&cp), std::time::Duration::from_secs(1));
+    let served = serve(listener, router(cp, config), shutdown).await;
+    ticker.abort();
+    served
+}
+
 /// The default local back ends under `data_dir`: `hub.db` (SQLite) and `blobs/` (DLT's S3 layout).
-/// The launcher's tasks must write their results under the same `blobs/` directory.
+/// The launcher's tasks must write their results under the same `blobs/` directory. `grace` is
+/// how long a run may go past its planned duration ([`DEFAULT_GRACE`] is a good default).
 pub fn local_control_plane(
     data_dir: &Path,
     launcher: Arc<dyn Launcher>,
     validator: Option<ConfigValidator>,
+    grace: std::time::Duration,
 ) -> Result<Arc<ControlPlane>, HubError> {
     let err = |reason: String| HubError::Data {
         dir: data_dir.display().to_string(),
@@ -141,6 +184,6 @@ pub fn local_control_plane(
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds),
         validator,
-        grace_ms: stampede_control::deadline::DEFAULT_GRACE_MS,
+        grace_ms: i64::try_from(grace.as_millis()).unwrap_or(i64::MAX),
     }))
 }

@@ -13,7 +13,9 @@ use parser::model::{FinalStatus, Group, Kpi, Num};
 use serde_json::{Value, json};
 use stampede_control::launcher::ProcessLauncher;
 use stampede_control::live::{LiveFrame, LiveLabel, new_hist};
-use stampede_hub::{HubConfig, HubError, bind, check_bind, local_control_plane, router, serve};
+use stampede_hub::{
+    HubConfig, HubError, bind, check_bind, local_control_plane, router, serve, spawn_ticker,
+};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
@@ -37,7 +39,9 @@ async fn start(token: Option<&str>) -> Hub {
     let data = dir.path().join("data");
     let launcher = ProcessLauncher::new(data.join("blobs"), "sh", vec!["-c".into(), SCRIPT.into()])
         .with_env("FIXTURES", fixtures.to_str().unwrap());
-    let cp = local_control_plane(&data, Arc::new(launcher), None).unwrap();
+    let grace = Duration::from_millis(200);
+    let cp = local_control_plane(&data, Arc::new(launcher), None, grace).unwrap();
+    spawn_ticker(Arc::clone(&cp), Duration::from_millis(50));
     let mut config = HubConfig::new("127.0.0.1:0".parse().unwrap(), token.map(Into::into));
     config.body_limit = 64 * 1024;
     let listener = bind(&config).await.unwrap();
@@ -537,4 +541,29 @@ async fn live_seconds_and_the_final_status_stream_as_server_sent_events() {
     .await
     .body;
     assert_eq!(tl["seconds"][0]["succ"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ticker_stops_a_run_that_outlives_its_planned_duration() {
+    let hub = start(None).await;
+    set_wait(&hub, 30);
+    let mut body = create_body(1);
+    body["testScenario"]["execution"][0]["hold-for"] = json!("1s");
+    let started = Instant::now();
+    let id = call(&hub, Method::POST, "/api/scenarios", Some(body))
+        .await
+        .body["testId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = settled(&hub, &id).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1200),
+        "stopped only after 1 s + grace"
+    );
+    assert_eq!(
+        (t["status"].as_str(), t["errorReason"].as_str()),
+        (Some("failed"), Some("Test might be failed to run."))
+    );
+    assert_eq!(t["history"][0]["validity"]["timedOut"], true);
 }

@@ -25,8 +25,21 @@ pub struct Env {
 
 /// What every task runs: copy `fixtures/task<i>.xml` (and its sidecar, if any) to `RESULTS_FILE`,
 /// after an optional `fixtures/wait` sleep; a missing fixture means the task leaves nothing (lost).
+///
+/// With `fixtures/partial`, the task waits for SIGTERM and then writes its results (a worker that
+/// uploads partial results when stopped); with `fixtures/stubborn` it ignores SIGTERM. Either way
+/// it touches `<results>.ready` once its signal handling is in place.
 pub const TASK_SCRIPT: &str = r#"
 f="$FIXTURES/task$TASK_INDEX"
+ready="${RESULTS_FILE%.xml}.ready"
+if [ -f "$FIXTURES/partial" ]; then
+  trap 'cp "$f.xml" "$RESULTS_FILE"; exit 0' TERM
+  touch "$ready"; sleep 30 & wait; exit 5
+fi
+if [ -f "$FIXTURES/stubborn" ]; then
+  trap '' TERM
+  touch "$ready"; sleep 30; exit 5
+fi
 [ -f "$FIXTURES/wait" ] && sleep "$(cat "$FIXTURES/wait")"
 [ -f "$FIXTURES/wait$TASK_INDEX" ] && sleep "$(cat "$FIXTURES/wait$TASK_INDEX")"
 [ -f "$f.xml" ] || exit 3
@@ -49,7 +62,8 @@ pub fn fixtures(root: &Path) -> PathBuf {
 pub fn env_in(dir: tempfile::TempDir, validator: Option<ConfigValidator>) -> Env {
     let blob_dir = dir.path().join("blobs");
     let launcher = ProcessLauncher::new(&blob_dir, "sh", vec!["-c".into(), TASK_SCRIPT.into()])
-        .with_env("FIXTURES", fixtures(dir.path()).to_str().unwrap());
+        .with_env("FIXTURES", fixtures(dir.path()).to_str().unwrap())
+        .with_kill_after(Duration::from_millis(300));
     let clock = Arc::new(ManualClock::new(T0));
     let cp = ControlPlane::new(Deps {
         store: Arc::new(SqliteStore::open(&dir.path().join("hub.db")).unwrap()),

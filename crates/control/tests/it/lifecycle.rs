@@ -456,3 +456,71 @@ fn a_hung_task_is_stopped_at_the_deadline_and_the_run_completes_without_it() {
     assert_eq!(v["tasks"][1]["exitCode"], Value::Null, "killed by a signal");
     assert_eq!(t["completeTasks"], json!({"local": 1}));
 }
+
+/// Waits until every task of the test's current run has its signal handling in place.
+fn tasks_ready(e: &crate::common::Env, test_id: &str, tasks: u32) {
+    let run_id = e.cp.get_test(test_id).unwrap()["testRunId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dir = e
+        .dir
+        .path()
+        .join(format!("blobs/results/{test_id}/{run_id}"));
+    wait_for(|| {
+        let ready = std::fs::read_dir(&dir).ok()?.flatten();
+        let n = ready
+            .filter(|f| f.path().extension().is_some_and(|x| x == "ready"))
+            .count();
+        (n == tasks as usize).then_some(())
+    });
+}
+
+#[test]
+fn cancel_sends_sigterm_so_tasks_can_leave_partial_results() {
+    let e = env(None);
+    for i in 0..2 {
+        write_task(
+            e.dir.path(),
+            i,
+            1,
+            &[LabelSamples {
+                label: "x",
+                rt_us: &[2000; 3],
+                fail: 0,
+            }],
+            false,
+        );
+    }
+    std::fs::write(fixtures(e.dir.path()).join("partial"), "").unwrap();
+    let test_id = id(&e.cp.create_and_run(&body(2, 1)).unwrap());
+    tasks_ready(&e, &test_id, 2);
+    e.cp.cancel(&test_id).unwrap();
+    let t = settled(&e.cp, &test_id);
+    assert_eq!(t["status"], "cancelled");
+    assert_eq!(
+        t["results"]["total"]["throughput"], 6,
+        "both tasks' partial results are used"
+    );
+    assert_eq!(t["history"][0]["validity"]["tasks"][0]["exitCode"], 0);
+}
+
+#[test]
+fn a_task_that_ignores_sigterm_is_killed_after_the_grace() {
+    let e = env(None);
+    std::fs::write(fixtures(e.dir.path()).join("stubborn"), "").unwrap();
+    let test_id = id(&e.cp.create_and_run(&body(1, 1)).unwrap());
+    tasks_ready(&e, &test_id, 1);
+    let started = std::time::Instant::now();
+    e.cp.cancel(&test_id).unwrap();
+    let t = settled(&e.cp, &test_id);
+    assert_eq!(t["status"], "cancelled");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "SIGTERM alone did not stop it"
+    );
+    assert_eq!(
+        t["history"][0]["validity"]["tasks"][0]["exitCode"],
+        Value::Null
+    );
+}
