@@ -121,22 +121,22 @@ impl ControlPlane {
                 break;
             }
         }
-        let done = {
+        let (done, cancelled) = {
             let mut active = self.active();
             let run = active
                 .get_mut(&run_id)
                 .expect("only the last exit removes a run");
             run.launching = false;
-            // A cancel that raced the launch missed the tasks started after it: signal them too.
-            if run.cancelled {
-                self.deps.launcher.cancel(&run_id);
-            }
             if let Some(reason) = failure {
                 run.failure = Some(reason);
                 run.expected = run.started.len() as u32;
             }
-            run.exits.len() as u32 >= run.expected
+            (run.exits.len() as u32 >= run.expected, run.cancelled)
         };
+        // A cancel that raced the launch missed the tasks started after it: signal them too.
+        if cancelled {
+            self.deps.launcher.cancel(&run_id);
+        }
         if done {
             self.finish_if_done(&run_id);
         }

@@ -524,3 +524,44 @@ fn a_task_that_ignores_sigterm_is_killed_after_the_grace() {
         Value::Null
     );
 }
+
+#[test]
+fn a_launch_failure_fails_the_run_with_the_launchers_reason() {
+    use stampede_control::{
+        blobs::DirBlobs,
+        clock::{ManualClock, SequentialIds},
+        launcher::ProcessLauncher,
+    };
+    use stampede_control::{
+        service::{ControlPlane, Deps},
+        sqlite::SqliteStore,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = dir.path().join("blobs");
+    let cp = ControlPlane::new(Deps {
+        store: Arc::new(SqliteStore::open(&dir.path().join("hub.db")).unwrap()),
+        blobs: Arc::new(DirBlobs::open(&blobs).unwrap()),
+        launcher: Arc::new(ProcessLauncher::new(
+            &blobs,
+            dir.path().join("no-such-worker"),
+            vec![],
+        )),
+        clock: Arc::new(ManualClock::new(0)),
+        ids: Arc::new(SequentialIds::new("x")),
+        validator: None,
+        grace_ms: 0,
+    });
+    let item = cp.create_and_run(&body(3, 1)).unwrap();
+    let t = cp.get_test(item["testId"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        t["status"], "failed",
+        "nothing started, so the run ends at once"
+    );
+    let reason = t["errorReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("task 0 of run x-2 did not start: cannot run")
+            && reason.contains("no-such-worker"),
+        "{reason}"
+    );
+    assert_eq!(t["history"][0]["validity"]["tasksLost"], 3);
+}
