@@ -38,6 +38,26 @@ fn region_config(scenario: &Value, task_count: u32, concurrency: u32) -> Value {
     c
 }
 
+/// The History item of a run that is starting.
+fn new_run(test: &TestItem, run_id: &str) -> RunItem {
+    RunItem {
+        test_id: test.test_id.clone(),
+        run_id: run_id.to_owned(),
+        start_time: test.start_time.clone().unwrap_or_default(),
+        end_time: None,
+        status: Status::Running,
+        task_configs: test.task_configs.clone(),
+        test_scenario: test.test_scenario.clone(),
+        test_description: test.test_description.clone(),
+        test_type: test.test_type.clone(),
+        results: None,
+        succ_percent: None,
+        complete_tasks: None,
+        error_reason: None,
+        validity: None,
+    }
+}
+
 /// Outcome of [`ControlPlane::subscribe`].
 pub enum Subscription {
     /// Events will follow until the run ends.
@@ -53,47 +73,16 @@ impl ControlPlane {
             .current_run
             .clone()
             .expect("a started test has a run id");
-        let (mut specs, mut first_task) = (Vec::new(), 0);
-        for c in &test.task_configs {
-            let key = scenario_key(&test.test_id, &c.region);
-            let config = region_config(&test.test_scenario, c.task_count, c.concurrency);
-            self.deps.blobs.put(&key, config.to_string().as_bytes())?;
-            specs.push(LaunchSpec {
-                test_id: test.test_id.clone(),
-                run_id: run_id.clone(),
-                region: c.region.clone(),
-                first_task,
-                task_count: c.task_count,
-                concurrency: c.concurrency,
-                scenario_key: key,
-                results_prefix: results_prefix(&test.test_id, &run_id),
-            });
-            first_task += c.task_count;
-        }
-        let run = RunItem {
-            test_id: test.test_id.clone(),
-            run_id: run_id.clone(),
-            start_time: test.start_time.clone().unwrap_or_default(),
-            end_time: None,
-            status: Status::Running,
-            task_configs: test.task_configs.clone(),
-            test_scenario: test.test_scenario.clone(),
-            test_description: test.test_description.clone(),
-            test_type: test.test_type.clone(),
-            results: None,
-            succ_percent: None,
-            complete_tasks: None,
-            error_reason: None,
-            validity: None,
-        };
+        let specs = self.write_configs(test, &run_id)?;
         self.deps.store.put_test(test)?;
-        self.deps.store.put_run(&run)?;
+        self.deps.store.put_run(&new_run(test, &run_id))?;
+        let expected = specs.iter().map(|s| s.task_count).sum();
         self.active().insert(
             run_id.clone(),
             ActiveRun {
                 test_id: test.test_id.clone(),
                 specs: specs.clone(),
-                expected: first_task,
+                expected,
                 launching: true,
                 started: BTreeMap::new(),
                 exits: BTreeMap::new(),
@@ -106,6 +95,39 @@ impl ControlPlane {
                 subscribers: Vec::new(),
             },
         );
+        self.launch(&run_id, &specs);
+        Ok(())
+    }
+
+    /// One config per region at DLT's key, and the launch spec that points at it.
+    fn write_configs(
+        &self,
+        test: &TestItem,
+        run_id: &str,
+    ) -> Result<Vec<LaunchSpec>, ControlError> {
+        let (mut specs, mut first_task) = (Vec::new(), 0);
+        for c in &test.task_configs {
+            let key = scenario_key(&test.test_id, &c.region);
+            let config = region_config(&test.test_scenario, c.task_count, c.concurrency);
+            self.deps.blobs.put(&key, config.to_string().as_bytes())?;
+            specs.push(LaunchSpec {
+                test_id: test.test_id.clone(),
+                run_id: run_id.to_owned(),
+                region: c.region.clone(),
+                first_task,
+                task_count: c.task_count,
+                concurrency: c.concurrency,
+                scenario_key: key,
+                results_prefix: results_prefix(&test.test_id, run_id),
+            });
+            first_task += c.task_count;
+        }
+        Ok(specs)
+    }
+
+    /// Starts every region's tasks. A launch error cancels what started and fails the run once
+    /// those tasks have exited.
+    fn launch(&self, run_id: &str, specs: &[LaunchSpec]) {
         // The launcher reports `Started` synchronously: no lock may be held across `start`.
         let me = self.me.clone();
         let sink: crate::ports::EventSink = Arc::new(move |ev| {
@@ -114,17 +136,17 @@ impl ControlPlane {
             }
         });
         let mut failure = None;
-        for spec in &specs {
+        for spec in specs {
             if let Err(e) = self.deps.launcher.start(spec, Arc::clone(&sink)) {
                 failure = Some(e.to_string());
-                self.deps.launcher.cancel(&run_id);
+                self.deps.launcher.cancel(run_id);
                 break;
             }
         }
         let (done, cancelled) = {
             let mut active = self.active();
             let run = active
-                .get_mut(&run_id)
+                .get_mut(run_id)
                 .expect("only the last exit removes a run");
             run.launching = false;
             if let Some(reason) = failure {
@@ -135,12 +157,11 @@ impl ControlPlane {
         };
         // A cancel that raced the launch missed the tasks started after it: signal them too.
         if cancelled {
-            self.deps.launcher.cancel(&run_id);
+            self.deps.launcher.cancel(run_id);
         }
         if done {
-            self.finish_if_done(&run_id);
+            self.finish_if_done(run_id);
         }
-        Ok(())
     }
 
     /// Where the launcher's events arrive (any thread).

@@ -124,21 +124,6 @@ pub fn create_request(
     if !errs.0.is_empty() {
         return Err(errs.0);
     }
-    let mut extra = obj.clone();
-    for key in [
-        "testId",
-        "testName",
-        "testDescription",
-        "testType",
-        "fileType",
-        "testTaskConfigs",
-        "testScenario",
-    ]
-    .into_iter()
-    .chain(SERVER_FIELDS)
-    {
-        extra.remove(key);
-    }
     Ok(CreateRequest {
         test_id,
         test_name: test_name.expect("no errors means present"),
@@ -147,8 +132,25 @@ pub fn create_request(
         file_type,
         task_configs: task_configs.expect("no errors means present"),
         scenario: scenario.expect("no errors means present"),
-        extra,
+        extra: client_extras(obj),
     })
+}
+
+/// The body's fields the hub keeps without interpreting: all but the typed and server-owned ones.
+fn client_extras(obj: &Map<String, Value>) -> Map<String, Value> {
+    let typed = [
+        "testId",
+        "testName",
+        "testDescription",
+        "testType",
+        "fileType",
+        "testTaskConfigs",
+        "testScenario",
+    ];
+    obj.iter()
+        .filter(|(k, _)| !typed.contains(&k.as_str()) && !SERVER_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 fn text(
@@ -225,29 +227,7 @@ fn task_configs(
     errs: &mut Errors,
 ) -> Option<Vec<TaskConfig>> {
     let Some(configs) = obj.get("testTaskConfigs") else {
-        let Some(count) = obj.get("taskCount") else {
-            errs.add(
-                "testTaskConfigs",
-                "is required (or the v1 body's taskCount)",
-            );
-            return None;
-        };
-        let task_count = bounded(Some(count), "taskCount", (1, 1000), true, errs);
-        let first = scenario.and_then(|s| s.pointer("/execution/0"));
-        let concurrency = first.map(|e| {
-            bounded(
-                e.get("concurrency"),
-                "testScenario.execution[0].concurrency",
-                (1, 25_000),
-                true,
-                errs,
-            )
-        });
-        return Some(vec![TaskConfig {
-            region: "local".into(),
-            task_count: task_count?,
-            concurrency: concurrency??,
-        }]);
+        return seed_task_config(obj, scenario, errs).map(|c| vec![c]);
     };
     let Some(list) = configs.as_array().filter(|l| !l.is_empty()) else {
         errs.add(
@@ -256,49 +236,88 @@ fn task_configs(
         );
         return None;
     };
-    let mut out = Vec::new();
-    for (i, c) in list.iter().enumerate() {
-        let at = |k: &str| format!("testTaskConfigs[{i}].{k}");
-        let region = match c.get("region").and_then(Value::as_str) {
-            Some(r)
-                if list[..i]
-                    .iter()
-                    .any(|p| p.get("region").and_then(Value::as_str) == Some(r)) =>
-            {
-                errs.add(at("region"), "appears twice: give each region one entry");
-                None
-            }
-            Some(r) => match region_ok(r) {
-                Ok(()) => Some(r.to_owned()),
-                Err(hint) => {
-                    errs.add(at("region"), hint);
-                    None
-                }
-            },
-            None => {
-                errs.add(at("region"), "is required (a string)");
-                None
-            }
-        };
-        let task_count = bounded(c.get("taskCount"), &at("taskCount"), (1, 1000), false, errs);
-        let concurrency = bounded(
-            c.get("concurrency"),
-            &at("concurrency"),
-            (1, 25_000),
-            false,
-            errs,
-        );
-        if let (Some(region), Some(task_count), Some(concurrency)) =
-            (region, task_count, concurrency)
-        {
-            out.push(TaskConfig {
-                region,
-                task_count,
-                concurrency,
-            });
-        }
-    }
+    let out: Vec<TaskConfig> = list
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| task_config(i, c, &list[..i], region_ok, errs))
+        .collect();
     (out.len() == list.len()).then_some(out)
+}
+
+/// The v1.0 body: a top-level `taskCount`, the per-task concurrency in the config.
+fn seed_task_config(
+    obj: &Map<String, Value>,
+    scenario: Option<&Value>,
+    errs: &mut Errors,
+) -> Option<TaskConfig> {
+    let Some(count) = obj.get("taskCount") else {
+        errs.add(
+            "testTaskConfigs",
+            "is required (or the v1 body's taskCount)",
+        );
+        return None;
+    };
+    let task_count = bounded(Some(count), "taskCount", (1, 1000), true, errs);
+    let first = scenario.and_then(|s| s.pointer("/execution/0"));
+    let concurrency = first.map(|e| {
+        bounded(
+            e.get("concurrency"),
+            "testScenario.execution[0].concurrency",
+            (1, 25_000),
+            true,
+            errs,
+        )
+    });
+    Some(TaskConfig {
+        region: "local".into(),
+        task_count: task_count?,
+        concurrency: concurrency??,
+    })
+}
+
+/// Entry `i` of `testTaskConfigs`; `before` are the entries ahead of it.
+fn task_config(
+    i: usize,
+    c: &Value,
+    before: &[Value],
+    region_ok: &dyn Fn(&str) -> Result<(), String>,
+    errs: &mut Errors,
+) -> Option<TaskConfig> {
+    let at = |k: &str| format!("testTaskConfigs[{i}].{k}");
+    let region = match c.get("region").and_then(Value::as_str) {
+        Some(r)
+            if before
+                .iter()
+                .any(|p| p.get("region").and_then(Value::as_str) == Some(r)) =>
+        {
+            errs.add(at("region"), "appears twice: give each region one entry");
+            None
+        }
+        Some(r) => match region_ok(r) {
+            Ok(()) => Some(r.to_owned()),
+            Err(hint) => {
+                errs.add(at("region"), hint);
+                None
+            }
+        },
+        None => {
+            errs.add(at("region"), "is required (a string)");
+            None
+        }
+    };
+    let task_count = bounded(c.get("taskCount"), &at("taskCount"), (1, 1000), false, errs);
+    let concurrency = bounded(
+        c.get("concurrency"),
+        &at("concurrency"),
+        (1, 25_000),
+        false,
+        errs,
+    );
+    Some(TaskConfig {
+        region: region?,
+        task_count: task_count?,
+        concurrency: concurrency?,
+    })
 }
 
 fn check_extras(obj: &Map<String, Value>, errs: &mut Errors) {

@@ -44,80 +44,95 @@ pub fn assess(tasks: &[TaskFacts<'_>]) -> Value {
         _ => 0,
     };
     let mut warnings = Vec::new();
-    let (mut lost, mut late, mut saturated) = (0u32, 0u32, false);
-    let (mut planned_total, mut achieved_total) = (0u64, 0u64);
-    let mut per_task = Vec::new();
-    for t in tasks {
-        let id = t.outcome.task;
-        let is_lost = t.outcome.problem.is_some();
-        let achieved = if is_lost {
-            0
-        } else {
-            t.live
-                .map(|l| u64::from(l.peak_vu))
-                .unwrap_or_else(|| t.outcome.concurrency.unwrap_or(0.0).round() as u64)
-        };
-        let offset = match (starts.get(&id), first) {
-            (Some(s), Some(f)) => Some(s - f),
-            _ => None,
-        };
-        let is_late = offset.is_some_and(|o| o > LATE_AFTER_MS);
-        let busy = t.live.filter(|l| {
-            l.seconds > 0 && f64::from(l.cpu_busy_seconds) >= BUSY_SHARE * f64::from(l.seconds)
-        });
-        if let Some(reason) = &t.outcome.problem {
-            lost += 1;
-            warnings.push(format!(
-                "task {id} is lost ({reason}); the run's numbers come from the other tasks"
-            ));
-        }
-        if is_late {
-            late += 1;
-            warnings.push(format!(
-                "task {id} started {} ms after the first task",
-                offset.unwrap_or(0)
-            ));
-        }
-        if let Some(l) = busy {
-            saturated = true;
-            warnings.push(format!(
-                "task {id} ran at {}% CPU or more for {} of {} seconds: {SATURATION_SENTENCE}",
-                crate::live::CPU_BUSY_PERCENT,
-                l.cpu_busy_seconds,
-                l.seconds
-            ));
-        }
-        planned_total += u64::from(t.planned_vu);
-        achieved_total += achieved;
-        per_task.push(json!({
-            "task": id,
-            "region": t.outcome.region,
-            "plannedVu": t.planned_vu,
-            "achievedVu": achieved,
-            "requests": t.outcome.requests,
-            "startOffsetMs": offset,
-            "exitCode": t.exit_code,
-            "exited": t.exited,
-            "lost": is_lost,
-            "late": is_late,
-            "cpuSaturated": busy.is_some(),
-        }));
-    }
-    let percent = if planned_total == 0 {
+    let rows: Vec<TaskRow> = tasks
+        .iter()
+        .map(|t| {
+            let offset = starts.get(&t.outcome.task).zip(first).map(|(s, f)| s - f);
+            task_row(t, offset, &mut warnings)
+        })
+        .collect();
+    let count = |f: fn(&TaskRow) -> bool| rows.iter().filter(|r| f(r)).count();
+    let planned: u64 = tasks.iter().map(|t| u64::from(t.planned_vu)).sum();
+    let achieved: u64 = rows.iter().map(|r| r.achieved_vu).sum();
+    let percent = if planned == 0 {
         0.0
     } else {
-        achieved_total as f64 * 100.0 / planned_total as f64
+        achieved as f64 * 100.0 / planned as f64
     };
     json!({
-        "plannedVu": planned_total,
-        "achievedVu": achieved_total,
+        "plannedVu": planned,
+        "achievedVu": achieved,
         "achievedPercent": (percent * 10.0).round() / 10.0,
         "tasksPlanned": tasks.len(),
-        "tasksLost": lost,
-        "tasksLate": late,
+        "tasksLost": count(|r| r.lost),
+        "tasksLate": count(|r| r.late),
         "startSkewMs": skew,
-        "cpuSaturated": saturated,
-        "tasks": per_task,
+        "cpuSaturated": count(|r| r.saturated) > 0,
+        "tasks": rows.into_iter().map(|r| r.json).collect::<Vec<_>>(),
         "warnings": warnings,
     })
+}
+
+struct TaskRow {
+    achieved_vu: u64,
+    lost: bool,
+    late: bool,
+    saturated: bool,
+    json: Value,
+}
+
+/// One task's row; its problems, in plain words, go to `warnings`.
+fn task_row(t: &TaskFacts<'_>, offset: Option<i64>, warnings: &mut Vec<String>) -> TaskRow {
+    let id = t.outcome.task;
+    let lost = t.outcome.problem.is_some();
+    let achieved_vu = if lost {
+        0
+    } else {
+        t.live
+            .map(|l| u64::from(l.peak_vu))
+            .unwrap_or_else(|| t.outcome.concurrency.unwrap_or(0.0).round() as u64)
+    };
+    let late = offset.is_some_and(|o| o > LATE_AFTER_MS);
+    let busy = t.live.filter(|l| {
+        l.seconds > 0 && f64::from(l.cpu_busy_seconds) >= BUSY_SHARE * f64::from(l.seconds)
+    });
+    if let Some(reason) = &t.outcome.problem {
+        warnings.push(format!(
+            "task {id} is lost ({reason}); the run's numbers come from the other tasks"
+        ));
+    }
+    if late {
+        warnings.push(format!(
+            "task {id} started {} ms after the first task",
+            offset.unwrap_or(0)
+        ));
+    }
+    if let Some(l) = busy {
+        warnings.push(format!(
+            "task {id} ran at {}% CPU or more for {} of {} seconds: {SATURATION_SENTENCE}",
+            crate::live::CPU_BUSY_PERCENT,
+            l.cpu_busy_seconds,
+            l.seconds
+        ));
+    }
+    let json = json!({
+        "task": id,
+        "region": t.outcome.region,
+        "plannedVu": t.planned_vu,
+        "achievedVu": achieved_vu,
+        "requests": t.outcome.requests,
+        "startOffsetMs": offset,
+        "exitCode": t.exit_code,
+        "exited": t.exited,
+        "lost": lost,
+        "late": late,
+        "cpuSaturated": busy.is_some(),
+    });
+    TaskRow {
+        achieved_vu,
+        lost,
+        late,
+        saturated: busy.is_some(),
+        json,
+    }
 }
