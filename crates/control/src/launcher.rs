@@ -34,7 +34,8 @@ pub fn task_id(index: u32) -> String {
     format!("task{index}")
 }
 
-type Running = Arc<Mutex<HashMap<String, Vec<Arc<Mutex<Child>>>>>>;
+/// The process-group ids (= leader pids) of each run's tasks that have not been reaped yet.
+type Running = Arc<Mutex<HashMap<String, Vec<i32>>>>;
 
 /// Runs every task as `program args…` in region `local`.
 pub struct ProcessLauncher {
@@ -45,9 +46,6 @@ pub struct ProcessLauncher {
     kill_after: Duration,
     running: Running,
 }
-
-/// How often a task's process is polled for its exit.
-const POLL: Duration = Duration::from_millis(20);
 
 impl ProcessLauncher {
     pub fn new(
@@ -129,13 +127,13 @@ impl Launcher for ProcessLauncher {
                     task: index,
                     reason,
                 })?;
-            let child = Arc::new(Mutex::new(child));
+            let pgid = i32::try_from(child.id()).expect("process ids fit in pid_t");
             self.running
                 .lock()
                 .expect("running map lock is never poisoned")
                 .entry(spec.run_id.clone())
                 .or_default()
-                .push(Arc::clone(&child));
+                .push(pgid);
             events(TaskEvent::Started {
                 run_id: spec.run_id.clone(),
                 task: index,
@@ -146,8 +144,8 @@ impl Launcher for ProcessLauncher {
                 Arc::clone(&self.running),
             );
             thread::spawn(move || {
-                let code = wait(&child);
-                forget(&running, &run_id, &child);
+                let code = wait(child);
+                forget(&running, &run_id, pgid);
                 events(TaskEvent::Exited {
                     run_id,
                     task: index,
@@ -172,44 +170,30 @@ impl Launcher for ProcessLauncher {
     }
 }
 
-/// Sends `signal` to the process group of every task of the run still running.
+/// Sends `signal` to the process group of every task of the run not yet reaped. The kernel does
+/// not reuse a pid while its process is unreaped (or its group has members), and the waiter
+/// forgets the group right after reaping, so a stranger is never signalled in practice.
 fn signal_run(running: &Running, run_id: &str, signal: Signal) {
-    let children = running
+    let groups = running
         .lock()
         .expect("running map lock is never poisoned")
         .get(run_id)
         .cloned()
         .unwrap_or_default();
-    for child in children {
-        let pid = child.lock().expect("child lock is never poisoned").id();
-        // Each task leads its own group (`process_group(0)`), so its group id is its pid. An
-        // error means the group is already gone; the waiter reports the exit.
-        if let Ok(pid) = i32::try_from(pid) {
-            let _ = killpg(Pid::from_raw(pid), signal);
-        }
+    for pgid in groups {
+        // An error means the group is already gone; the waiter reports the exit.
+        let _ = killpg(Pid::from_raw(pgid), signal);
     }
 }
 
-/// Polls (rather than blocks in `wait`) so that `cancel` can take the lock and kill the child.
-fn wait(child: &Mutex<Child>) -> Option<i32> {
-    loop {
-        match child
-            .lock()
-            .expect("child lock is never poisoned")
-            .try_wait()
-        {
-            Ok(Some(status)) => return status.code(),
-            Ok(None) => {}
-            Err(_) => return None,
-        }
-        thread::sleep(POLL);
-    }
+fn wait(mut child: Child) -> Option<i32> {
+    child.wait().ok().and_then(|status| status.code())
 }
 
-fn forget(running: &Running, run_id: &str, child: &Arc<Mutex<Child>>) {
+fn forget(running: &Running, run_id: &str, pgid: i32) {
     let mut map = running.lock().expect("running map lock is never poisoned");
     if let Some(list) = map.get_mut(run_id) {
-        list.retain(|c| !Arc::ptr_eq(c, child));
+        list.retain(|g| *g != pgid);
         if list.is_empty() {
             map.remove(run_id);
         }
