@@ -43,6 +43,12 @@ pub fn run_item(run: &RunItem) -> Value {
     v
 }
 
+/// `v` as JSON: integral values as integers, others rounded to 3 decimals (µs when in ms), so
+/// no float noise such as `222.45000000000002` reaches clients.
+fn out(v: f64) -> Value {
+    parser::dlt::jsnum::number((v * 1000.0).round() / 1000.0)
+}
+
 /// A `results.total` field as a number: DLT stores means as `toFixed` strings.
 fn num(total: &Value, key: &str) -> f64 {
     match &total[key] {
@@ -62,16 +68,16 @@ pub fn run_summary(run: &RunItem) -> Value {
         .cloned()
         .unwrap_or(Value::Null);
     let duration = num(&total, "testDuration");
-    let per_second = |v: f64| if duration > 0.0 { v / duration } else { 0.0 };
-    let ms = |key: &str| num(&total, key) * 1000.0;
+    let per_second = |v: f64| out(if duration > 0.0 { v / duration } else { 0.0 });
+    let ms = |key: &str| out(num(&total, key) * 1000.0);
     let mut m = json!({
         "testRunId": run.run_id,
         "startTime": run.start_time,
         "endTime": run.end_time,
         "status": run.status,
-        "requests": num(&total, "throughput"),
-        "success": num(&total, "succ"),
-        "errors": num(&total, "fail"),
+        "requests": out(num(&total, "throughput")),
+        "success": out(num(&total, "succ")),
+        "errors": out(num(&total, "fail")),
         "requestsPerSecond": per_second(num(&total, "throughput")),
         "avgResponseTime": ms("avg_rt"),
         "avgLatency": ms("avg_lt"),
@@ -84,7 +90,7 @@ pub fn run_summary(run: &RunItem) -> Value {
     });
     // Stampede additions: the exact merged percentiles, and whether the load really ran.
     if let Some(exact) = total.get("exact") {
-        let e = |key: &str| num(exact, key) * 1000.0;
+        let e = |key: &str| out(num(exact, key) * 1000.0);
         m["exactPercentiles"] = json!({
             "p0": e("p0_0"), "p50": e("p50_0"), "p90": e("p90_0"), "p95": e("p95_0"),
             "p99": e("p99_0"), "p99_9": e("p99_9"), "p100": e("p100_0"),
