@@ -50,6 +50,8 @@ pub const INTERRUPTED: &str =
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     recovered: Vec<(String, String)>,
+    /// Held while the store is open: a second process would mark this one's runs failed.
+    _lock: std::fs::File,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -71,6 +73,7 @@ impl SqliteStore {
     /// Opens (or creates) the store at `path`. Runs a previous process left active are marked
     /// `failed` with [`INTERRUPTED`], and so are their tests; see [`SqliteStore::recovered`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let lock = lock_next_to(path)?;
         let conn = Connection::open(path).map_err(|e| {
             StoreError::Backend(format!(
                 "cannot open the SQLite store {}: {e}",
@@ -81,6 +84,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn: Mutex::new(conn),
             recovered: Vec::new(),
+            _lock: lock,
         };
         store.recovered = store.fail_interrupted()?;
         Ok(store)
@@ -127,6 +131,32 @@ impl SqliteStore {
         }
         Ok(out)
     }
+}
+
+/// An exclusive lock on `<path>.lock`, so only one process uses the store at a time.
+fn lock_next_to(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = std::path::PathBuf::from(lock_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot open the SQLite store {}: {e}",
+                path.display()
+            ))
+        })?;
+    file.try_lock().map_err(|_| {
+        StoreError::Backend(format!(
+            "the store {} is in use by another process (another hub on the same data directory?); \
+             stop it or use another directory",
+            path.display()
+        ))
+    })?;
+    Ok(file)
 }
 
 impl Store for SqliteStore {

@@ -236,3 +236,17 @@ fn an_unopenable_path_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_store_in_use_by_another_opener_is_refused_until_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let err = SqliteStore::open(&path).err().unwrap();
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
+    drop(first);
+    SqliteStore::open(&path).unwrap();
+}
