@@ -139,8 +139,8 @@ pub fn build_with(
         .map(PassFail::shared)
         .collect();
 
+    let html_path = html_report_path(effective, &entries, artifacts_dir);
     let mut out: Vec<Box<dyn Reporter>> = Vec::new();
-    let mut html_path = Some(artifacts_dir.join("report.html"));
     for (i, (name, settings)) in entries.iter().enumerate() {
         if let Some(custom) = opts.custom
             && let Some(r) = custom(name, settings, artifacts_dir)
@@ -152,25 +152,42 @@ pub fn build_with(
             "passfail" | "pass-fail" => {
                 out.push(Box::new(passfails[i].take().expect("built above")));
             }
-            "html-report" => {
-                html_path = Some(
-                    path_opt(settings, "filename")
-                        .unwrap_or_else(|| artifacts_dir.join("report.html")),
-                );
-            }
-            _ => out.extend(builtin(name, settings, artifacts_dir, &shared, opts)?),
+            "html-report" => {}
+            _ => out.extend(builtin(
+                name,
+                settings,
+                artifacts_dir,
+                &shared,
+                html_path.as_deref(),
+                opts,
+            )?),
         }
     }
     if let Some(pf) = extra_pf {
         out.push(Box::new(pf));
     }
-    if !flag(&effective["modules"]["html-report"], "enabled", true) {
-        html_path = None;
-    }
     if let Some(p) = html_path {
         out.push(Box::new(HtmlReport::new(p)));
     }
     Ok(out)
+}
+
+/// Where the HTML report goes: `<artifacts>/report.html`, or the last `html-report` entry's
+/// `filename`; `None` when `modules.html-report.enabled` is false.
+fn html_report_path(
+    effective: &Value,
+    entries: &[(String, Value)],
+    artifacts_dir: &Path,
+) -> Option<PathBuf> {
+    if !flag(&effective["modules"]["html-report"], "enabled", true) {
+        return None;
+    }
+    let named = entries
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "html-report")
+        .and_then(|(_, settings)| path_opt(settings, "filename"));
+    Some(named.unwrap_or_else(|| artifacts_dir.join("report.html")))
 }
 
 /// Reporting modules that are accepted but not run, for the run to warn about.
@@ -185,12 +202,16 @@ pub fn ignored_modules(effective: &Value) -> Vec<String> {
         .collect()
 }
 
-/// A Taurus reporting module Stampede accepts but does not run; says so at post-process.
-struct Ignored(String);
+/// A Taurus reporting module Stampede accepts but does not run; says so at post-process, with
+/// what the user gets instead.
+struct Ignored {
+    name: String,
+    instead: Option<PathBuf>,
+}
 
 impl Reporter for Ignored {
     fn name(&self) -> &str {
-        &self.0
+        &self.name
     }
 
     fn finish(
@@ -198,9 +219,17 @@ impl Reporter for Ignored {
         _summary: &stampede_stats::Summary,
         log: &mut dyn stampede_log::Log,
     ) -> Result<bool, ReportError> {
+        let instead = match (&self.instead, self.name.as_str()) {
+            (Some(html), "blazemeter") => format!(
+                "; no online report was sent to BlazeMeter: the local HTML report is {}",
+                html.display()
+            ),
+            (Some(html), _) => format!("; the local HTML report is {}", html.display()),
+            (None, _) => String::new(),
+        };
         log.warn(&format!(
-            "Reporting module '{}' is not supported by Stampede and was ignored",
-            self.0
+            "Reporting module '{}' is not supported by Stampede and was ignored{instead}",
+            self.name
         ));
         Ok(false)
     }
@@ -212,6 +241,7 @@ fn builtin(
     settings: &Value,
     artifacts_dir: &Path,
     passfail: &[SharedCriteria],
+    html: Option<&Path>,
     opts: &BuildOptions<'_>,
 ) -> Result<Option<Box<dyn Reporter>>, ReportError> {
     let reporter: Box<dyn Reporter> = match name {
@@ -256,7 +286,10 @@ fn builtin(
         }
         // The live per-second line and display belong to the run loop (`run::Progress`).
         "console" => return Ok(None),
-        n if IGNORED_TAURUS_MODULES.contains(&n) => Box::new(Ignored(n.to_string())),
+        n if IGNORED_TAURUS_MODULES.contains(&n) => Box::new(Ignored {
+            name: n.to_string(),
+            instead: html.map(Path::to_path_buf),
+        }),
         other => {
             return Err(ReportError::Config {
                 module: other.into(),

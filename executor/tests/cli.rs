@@ -60,7 +60,8 @@ fn validate_prints_summary_and_effective_config() {
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("WARNING: executor 'jmeter'"), "{stderr}");
+    // DLT's config never names an executor: no emulation note.
+    assert!(!stderr.contains("WARNING: executor 'jmeter'"), "{stderr}");
     assert!(stdout.contains("modules:\n  consolidator:"), "{stdout}");
     assert!(stdout.contains("    disable: true"), "{stdout}");
     assert!(
@@ -310,5 +311,36 @@ fn as_bzt_config_defined_aliases() {
         text(&out).1.contains("Scenario 's' not found"),
         "{:?}",
         text(&out)
+    );
+}
+
+#[test]
+fn as_bzt_report_alias_warns_and_points_at_the_local_report() {
+    // Scripts pass `-report` (BlazeMeter online reports); the test still runs and exits 0.
+    let server = testkit::TestServer::start_background();
+    let tmp = tempfile::tempdir().unwrap();
+    let bzt = bzt(tmp.path());
+    let cfg = tmp.path().join("t.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "execution:\n- iterations: 2\n  concurrency: 1\n  scenario: s\nscenarios:\n  s:\n    requests: ['{}']\nsettings:\n  artifacts-dir: {}/art\n",
+            server.url("/"),
+            tmp.path().display()
+        ),
+    )
+    .unwrap();
+    let out = run(&bzt, &["-report", cfg.to_str().unwrap()], tmp.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(server.requests(), 2);
+    let html = tmp.path().join("art/report.html");
+    assert!(html.is_file());
+    assert!(
+        stdout.contains(&format!(
+            "WARNING: Reporting module 'blazemeter' is not supported by Stampede and was ignored; no online report was sent to BlazeMeter: the local HTML report is {}",
+            html.display()
+        )),
+        "{stdout}"
     );
 }

@@ -525,6 +525,13 @@ fn ignored_settings_are_warned_about() {
         "{:?}",
         plan.warnings
     );
+    // No executor named: the emulation note would tell the user nothing.
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains("emulated")),
+        "{:?}",
+        plan.warnings
+    );
+    let plan = load_text(&with_execution("  executor: jmeter\n  hold-for: 1s\n"), &[]).unwrap();
     assert!(
         plan.warnings
             .iter()

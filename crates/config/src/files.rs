@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use super::error::{ConfigError, type_name};
 use super::origin::Origins;
 use super::{
-    LoadOptions, Plan, artifacts, env, execution, lint, merge::merge, overrides, truthy, yaml,
+    LoadOptions, Plan, artifacts, env, execution, lint, merge::merge, modules, overrides, truthy,
+    urls, yaml,
 };
 
 /// The effect of Taurus's base config (`10-base-config.yml`) on what Stampede does: reporters
@@ -81,6 +82,8 @@ fn build(
     unify(&mut config).map_err(|e| origins.locate(e, None))?;
     let mut typos = Vec::new();
     lint::lint(&config, &mut typos, &mut warnings);
+    urls::lint(&config, &mut warnings);
+    modules::lint(&merged, &mut warnings);
     if !typos.is_empty() {
         return Err(ConfigError::Typos { typos });
     }
@@ -437,11 +440,14 @@ fn check_provisioning(
     }
 }
 
+/// Says once per executor that a requests scenario runs natively, but only for executors the user
+/// named: a config that never names one gets Taurus's default and learns nothing from it.
 fn note_emulation(plans: &[super::ExecutionPlan], warnings: &mut Vec<String>) {
     let mut seen: Vec<&str> = Vec::new();
     for p in plans {
         let name = p.executor.as_str();
-        if name == "stampede" || name == execution::LOADER || seen.contains(&name) {
+        let named = p.raw.get("executor").is_some();
+        if !named || name == "stampede" || name == execution::LOADER || seen.contains(&name) {
             continue;
         }
         seen.push(name);

@@ -26,8 +26,10 @@ mod execution;
 mod files;
 mod lint;
 mod merge;
+mod modules;
 mod origin;
 mod overrides;
+mod urls;
 mod yaml;
 
 use std::path::PathBuf;

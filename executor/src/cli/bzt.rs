@@ -35,18 +35,10 @@ pub struct BztArgs {
 const BZT_HELP: &str = "\
 Example (exactly as DLT runs it):
   bzt test.json -o modules.console.disable=true
-Aliases: -local, -nolint and -sequential work; -lint validates and exits; others are not supported.";
+Aliases: -local, -nolint and -sequential work; -lint validates and exits; -report is accepted (BlazeMeter\nreporting is not run: the local report.html is written instead); others are not supported.";
 
 /// Taurus's built-in aliases (its base config's `cli-aliases`) that Stampede cannot honour.
-const UNSUPPORTED_ALIASES: &[&str] = &[
-    "cloud",
-    "detach",
-    "func",
-    "gui",
-    "locations",
-    "public",
-    "report",
-];
+const UNSUPPORTED_ALIASES: &[&str] = &["cloud", "detach", "func", "gui", "locations", "public"];
 
 /// Parses bzt's command line (without argv[0]) into an [`Invocation`].
 ///
@@ -68,6 +60,11 @@ pub fn parse_bzt(args: Vec<OsString>, home: Option<&Path>) -> Result<Invocation,
         match alias {
             Some("local" | "nolint" | "install-tools") => {}
             Some("sequential") => overrides.push("modules.local.sequential=true".to_string()),
+            // Taurus's `-report` adds the BlazeMeter reporter; Stampede accepts that module and
+            // says at the end where the local reports are instead.
+            Some("report") => {
+                overrides.push("reporting.-1={\"module\": \"blazemeter\"}".to_string())
+            }
             Some("lint") => lint_only = true,
             Some(a) if UNSUPPORTED_ALIASES.contains(&a) => {
                 return Err(format!("not supported yet: the bzt alias -{a}"));
