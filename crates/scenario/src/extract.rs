@@ -1,6 +1,7 @@
 //! Post-processors: `extract-regexp`, `extract-jsonpath`, `extract-xpath`, `extract-boundary`,
 //! `extract-css-jquery`. Everything is compiled once; a bad expression is a compile error.
 
+use super::error::{Lang, Problem};
 use super::vars::Vars;
 use rand::Rng;
 use serde::Deserialize;
@@ -143,15 +144,17 @@ fn opt_str(m: &serde_json::Map<String, Value>, k: &str) -> Option<String> {
     })
 }
 
-fn opt_int(m: &serde_json::Map<String, Value>, k: &str, default: i64) -> Result<i64, String> {
+fn opt_int(m: &serde_json::Map<String, Value>, k: &str) -> Result<Option<i64>, Problem> {
+    let bad = |v: &Value| Problem::WrongType {
+        what: format!("`{k}`"),
+        expected: "an integer",
+        found: v.to_string(),
+    };
     match m.get(k) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| format!("{k} must be an integer")),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("{k} {s:?} must be an integer")),
-        Some(other) => Err(format!("{k} must be an integer, not {other}")),
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| bad(v)),
+        Some(v @ Value::String(s)) => s.trim().parse().map(Some).map_err(|_| bad(v)),
+        Some(other) => Err(bad(other)),
     }
 }
 
@@ -163,98 +166,209 @@ fn opt_bool(m: &serde_json::Map<String, Value>, k: &str) -> bool {
     }
 }
 
-impl Extractor {
-    /// `block` is the Taurus key (`extract-regexp`...).
-    pub fn compile(block: &str, var: &str, raw: &RawExtractor) -> Result<Extractor, String> {
-        let ctx = |e: String| format!("{block} {var:?}: {e}");
-        let main_key = match block {
-            "extract-regexp" => "regexp",
-            "extract-jsonpath" => "jsonpath",
-            "extract-xpath" => "xpath",
-            "extract-css-jquery" => "expression",
-            "extract-boundary" => "",
-            _ => return Err(format!("unknown extractor block {block}")),
+/// An extractor as a front end describes it (YAML's `extract-*` keys, a JMX post-processor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractorSpec {
+    /// The variable the match goes into.
+    pub var: String,
+    pub expr: ExtractExpr,
+    /// 1-based match, 0 = random, negative = all (`var_1..var_N`, `var_matchNr`); `None` = JMeter's
+    /// default for the kind.
+    pub match_no: Option<i64>,
+    /// The value when nothing matches (`None` = `NOT_FOUND`).
+    pub default: Option<String>,
+    pub from: ExtractFrom,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtractExpr {
+    /// `template` is JMeter's `$1$` form (groups of `regexp`).
+    Regexp {
+        regexp: String,
+        template: String,
+    },
+    JsonPath {
+        jsonpath: String,
+        concat: bool,
+    },
+    XPath {
+        xpath: String,
+    },
+    Boundary {
+        left: String,
+        right: String,
+    },
+    /// `attribute` empty = the element's text.
+    Css {
+        expression: String,
+        attribute: String,
+    },
+}
+
+/// What the extractor reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtractFrom {
+    Response(Subject),
+    Variable(String),
+}
+
+/// The YAML blocks of each extractor kind and the keys they accept.
+const REGEXP_KEYS: &[&str] = &[
+    "regexp",
+    "template",
+    "match-no",
+    "default",
+    "subject",
+    "scope",
+    "from-variable",
+];
+const JSONPATH_KEYS: &[&str] = &[
+    "jsonpath",
+    "default",
+    "match-no",
+    "concat",
+    "scope",
+    "from-variable",
+];
+const XPATH_KEYS: &[&str] = &[
+    "xpath",
+    "default",
+    "validate-xml",
+    "ignore-whitespace",
+    "match-no",
+    "use-namespaces",
+    "use-tolerant-parser",
+    "scope",
+    "from-variable",
+];
+const CSS_KEYS: &[&str] = &[
+    "expression",
+    "attribute",
+    "match-no",
+    "default",
+    "scope",
+    "from-variable",
+];
+const BOUNDARY_KEYS: &[&str] = &[
+    "left",
+    "right",
+    "subject",
+    "match-no",
+    "default",
+    "scope",
+    "from-variable",
+];
+
+impl ExtractorSpec {
+    /// Reads a YAML `extract-*` entry; `block` is the Taurus key (`extract-regexp`...).
+    pub fn from_yaml(block: &str, var: &str, raw: &RawExtractor) -> Result<ExtractorSpec, Problem> {
+        let (main_key, allowed) = match block {
+            "extract-regexp" => ("regexp", REGEXP_KEYS),
+            "extract-jsonpath" => ("jsonpath", JSONPATH_KEYS),
+            "extract-xpath" => ("xpath", XPATH_KEYS),
+            "extract-css-jquery" => ("expression", CSS_KEYS),
+            _ => ("", BOUNDARY_KEYS),
         };
         let m = match raw {
+            RawExtractor::Short(_) if main_key.is_empty() => {
+                return Err(Problem::WrongType {
+                    what: "extract-boundary".into(),
+                    expected: "the full form {left, right}",
+                    found: "a string".into(),
+                });
+            }
             RawExtractor::Short(s) => {
-                let mut m = serde_json::Map::new();
-                m.insert(main_key.to_string(), Value::String(s.clone()));
-                m
+                serde_json::Map::from_iter([(main_key.to_string(), Value::String(s.clone()))])
             }
             RawExtractor::Full(m) => m.clone(),
         };
-        let allowed: &[&str] = match block {
-            "extract-regexp" => &[
-                "regexp",
-                "template",
-                "match-no",
-                "default",
-                "subject",
-                "scope",
-                "from-variable",
-            ],
-            "extract-jsonpath" => &[
-                "jsonpath",
-                "default",
-                "match-no",
-                "concat",
-                "scope",
-                "from-variable",
-            ],
-            "extract-xpath" => &[
-                "xpath",
-                "default",
-                "validate-xml",
-                "ignore-whitespace",
-                "match-no",
-                "use-namespaces",
-                "use-tolerant-parser",
-                "scope",
-                "from-variable",
-            ],
-            "extract-css-jquery" => &[
-                "expression",
-                "attribute",
-                "match-no",
-                "default",
-                "scope",
-                "from-variable",
-            ],
-            _ => &[
-                "left",
-                "right",
-                "subject",
-                "match-no",
-                "default",
-                "scope",
-                "from-variable",
-            ],
-        };
         if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ctx(format!(
-                "unknown key `{k}` (known: {})",
-                allowed.join(", ")
-            )));
+            return Err(Problem::UnknownKey {
+                block: block.to_string(),
+                key: k.clone(),
+                known: allowed,
+            });
         }
-        if block == "extract-boundary" && matches!(raw, RawExtractor::Short(_)) {
-            return Err(ctx(
-                "extract-boundary needs the full form {left, right}".into()
-            ));
-        }
-        let (kind, default_match) = Kind::compile(block, main_key, &m).map_err(ctx)?;
-        let source = match opt_str(&m, "from-variable") {
-            Some(v) if !v.is_empty() => Source::Variable(v.into()),
-            _ => Source::Subject(Subject::parse(opt_str(&m, "subject").as_deref())),
+        let expr = |key: &'static str| {
+            opt_str(&m, key).ok_or_else(|| Problem::Missing {
+                what: block.to_string(),
+                key: match key {
+                    "regexp" => "`regexp`",
+                    "jsonpath" => "`jsonpath`",
+                    "xpath" => "`xpath`",
+                    "expression" => "`expression`",
+                    "left" => "`left`",
+                    _ => "`right`",
+                },
+            })
         };
+        let expr = match block {
+            "extract-regexp" => ExtractExpr::Regexp {
+                regexp: expr("regexp")?,
+                template: match m.get("template") {
+                    None | Some(Value::Null) => "$1$".to_string(),
+                    Some(Value::Number(n)) => format!("${n}$"),
+                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
+                        format!("${}$", s.trim())
+                    }
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => {
+                        return Err(Problem::WrongType {
+                            what: "template".into(),
+                            expected: "a string",
+                            found: other.to_string(),
+                        });
+                    }
+                },
+            },
+            "extract-jsonpath" => ExtractExpr::JsonPath {
+                jsonpath: expr("jsonpath")?,
+                concat: opt_bool(&m, "concat"),
+            },
+            "extract-xpath" => ExtractExpr::XPath {
+                xpath: expr("xpath")?,
+            },
+            "extract-css-jquery" => ExtractExpr::Css {
+                expression: expr("expression")?,
+                attribute: opt_str(&m, "attribute").unwrap_or_default(),
+            },
+            _ => ExtractExpr::Boundary {
+                left: expr("left")?,
+                right: expr("right")?,
+            },
+        };
+        Ok(ExtractorSpec {
+            var: var.to_string(),
+            expr,
+            match_no: opt_int(&m, "match-no")?,
+            default: opt_str(&m, "default"),
+            from: match opt_str(&m, "from-variable") {
+                Some(v) if !v.is_empty() => ExtractFrom::Variable(v),
+                _ => ExtractFrom::Response(Subject::parse(opt_str(&m, "subject").as_deref())),
+            },
+        })
+    }
+}
+
+impl Extractor {
+    /// Compiles a spec: the expression is parsed and checked now.
+    pub fn new(spec: ExtractorSpec) -> Result<Extractor, Problem> {
+        let (kind, default_match) = Kind::compile(spec.expr)?;
         Ok(Extractor {
-            var: var.into(),
-            default: opt_str(&m, "default")
-                .unwrap_or_else(|| "NOT_FOUND".into())
-                .into(),
-            match_no: opt_int(&m, "match-no", default_match).map_err(ctx)?,
-            source,
+            var: spec.var.into(),
+            default: spec.default.unwrap_or_else(|| "NOT_FOUND".into()).into(),
+            match_no: spec.match_no.unwrap_or(default_match),
+            source: match spec.from {
+                ExtractFrom::Response(s) => Source::Subject(s),
+                ExtractFrom::Variable(v) => Source::Variable(v.into()),
+            },
             kind,
         })
+    }
+
+    /// A YAML `extract-*` entry, compiled; `block` is the Taurus key (`extract-regexp`...).
+    pub fn compile(block: &str, var: &str, raw: &RawExtractor) -> Result<Extractor, Problem> {
+        Extractor::new(ExtractorSpec::from_yaml(block, var, raw)?)
     }
 
     pub fn needs_body(&self) -> bool {
@@ -357,58 +471,38 @@ impl Extractor {
 }
 
 impl Kind {
-    /// The compiled expression and the block's default `match-no`.
-    fn compile(
-        block: &str,
-        main_key: &str,
-        m: &serde_json::Map<String, Value>,
-    ) -> Result<(Kind, i64), String> {
-        let expr = |key: &str| opt_str(m, key).ok_or_else(|| format!("`{key}` is required"));
-        Ok(match block {
-            "extract-regexp" => {
-                let src = expr(main_key)?;
-                let re =
-                    regex::Regex::new(&src).map_err(|e| format!("bad regular expression: {e}"))?;
-                let template = match m.get("template") {
-                    None | Some(Value::Null) => "$1$".to_string(),
-                    Some(Value::Number(n)) => format!("${n}$"),
-                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
-                        format!("${}$", s.trim())
-                    }
-                    Some(Value::String(s)) => s.clone(),
-                    Some(other) => {
-                        return Err(format!("template must be a string, not {other}"));
-                    }
-                };
+    /// The compiled expression and the kind's default `match-no`.
+    fn compile(expr: ExtractExpr) -> Result<(Kind, i64), Problem> {
+        let bad = |lang: Lang, expr: &str, reason: String| Problem::Expression {
+            lang,
+            expr: expr.to_string(),
+            reason,
+        };
+        Ok(match expr {
+            ExtractExpr::Regexp { regexp, template } => {
+                let re = regex::Regex::new(&regexp)
+                    .map_err(|e| bad(Lang::Regex, &regexp, e.to_string()))?;
                 let template = parse_group_template(&template, re.captures_len())?;
                 (Kind::Regexp { re, template }, 1)
             }
-            "extract-jsonpath" => {
-                let src = expr(main_key)?;
-                let path = super::jsonpath::parse(&src)
-                    .map_err(|e| format!("bad JSONPath {src:?}: {e}"))?;
+            ExtractExpr::JsonPath { jsonpath, concat } => {
+                let path = super::jsonpath::parse(&jsonpath)?;
                 // JMeter >= 3.0: match-no 0 (random) by default.
-                (
-                    Kind::JsonPath {
-                        path,
-                        concat: opt_bool(m, "concat"),
-                    },
-                    0,
-                )
+                (Kind::JsonPath { path, concat }, 0)
             }
-            "extract-xpath" => {
-                let src = expr(main_key)?;
+            ExtractExpr::XPath { xpath } => {
                 sxd_xpath::Factory::new()
-                    .build(&src)
-                    .map_err(|e| format!("bad XPath {src:?}: {e}"))?
-                    .ok_or_else(|| "empty XPath".to_string())?;
-                (Kind::XPath { xpath: src }, -1)
+                    .build(&xpath)
+                    .map_err(|e| bad(Lang::XPath, &xpath, e.to_string()))?
+                    .ok_or_else(|| bad(Lang::XPath, &xpath, "empty".into()))?;
+                (Kind::XPath { xpath }, -1)
             }
-            "extract-css-jquery" => {
-                let src = expr(main_key)?;
-                let selector = scraper::Selector::parse(&src)
-                    .map_err(|e| format!("bad CSS selector {src:?}: {e}"))?;
-                let attribute = opt_str(m, "attribute").unwrap_or_default();
+            ExtractExpr::Css {
+                expression,
+                attribute,
+            } => {
+                let selector = scraper::Selector::parse(&expression)
+                    .map_err(|e| bad(Lang::Css, &expression, e.to_string()))?;
                 (
                     Kind::Css {
                         selector,
@@ -417,10 +511,14 @@ impl Kind {
                     0,
                 )
             }
-            _ => {
-                let (left, right) = (expr("left")?, expr("right")?);
+            ExtractExpr::Boundary { left, right } => {
                 if left.is_empty() || right.is_empty() {
-                    return Err("left and right must not be empty".to_string());
+                    return Err(Problem::Invalid {
+                        what: "extract-boundary".into(),
+                        value: format!("{left}|{right}"),
+                        reason: "has an empty left or right".into(),
+                        fix: "left and right must not be empty".into(),
+                    });
                 }
                 (Kind::Boundary { left, right }, 1)
             }
@@ -429,7 +527,7 @@ impl Kind {
 }
 
 /// JMeter's `$n$` template.
-fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> {
+fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, Problem> {
     let mut out = Vec::new();
     let mut rest = t;
     while let Some(start) = rest.find('$') {
@@ -438,11 +536,16 @@ fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> 
             Some(end) if after[..end].chars().all(|c| c.is_ascii_digit()) && end > 0 => {
                 let g: usize = after[..end].parse().expect("digits");
                 if g >= groups {
-                    return Err(format!(
-                        "template {t:?} refers to group {g} but the regexp has {} group(s); add a capture \
-                         group `(...)` or use template: $0$ for the whole match",
-                        groups - 1
-                    ));
+                    return Err(Problem::Invalid {
+                        what: "template".into(),
+                        value: t.to_string(),
+                        reason: format!(
+                            "refers to group {g} but the regexp has {} group(s)",
+                            groups - 1
+                        ),
+                        fix: "add a capture group `(...)` or use template: $0$ for the whole match"
+                            .into(),
+                    });
                 }
                 if start > 0 {
                     out.push(TplPart::Lit(rest[..start].to_string()));
