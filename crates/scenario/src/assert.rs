@@ -69,40 +69,6 @@ pub enum AssertionSpec {
     XPath { xpath: String, invert: bool },
 }
 
-type Map = serde_json::Map<String, Value>;
-
-fn known_keys(m: &Map, block: &str, allowed: &'static [&'static str]) -> Result<(), Problem> {
-    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(Problem::UnknownKey {
-            block: block.to_string(),
-            key: k.clone(),
-            known: allowed,
-        }),
-        None => Ok(()),
-    }
-}
-
-fn get_bool(m: &Map, k: &str, default: bool) -> Result<bool, Problem> {
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(other) => Err(Problem::WrongType {
-            what: format!("`{k}`"),
-            expected: "true or false",
-            found: other.to_string(),
-        }),
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn bad_regex(p: &str, e: regex::Error) -> Problem {
     Problem::Expression {
         lang: Lang::Regex,
@@ -114,101 +80,6 @@ fn bad_regex(p: &str, e: regex::Error) -> Problem {
 /// Anchored: JMeter's `matches` is a whole-string match.
 fn full_regex(p: &str) -> Result<regex::Regex, Problem> {
     regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| bad_regex(p, e))
-}
-
-impl AssertionSpec {
-    /// `assert`: a string item is `{contains: [item]}`; `contains` may be a scalar.
-    pub fn from_yaml_response(item: &Value) -> Result<AssertionSpec, Problem> {
-        let m = match item {
-            Value::Object(m) => m.clone(),
-            other => Map::from_iter([("contains".to_string(), Value::Array(vec![other.clone()]))]),
-        };
-        known_keys(
-            &m,
-            "assert",
-            &["contains", "subject", "regexp", "not", "assume-success"],
-        )?;
-        let patterns: Vec<String> = match m.get("contains") {
-            Some(Value::Array(a)) => a.iter().map(scalar).collect(),
-            Some(Value::Null) | None => {
-                return Err(Problem::Missing {
-                    what: "assert".into(),
-                    key: "`contains`",
-                });
-            }
-            Some(v) => vec![scalar(v)],
-        };
-        Ok(AssertionSpec::Response {
-            patterns,
-            subject: Subject::parse(m.get("subject").and_then(Value::as_str)),
-            regexp: get_bool(&m, "regexp", true)?,
-            not: get_bool(&m, "not", false)?,
-            assume_success: get_bool(&m, "assume-success", false)?,
-        })
-    }
-
-    pub fn from_yaml_jsonpath(item: &Value) -> Result<AssertionSpec, Problem> {
-        let m = match item {
-            Value::Object(m) => m.clone(),
-            other => Map::from_iter([("jsonpath".to_string(), other.clone())]),
-        };
-        known_keys(
-            &m,
-            "assert-jsonpath",
-            &[
-                "jsonpath",
-                "validate",
-                "expected-value",
-                "expect-null",
-                "invert",
-                "regexp",
-            ],
-        )?;
-        let jsonpath = m
-            .get("jsonpath")
-            .and_then(Value::as_str)
-            .ok_or(Problem::Missing {
-                what: "assert-jsonpath".into(),
-                key: "`jsonpath`",
-            })?;
-        Ok(AssertionSpec::JsonPath {
-            jsonpath: jsonpath.to_string(),
-            validate: get_bool(&m, "validate", false)?,
-            expected: m.get("expected-value").map(scalar).unwrap_or_default(),
-            expect_null: get_bool(&m, "expect-null", false)?,
-            invert: get_bool(&m, "invert", false)?,
-            regexp: get_bool(&m, "regexp", true)?,
-        })
-    }
-
-    pub fn from_yaml_xpath(item: &Value) -> Result<AssertionSpec, Problem> {
-        let m = match item {
-            Value::Object(m) => m.clone(),
-            other => Map::from_iter([("xpath".to_string(), other.clone())]),
-        };
-        known_keys(
-            &m,
-            "assert-xpath",
-            &[
-                "xpath",
-                "validate-xml",
-                "ignore-whitespace",
-                "use-tolerant-parser",
-                "invert",
-            ],
-        )?;
-        let xpath = m
-            .get("xpath")
-            .and_then(Value::as_str)
-            .ok_or(Problem::Missing {
-                what: "assert-xpath".into(),
-                key: "`xpath`",
-            })?;
-        Ok(AssertionSpec::XPath {
-            xpath: xpath.to_string(),
-            invert: get_bool(&m, "invert", false)?,
-        })
-    }
 }
 
 impl Assertion {
@@ -279,24 +150,6 @@ impl Assertion {
                 Assertion::XPath { xpath, invert }
             }
         })
-    }
-
-    /// The YAML `assert` item, compiled.
-    pub fn response(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, Problem> {
-        Assertion::compile(AssertionSpec::from_yaml_response(item)?, tc)
-    }
-
-    /// The YAML `assert-jsonpath` item, compiled.
-    pub fn jsonpath(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, Problem> {
-        Assertion::compile(AssertionSpec::from_yaml_jsonpath(item)?, tc)
-    }
-
-    /// The YAML `assert-xpath` item, compiled.
-    pub fn xpath(item: &Value) -> Result<Assertion, Problem> {
-        Assertion::compile(
-            AssertionSpec::from_yaml_xpath(item)?,
-            &mut TemplateCompiler::default(),
-        )
     }
 
     pub fn needs_body(&self) -> bool {

@@ -4,7 +4,6 @@
 use super::error::{Lang, Problem};
 use super::vars::Vars;
 use rand::Rng;
-use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -82,14 +81,6 @@ impl Subject {
     }
 }
 
-/// A full-form or shorthand extractor value.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum RawExtractor {
-    Short(String),
-    Full(serde_json::Map<String, Value>),
-}
-
 #[derive(Debug)]
 pub struct Extractor {
     var: Box<str>,
@@ -134,36 +125,6 @@ enum Kind {
 enum TplPart {
     Lit(String),
     Group(usize),
-}
-
-fn opt_str(m: &serde_json::Map<String, Value>, k: &str) -> Option<String> {
-    m.get(k).and_then(|v| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    })
-}
-
-fn opt_int(m: &serde_json::Map<String, Value>, k: &str) -> Result<Option<i64>, Problem> {
-    let bad = |v: &Value| Problem::WrongType {
-        what: format!("`{k}`"),
-        expected: "an integer",
-        found: v.to_string(),
-    };
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| bad(v)),
-        Some(v @ Value::String(s)) => s.trim().parse().map(Some).map_err(|_| bad(v)),
-        Some(other) => Err(bad(other)),
-    }
-}
-
-fn opt_bool(m: &serde_json::Map<String, Value>, k: &str) -> bool {
-    match m.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
 }
 
 /// An extractor as a front end describes it (YAML's `extract-*` keys, a JMX post-processor).
@@ -212,144 +173,6 @@ pub enum ExtractFrom {
     Variable(String),
 }
 
-/// The YAML blocks of each extractor kind and the keys they accept.
-const REGEXP_KEYS: &[&str] = &[
-    "regexp",
-    "template",
-    "match-no",
-    "default",
-    "subject",
-    "scope",
-    "from-variable",
-];
-const JSONPATH_KEYS: &[&str] = &[
-    "jsonpath",
-    "default",
-    "match-no",
-    "concat",
-    "scope",
-    "from-variable",
-];
-const XPATH_KEYS: &[&str] = &[
-    "xpath",
-    "default",
-    "validate-xml",
-    "ignore-whitespace",
-    "match-no",
-    "use-namespaces",
-    "use-tolerant-parser",
-    "scope",
-    "from-variable",
-];
-const CSS_KEYS: &[&str] = &[
-    "expression",
-    "attribute",
-    "match-no",
-    "default",
-    "scope",
-    "from-variable",
-];
-const BOUNDARY_KEYS: &[&str] = &[
-    "left",
-    "right",
-    "subject",
-    "match-no",
-    "default",
-    "scope",
-    "from-variable",
-];
-
-impl ExtractorSpec {
-    /// Reads a YAML `extract-*` entry; `block` is the Taurus key (`extract-regexp`...).
-    pub fn from_yaml(block: &str, var: &str, raw: &RawExtractor) -> Result<ExtractorSpec, Problem> {
-        let (main_key, allowed) = match block {
-            "extract-regexp" => ("regexp", REGEXP_KEYS),
-            "extract-jsonpath" => ("jsonpath", JSONPATH_KEYS),
-            "extract-xpath" => ("xpath", XPATH_KEYS),
-            "extract-css-jquery" => ("expression", CSS_KEYS),
-            _ => ("", BOUNDARY_KEYS),
-        };
-        let m = match raw {
-            RawExtractor::Short(_) if main_key.is_empty() => {
-                return Err(Problem::WrongType {
-                    what: "extract-boundary".into(),
-                    expected: "the full form {left, right}",
-                    found: "a string".into(),
-                });
-            }
-            RawExtractor::Short(s) => {
-                serde_json::Map::from_iter([(main_key.to_string(), Value::String(s.clone()))])
-            }
-            RawExtractor::Full(m) => m.clone(),
-        };
-        if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Problem::UnknownKey {
-                block: block.to_string(),
-                key: k.clone(),
-                known: allowed,
-            });
-        }
-        let expr = |key: &'static str| {
-            opt_str(&m, key).ok_or_else(|| Problem::Missing {
-                what: block.to_string(),
-                key: match key {
-                    "regexp" => "`regexp`",
-                    "jsonpath" => "`jsonpath`",
-                    "xpath" => "`xpath`",
-                    "expression" => "`expression`",
-                    "left" => "`left`",
-                    _ => "`right`",
-                },
-            })
-        };
-        let expr = match block {
-            "extract-regexp" => ExtractExpr::Regexp {
-                regexp: expr("regexp")?,
-                template: match m.get("template") {
-                    None | Some(Value::Null) => "$1$".to_string(),
-                    Some(Value::Number(n)) => format!("${n}$"),
-                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
-                        format!("${}$", s.trim())
-                    }
-                    Some(Value::String(s)) => s.clone(),
-                    Some(other) => {
-                        return Err(Problem::WrongType {
-                            what: "template".into(),
-                            expected: "a string",
-                            found: other.to_string(),
-                        });
-                    }
-                },
-            },
-            "extract-jsonpath" => ExtractExpr::JsonPath {
-                jsonpath: expr("jsonpath")?,
-                concat: opt_bool(&m, "concat"),
-            },
-            "extract-xpath" => ExtractExpr::XPath {
-                xpath: expr("xpath")?,
-            },
-            "extract-css-jquery" => ExtractExpr::Css {
-                expression: expr("expression")?,
-                attribute: opt_str(&m, "attribute").unwrap_or_default(),
-            },
-            _ => ExtractExpr::Boundary {
-                left: expr("left")?,
-                right: expr("right")?,
-            },
-        };
-        Ok(ExtractorSpec {
-            var: var.to_string(),
-            expr,
-            match_no: opt_int(&m, "match-no")?,
-            default: opt_str(&m, "default"),
-            from: match opt_str(&m, "from-variable") {
-                Some(v) if !v.is_empty() => ExtractFrom::Variable(v),
-                _ => ExtractFrom::Response(Subject::parse(opt_str(&m, "subject").as_deref())),
-            },
-        })
-    }
-}
-
 impl Extractor {
     /// Compiles a spec: the expression is parsed and checked now.
     pub fn new(spec: ExtractorSpec) -> Result<Extractor, Problem> {
@@ -364,11 +187,6 @@ impl Extractor {
             },
             kind,
         })
-    }
-
-    /// A YAML `extract-*` entry, compiled; `block` is the Taurus key (`extract-regexp`...).
-    pub fn compile(block: &str, var: &str, raw: &RawExtractor) -> Result<Extractor, Problem> {
-        Extractor::new(ExtractorSpec::from_yaml(block, var, raw)?)
     }
 
     pub fn needs_body(&self) -> bool {

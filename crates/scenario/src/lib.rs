@@ -50,6 +50,7 @@ mod template;
 mod timefmt;
 mod vars;
 mod yaml;
+mod yaml_post;
 mod yaml_request;
 
 #[cfg(test)]
