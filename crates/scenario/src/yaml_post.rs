@@ -1,11 +1,10 @@
 //! The YAML front end for post-processors: Taurus's `extract-*` and `assert*` entries read into
 //! [`ExtractorSpec`]s and [`AssertionSpec`]s (the builder compiles them).
 
-use super::assert::{Assertion, AssertionSpec};
+use super::assert::AssertionSpec;
 use super::error::Problem;
-use super::extract::{ExtractExpr, ExtractFrom, Extractor, ExtractorSpec, Subject};
+use super::extract::{ExtractExpr, ExtractFrom, ExtractorSpec, Subject};
 use super::raw::RawExtractor;
-use super::template::TemplateCompiler;
 use serde_json::Value;
 
 type Map = serde_json::Map<String, Value>;
@@ -121,7 +120,11 @@ const BOUNDARY_KEYS: &[&str] = &[
 
 impl ExtractorSpec {
     /// Reads a YAML `extract-*` entry; `block` is the Taurus key (`extract-regexp`...).
-    pub fn from_yaml(block: &str, var: &str, raw: &RawExtractor) -> Result<ExtractorSpec, Problem> {
+    pub(crate) fn from_yaml(
+        block: &str,
+        var: &str,
+        raw: &RawExtractor,
+    ) -> Result<ExtractorSpec, Problem> {
         let (main_key, allowed) = match block {
             "extract-regexp" => ("regexp", REGEXP_KEYS),
             "extract-jsonpath" => ("jsonpath", JSONPATH_KEYS),
@@ -212,7 +215,7 @@ impl ExtractorSpec {
 
 impl AssertionSpec {
     /// `assert`: a string item is `{contains: [item]}`; `contains` may be a scalar.
-    pub fn from_yaml_response(item: &Value) -> Result<AssertionSpec, Problem> {
+    pub(crate) fn from_yaml_response(item: &Value) -> Result<AssertionSpec, Problem> {
         let m = match item {
             Value::Object(m) => m.clone(),
             other => Map::from_iter([("contains".to_string(), Value::Array(vec![other.clone()]))]),
@@ -241,7 +244,7 @@ impl AssertionSpec {
         })
     }
 
-    pub fn from_yaml_jsonpath(item: &Value) -> Result<AssertionSpec, Problem> {
+    pub(crate) fn from_yaml_jsonpath(item: &Value) -> Result<AssertionSpec, Problem> {
         let m = match item {
             Value::Object(m) => m.clone(),
             other => Map::from_iter([("jsonpath".to_string(), other.clone())]),
@@ -275,7 +278,7 @@ impl AssertionSpec {
         })
     }
 
-    pub fn from_yaml_xpath(item: &Value) -> Result<AssertionSpec, Problem> {
+    pub(crate) fn from_yaml_xpath(item: &Value) -> Result<AssertionSpec, Problem> {
         let m = match item {
             Value::Object(m) => m.clone(),
             other => Map::from_iter([("xpath".to_string(), other.clone())]),
@@ -305,29 +308,48 @@ impl AssertionSpec {
     }
 }
 
-impl Extractor {
-    /// A YAML `extract-*` entry, compiled; `block` is the Taurus key (`extract-regexp`...).
-    pub fn compile(block: &str, var: &str, raw: &RawExtractor) -> Result<Extractor, Problem> {
-        Extractor::new(ExtractorSpec::from_yaml(block, var, raw)?)
-    }
-}
+/// YAML entries compiled in one step, for the unit tests of the compiled forms.
+#[cfg(test)]
+mod one_step {
+    use super::*;
+    use crate::assert::Assertion;
+    use crate::extract::Extractor;
+    use crate::template::TemplateCompiler;
 
-impl Assertion {
-    /// The YAML `assert` item, compiled.
-    pub fn response(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, Problem> {
-        Assertion::compile(AssertionSpec::from_yaml_response(item)?, tc)
+    impl Extractor {
+        /// A YAML `extract-*` entry, compiled; `block` is the Taurus key (`extract-regexp`...).
+        pub(crate) fn compile(
+            block: &str,
+            var: &str,
+            raw: &RawExtractor,
+        ) -> Result<Extractor, Problem> {
+            Extractor::new(ExtractorSpec::from_yaml(block, var, raw)?)
+        }
     }
 
-    /// The YAML `assert-jsonpath` item, compiled.
-    pub fn jsonpath(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, Problem> {
-        Assertion::compile(AssertionSpec::from_yaml_jsonpath(item)?, tc)
-    }
+    impl Assertion {
+        /// The YAML `assert` item, compiled.
+        pub(crate) fn response(
+            item: &Value,
+            tc: &mut TemplateCompiler,
+        ) -> Result<Assertion, Problem> {
+            Assertion::compile(AssertionSpec::from_yaml_response(item)?, tc)
+        }
 
-    /// The YAML `assert-xpath` item, compiled.
-    pub fn xpath(item: &Value) -> Result<Assertion, Problem> {
-        Assertion::compile(
-            AssertionSpec::from_yaml_xpath(item)?,
-            &mut TemplateCompiler::default(),
-        )
+        /// The YAML `assert-jsonpath` item, compiled.
+        pub(crate) fn jsonpath(
+            item: &Value,
+            tc: &mut TemplateCompiler,
+        ) -> Result<Assertion, Problem> {
+            Assertion::compile(AssertionSpec::from_yaml_jsonpath(item)?, tc)
+        }
+
+        /// The YAML `assert-xpath` item, compiled.
+        pub(crate) fn xpath(item: &Value) -> Result<Assertion, Problem> {
+            Assertion::compile(
+                AssertionSpec::from_yaml_xpath(item)?,
+                &mut TemplateCompiler::default(),
+            )
+        }
     }
 }
