@@ -65,11 +65,7 @@ fn entry(item: &Value) -> Result<AuthEntry, Problem> {
         what: "an entry".into(),
         key,
     };
-    let target = match (text("url"), text("domain")) {
-        (Some(u), _) if !u.is_empty() => Target::UrlPrefix(u),
-        (_, Some(d)) if !d.is_empty() => Target::Domain(d.to_ascii_lowercase()),
-        _ => return Err(missing("`url` or `domain`")),
-    };
+    let (url, domain) = (text("url"), text("domain"));
     let name = text("name").ok_or_else(|| missing("`name`"))?;
     let password = text("password").unwrap_or_default();
     if name.contains("${") || password.contains("${") {
@@ -78,12 +74,11 @@ fn entry(item: &Value) -> Result<AuthEntry, Problem> {
             fix: "write the name and password as plain text",
         });
     }
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
-    // Header text is visible ASCII; a base64 token always is.
-    let mut header = http::HeaderValue::from_str(&format!("Basic {token}"))
-        .expect("base64 is valid header text");
-    header.set_sensitive(true);
-    Ok(AuthEntry { target, header })
+    match (url, domain) {
+        (Some(u), _) if !u.is_empty() => Ok(AuthEntry::basic_for_url(&u, &name, &password)),
+        (_, Some(d)) if !d.is_empty() => Ok(AuthEntry::basic_for_domain(&d, &name, &password)),
+        _ => Err(missing("`url` or `domain`")),
+    }
 }
 
 /// The Authorization value for `url`, if an entry matches (the first match wins, as in JMeter).
@@ -92,6 +87,25 @@ pub fn header_for<'a>(entries: &'a [AuthEntry], url: &str) -> Option<&'a http::H
 }
 
 impl AuthEntry {
+    /// Basic credentials sent to URLs that start with `prefix`.
+    pub fn basic_for_url(prefix: &str, name: &str, password: &str) -> AuthEntry {
+        AuthEntry::basic(Target::UrlPrefix(prefix.to_string()), name, password)
+    }
+
+    /// Basic credentials sent to URLs whose host is `domain`.
+    pub fn basic_for_domain(domain: &str, name: &str, password: &str) -> AuthEntry {
+        AuthEntry::basic(Target::Domain(domain.to_ascii_lowercase()), name, password)
+    }
+
+    fn basic(target: Target, name: &str, password: &str) -> AuthEntry {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
+        // Header text is visible ASCII; a base64 token always is.
+        let mut header = http::HeaderValue::from_str(&format!("Basic {token}"))
+            .expect("base64 is valid header text");
+        header.set_sensitive(true);
+        AuthEntry { target, header }
+    }
+
     fn matches(&self, url: &str) -> bool {
         match &self.target {
             Target::UrlPrefix(p) => url.starts_with(p.as_str()),

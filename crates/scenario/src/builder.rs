@@ -131,7 +131,7 @@ impl ProgramBuilder {
     }
 
     /// Parses a template (`${var}`, `${__function(...)}`).
-    pub fn template(&mut self, text: &str) -> Result<Template, Problem> {
+    pub(crate) fn template(&mut self, text: &str) -> Result<Template, Problem> {
         Ok(self.tc.parse(text)?)
     }
 

@@ -5,9 +5,9 @@
 use stampede_http::Client;
 use stampede_kpi::{Rc, Sample};
 use stampede_scenario::{
-    Action, AssertionSpec, BodySpec, CompiledScenario, Count, CsvSpec, DataSource, ExtractExpr,
-    ExtractFrom, ExtractorSpec, Hooks, IterationEnd, ProgramBuilder, RequestSpec, Subject,
-    ThinkTime,
+    Action, AssertionSpec, AuthEntry, BodySpec, CompiledScenario, Count, CsvSpec, DataSource,
+    ExtractExpr, ExtractFrom, ExtractorSpec, Hooks, IterationEnd, ProgramBuilder, RequestSpec,
+    Subject, ThinkTime,
 };
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -103,8 +103,13 @@ fn program(server: &TestServer, csv: &std::path::Path) -> CompiledScenario {
     b.end(when);
 
     let each = b.begin_foreach("id", "ids");
-    b.request(labelled(server, "/echo?id=${id}", "echo ${id}"))
-        .unwrap();
+    let mut echo = labelled(server, "/echo?id=${id}", "echo ${id}");
+    echo.auth = vec![AuthEntry::basic_for_url(&server.url("/echo"), "ann", "pw")].into();
+    echo.extractors = vec![
+        b.extractor(jsonpath("sent", "$.headers.authorization", None))
+            .unwrap(),
+    ];
+    b.request(echo).unwrap();
     b.end(each);
 
     let once = b.begin_once();
@@ -177,6 +182,8 @@ async fn a_program_built_without_yaml_runs_with_exact_counts() {
     assert_eq!(first.sleeps, [Duration::from_millis(5); 3]);
     assert_eq!(u.vars().get("user"), Some("ann"));
     assert_eq!(u.vars().get("n"), Some("2"));
+    // base64("ann:pw")
+    assert_eq!(u.vars().get("sent"), Some("Basic YW5uOnB3"));
 
     let second = iterate(&s, &mut u).await;
     assert_eq!(server.requests(), 17);
