@@ -120,7 +120,7 @@ impl Compiler<'_> {
             Value::String(s) if s.contains("${") => Count::Expr(s.clone()),
             other => {
                 return Err(Problem::WrongType {
-                    what: "`loop`".into(),
+                    what: "the count".into(),
                     expected: "a count or `forever`",
                     found: other.to_string(),
                 })
@@ -258,7 +258,7 @@ impl Compiler<'_> {
             }
             other => {
                 return Err(Problem::Invalid {
-                    what: "action".into(),
+                    what: String::new(),
                     value: other.into(),
                     reason: "is not an action".into(),
                     fix: "use pause, stop, stop-now or continue".into(),

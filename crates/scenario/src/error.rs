@@ -214,8 +214,8 @@ pub enum Problem {
         expr: String,
         reason: String,
     },
-    /// A value that is not one of the accepted ones.
-    #[error("{what} {value:?} {reason}")]
+    /// A value that is not one of the accepted ones (`what` may be empty when the key says it).
+    #[error("{}{value:?} {reason}", lead(what))]
     Invalid {
         what: String,
         value: String,
@@ -223,10 +223,10 @@ pub enum Problem {
         fix: Cow<'static, str>,
     },
     /// `shown` is the value quoted, or masked when the header carries a secret.
-    #[error("header {name}: invalid value {shown}")]
+    #[error("invalid value {shown} for header {name}")]
     HeaderValue { name: String, shown: String },
     /// A time, timeout or file path uses variables only known while the test runs.
-    #[error("{what} {text:?} uses runtime variables")]
+    #[error("{}{text:?} uses runtime variables", lead(what))]
     RuntimeVariables { what: String, text: String },
     #[error("URL {url:?} has no scheme and host")]
     NoScheme { url: String },
@@ -246,7 +246,7 @@ pub enum Problem {
     },
     #[error("include-scenario cycle: {}", chain.join(" -> "))]
     IncludeCycle { chain: Vec<String> },
-    #[error("include-scenario {name:?}: no such scenario in `scenarios`")]
+    #[error("no scenario {name:?} in `scenarios`")]
     UnknownScenario { name: String },
     #[error(
         "scenario {name:?} runs the script {script}; only `requests` scenarios are compiled here"
@@ -256,6 +256,15 @@ pub enum Problem {
     NoRequestList { name: String },
     #[error("has no requests, so there is nothing to measure")]
     NoRequests,
+}
+
+/// `what ` before a value, or nothing.
+fn lead(what: &str) -> String {
+    if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what} ")
+    }
 }
 
 impl Problem {

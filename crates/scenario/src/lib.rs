@@ -1,9 +1,18 @@
-//! The Taurus scenario language (issue 4): compile a scenario once, run it per virtual user.
+//! The scenario program (compiled requests and logic blocks): compile a scenario once, run it per
+//! virtual user.
 //!
-//! [`CompiledScenario::compile`] turns a scenario mapping (Taurus names, spec §3) into a program:
-//! templates parsed into segments, requests without templates prebuilt, logic blocks flattened into
-//! ops with jumps, CSV files loaded, every expression validated. [`CompiledScenario::run_iteration`]
-//! then runs one iteration of one user: pace, render, send, extract, assert, record.
+//! A front end describes a scenario to a [`ProgramBuilder`]: requests ([`RequestSpec`], with
+//! [`ExtractorSpec`]s, [`AssertionSpec`]s, think time, timeouts, [`AuthEntry`]s), transactions,
+//! `loop`/`while`/`foreach`/`once`/`if`-`else` blocks (conditions in JMeter's JavaScript subset), CSV
+//! sources ([`CsvSpec`]) and variables. The builder does every compile-time job once (templates parsed
+//! into segments, requests without templates prebuilt, blocks flattened into ops with jumps, CSV files
+//! loaded, every expression validated) and [`ProgramBuilder::finish`] gives the [`CompiledScenario`].
+//! The Taurus YAML front end is [`CompiledScenario::compile`]; a JMX front end targets the same
+//! builder. [`CompiledScenario::run_iteration`] then runs one iteration of one user: pace, render,
+//! send, extract, assert, record.
+//!
+//! Errors are [`ScenarioError`]s: the file ([`CompileContext::file`]), the scenario, the include
+//! chain, the [`KeyPath`] (`requests[3].extract-jsonpath.token`), the [`Problem`] and its fix.
 //!
 //! Choices where Taurus, JMeter and a native executor could differ (what a Taurus+JMeter user sees wins):
 //! - think time runs *before* the request it belongs to (JMeter timers), and is never part of a
@@ -31,6 +40,20 @@
 //! let ctx = CompileContext { file: None, base_dir: std::path::Path::new("."), config: &config, source: 0 };
 //! let compiled = CompiledScenario::compile("demo", &scenario, &ctx).unwrap();
 //! assert_eq!(compiled.labels(), vec!["/login", "/private"]);
+//! ```
+//!
+//! The same kind of program without YAML:
+//!
+//! ```
+//! use stampede_scenario::{Count, ProgramBuilder, RequestSpec};
+//! let mut b = ProgramBuilder::new(Default::default());
+//! let tx = b.begin_transaction("browse", false);
+//! let times = b.begin_loop(Count::Times(3)).unwrap();
+//! b.request(RequestSpec::get("http://127.0.0.1:8080/item/${__counter(TRUE)}")).unwrap();
+//! b.end(times);
+//! b.end(tx);
+//! let compiled = b.finish("built", Default::default(), 0).unwrap();
+//! assert_eq!(compiled.labels(), vec!["browse", "http://127.0.0.1:8080/item/${__counter(TRUE)}"]);
 //! ```
 
 mod assert;

@@ -234,7 +234,7 @@ impl Compiler<'_> {
                 let a = a.trim();
                 if !(a.contains("${") || a.starts_with("http://") || a.starts_with("https://")) {
                     return Err(Problem::Invalid {
-                        what: "default-address".into(),
+                        what: String::new(),
                         value: a.into(),
                         reason: "must start with http:// or https://".into(),
                         fix: format!("write http://{a}").into(),
@@ -269,12 +269,13 @@ impl Compiler<'_> {
 
     /// Times may be written with properties (`${__P(timeout,30s)}`); those are known now. Anything
     /// needing a runtime variable cannot be a timer or timeout.
-    fn time_text(&mut self, v: Option<&Value>, what: &str) -> Result<Option<Value>, Problem> {
+    fn time_text(&mut self, v: Option<&Value>) -> Result<Option<Value>, Problem> {
         match v {
             Some(Value::String(s)) if s.contains("${") => {
                 let t = self.b.template(s)?;
                 let lit = t.as_literal().ok_or_else(|| Problem::RuntimeVariables {
-                    what: what.into(),
+                    // The key names the setting.
+                    what: String::new(),
                     text: s.clone(),
                 })?;
                 Ok(Some(Value::String(lit.to_string())))
@@ -285,13 +286,13 @@ impl Compiler<'_> {
 
     /// A time under `key` (`timeout`, `pause-duration`), placed at scenario level.
     pub(super) fn duration(&mut self, v: Option<&Value>, key: &str) -> Res<Option<Duration>> {
-        self.time_text(v, key)
+        self.time_text(v)
             .and_then(|v| opt_duration(v.as_ref(), key))
             .at("", key)
     }
 
     pub(super) fn think(&mut self, v: Option<&Value>) -> Res<Option<ThinkTime>> {
-        self.time_text(v, "think-time")
+        self.time_text(v)
             .and_then(|v| opt_think(v.as_ref()))
             .at("", "think-time")
     }

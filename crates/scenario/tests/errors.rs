@@ -63,13 +63,13 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
                 )
             },
             "requests[0].loop",
-            "requests[0]: loop: `loop` must be a count or `forever`, found \"often\"",
+            "requests[0]: loop: the count must be a count or `forever`, found \"often\"",
         ),
         (
             json!({"requests": [{"url": ok, "headers": {"X-Trace": "a\nb"}}]}),
             |p| matches!(p, Problem::HeaderValue { name, .. } if name == "X-Trace"),
             "requests[0].headers.X-Trace",
-            "requests[0] (http://h/): headers.X-Trace: header X-Trace: invalid value \"a\\nb\"; header values",
+            "requests[0] (http://h/): headers.X-Trace: invalid value \"a\\nb\" for header X-Trace; header values",
         ),
         (
             json!({"requests": [{"url": ok, "think-time": "3 parsecs"}]}),
@@ -87,19 +87,19 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
             json!({"requests": [{"action": "explode"}]}),
             |p| matches!(p, Problem::Invalid { value, .. } if value == "explode"),
             "requests[0].action",
-            "requests[0]: action: action \"explode\" is not an action; use pause, stop, stop-now or continue",
+            "requests[0]: action: \"explode\" is not an action; use pause, stop, stop-now or continue",
         ),
         (
             json!({"requests": [{"include-scenario": "nope"}]}),
             |p| matches!(p, Problem::UnknownScenario { name } if name == "nope"),
             "requests[0].include-scenario",
-            "requests[0]: include-scenario: include-scenario \"nope\": no such scenario in `scenarios`; define it",
+            "requests[0]: include-scenario: no scenario \"nope\" in `scenarios`; define it",
         ),
         (
             json!({"default-address": "h.example", "requests": ["/x"]}),
-            |p| matches!(p, Problem::Invalid { what, .. } if what == "default-address"),
+            |p| matches!(p, Problem::Invalid { value, .. } if value == "h.example"),
             "default-address",
-            "default-address: default-address \"h.example\" must start with http:// or https://; write http://h.example",
+            "default-address: \"h.example\" must start with http:// or https://; write http://h.example",
         ),
         (
             json!({"requests": [{"set-variables": {"a": "1"}}]}),
@@ -123,7 +123,7 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
             json!({"timeout": "${t}", "requests": [ok]}),
             |p| matches!(p, Problem::RuntimeVariables { text, .. } if text == "${t}"),
             "timeout",
-            "timeout: timeout \"${t}\" uses runtime variables; only ${__P(...)} properties",
+            "timeout: \"${t}\" uses runtime variables; only ${__P(...)} properties",
         ),
         (
             json!({"requests": [{"url": "/relative"}]}),
