@@ -283,6 +283,10 @@ impl ProgramBuilder {
     }
 
     /// Starts the `else` branch of an `if` block.
+    ///
+    /// # Panics
+    /// When `block` is not the innermost open block, not an `if`, or already has an `else`: a front
+    /// end bug, not bad input.
     pub fn begin_else(&mut self, block: &mut Block) {
         let Open::If { unless, jump: None } = block.kind else {
             panic!("begin_else on {:?}: only once, on an if block", block.kind);
@@ -353,6 +357,9 @@ impl ProgramBuilder {
     }
 
     /// Closes the innermost block.
+    ///
+    /// # Panics
+    /// When `block` is not the innermost open block (a front end bug).
     pub fn end(&mut self, block: Block) {
         assert_eq!(
             block.depth,
@@ -395,6 +402,10 @@ impl ProgramBuilder {
     }
 
     /// The scenario, ready to run. `source` is the execution's index (it goes into every sample).
+    /// A program without requests is refused ([`Problem::NoRequests`]).
+    ///
+    /// # Panics
+    /// When a block is still open (a front end bug).
     pub fn finish(
         self,
         name: &str,
