@@ -64,6 +64,12 @@ impl Outcome {
 
 /// Runs one test to the end, writing every report. Never panics on bad input; errors are logged and
 /// turned into [`Outcome::Error`].
-pub async fn run(plan: Plan, opts: RunOptions) -> Outcome {
-    lifecycle::run(plan, opts).await
+/// `scenarios` are the plan's scenarios compiled once (`cli::compile_plan`), indexed by
+/// `ExecutionPlan::index`.
+pub async fn run(
+    plan: Plan,
+    scenarios: Vec<Option<stampede_scenario::CompiledScenario>>,
+    opts: RunOptions,
+) -> Outcome {
+    lifecycle::run(plan, scenarios, opts).await
 }

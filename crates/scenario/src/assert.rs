@@ -1,6 +1,7 @@
 //! Assertions: `assert` (JMeter Response Assertion), `assert-jsonpath`, `assert-xpath`, with JMeter's
 //! failure messages (those become Taurus's error keys and junit `<failure>` texts).
 
+use super::error::{Lang, Problem};
 use super::extract::{Exchange, Subject, json_text};
 use super::template::{RenderEnv, Template, TemplateCompiler};
 use serde_json::Value;
@@ -41,154 +42,113 @@ pub struct JsonPathAssertion {
     regexp: bool,
 }
 
-type Map = serde_json::Map<String, Value>;
-
-fn known_keys(m: &Map, block: &str, allowed: &[&str]) -> Result<(), String> {
-    match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(format!(
-            "{block}: unknown key `{k}` (known: {})",
-            allowed.join(", ")
-        )),
-        None => Ok(()),
-    }
+/// An assertion as a front end describes it (YAML's `assert*` keys, a JMX assertion element).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AssertionSpec {
+    /// JMeter Response Assertion: every pattern must be found (or none, with `not`).
+    Response {
+        /// Regular expressions (or substrings when `regexp` is false); may contain `${...}`.
+        patterns: Vec<String>,
+        subject: Subject,
+        regexp: bool,
+        not: bool,
+        /// The HTTP status no longer fails the sample (JMeter's "ignore status").
+        assume_success: bool,
+    },
+    /// JMeter JSON Assertion.
+    JsonPath {
+        jsonpath: String,
+        /// Compare the value to `expected` (else: the path must exist).
+        validate: bool,
+        expected: String,
+        expect_null: bool,
+        invert: bool,
+        regexp: bool,
+    },
+    /// JMeter XPath Assertion: the path must match a node (none, with `invert`).
+    XPath { xpath: String, invert: bool },
 }
 
-fn get_bool(m: &Map, k: &str, default: bool) -> Result<bool, String> {
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(other) => Err(format!("`{k}` must be true or false, not {other}")),
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+fn bad_regex(p: &str, e: regex::Error) -> Problem {
+    Problem::Expression {
+        lang: Lang::Regex,
+        expr: p.to_string(),
+        reason: e.to_string(),
     }
 }
 
 /// Anchored: JMeter's `matches` is a whole-string match.
-fn full_regex(p: &str) -> Result<regex::Regex, String> {
-    regex::Regex::new(&format!("^(?:{p})$"))
-        .map_err(|e| format!("bad regular expression {p:?}: {e}"))
+fn full_regex(p: &str) -> Result<regex::Regex, Problem> {
+    regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| bad_regex(p, e))
 }
 
 impl Assertion {
-    /// `assert`: a string item is `{contains: [item]}`; `contains` may be a scalar.
-    pub fn response(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, String> {
-        let m = match item {
-            Value::Object(m) => m.clone(),
-            other => Map::from_iter([("contains".to_string(), Value::Array(vec![other.clone()]))]),
-        };
-        known_keys(
-            &m,
-            "assert",
-            &["contains", "subject", "regexp", "not", "assume-success"],
-        )?;
-        let contains: Vec<String> = match m.get("contains") {
-            Some(Value::Array(a)) => a.iter().map(scalar).collect(),
-            Some(Value::Null) | None => return Err("assert: `contains` is required".into()),
-            Some(v) => vec![scalar(v)],
-        };
-        let regexp = get_bool(&m, "regexp", true)?;
-        let mut patterns = Vec::new();
-        for c in contains {
-            let template = tc.parse(&c).map_err(|e| format!("assert: {e}"))?;
-            let re = match (regexp, template.as_literal()) {
-                (true, Some(lit)) => Some(
-                    regex::Regex::new(lit)
-                        .map_err(|e| format!("assert: bad regular expression {lit:?}: {e}"))?,
-                ),
-                _ => None,
-            };
-            patterns.push(Pattern { template, re });
-        }
-        Ok(Assertion::Response(ResponseAssertion {
-            patterns,
-            subject: Subject::parse(m.get("subject").and_then(Value::as_str)),
-            regexp,
-            not: get_bool(&m, "not", false)?,
-            assume_success: get_bool(&m, "assume-success", false)?,
-        }))
-    }
-
-    pub fn jsonpath(item: &Value, tc: &mut TemplateCompiler) -> Result<Assertion, String> {
-        let m = match item {
-            Value::Object(m) => m.clone(),
-            other => Map::from_iter([("jsonpath".to_string(), other.clone())]),
-        };
-        known_keys(
-            &m,
-            "assert-jsonpath",
-            &[
-                "jsonpath",
-                "validate",
-                "expected-value",
-                "expect-null",
-                "invert",
-                "regexp",
-            ],
-        )?;
-        let src = m
-            .get("jsonpath")
-            .and_then(Value::as_str)
-            .ok_or("assert-jsonpath: `jsonpath` is required")?;
-        let path = super::jsonpath::parse(src)
-            .map_err(|e| format!("assert-jsonpath: bad JSONPath {src:?}: {e}"))?;
-        let regexp = get_bool(&m, "regexp", true)?;
-        let expected_text = m.get("expected-value").map(scalar).unwrap_or_default();
-        let expected = tc
-            .parse(&expected_text)
-            .map_err(|e| format!("assert-jsonpath: {e}"))?;
-        let expected_re = match (regexp, expected.as_literal()) {
-            (true, Some(lit)) => {
-                Some(full_regex(lit).map_err(|e| format!("assert-jsonpath: {e}"))?)
+    /// Compiles a spec: templates parsed, literal regular expressions and paths compiled.
+    pub fn compile(spec: AssertionSpec, tc: &mut TemplateCompiler) -> Result<Assertion, Problem> {
+        Ok(match spec {
+            AssertionSpec::Response {
+                patterns,
+                subject,
+                regexp,
+                not,
+                assume_success,
+            } => {
+                let mut compiled = Vec::new();
+                for c in patterns {
+                    let template = tc.parse(&c)?;
+                    let re = match (regexp, template.as_literal()) {
+                        (true, Some(lit)) => {
+                            Some(regex::Regex::new(lit).map_err(|e| bad_regex(lit, e))?)
+                        }
+                        _ => None,
+                    };
+                    compiled.push(Pattern { template, re });
+                }
+                Assertion::Response(ResponseAssertion {
+                    patterns: compiled,
+                    subject,
+                    regexp,
+                    not,
+                    assume_success,
+                })
             }
-            _ => None,
-        };
-        Ok(Assertion::JsonPath(JsonPathAssertion {
-            path,
-            shown: jayway_path(src),
-            validate: get_bool(&m, "validate", false)?,
-            expected,
-            expected_re,
-            expect_null: get_bool(&m, "expect-null", false)?,
-            invert: get_bool(&m, "invert", false)?,
-            regexp,
-        }))
-    }
-
-    pub fn xpath(item: &Value) -> Result<Assertion, String> {
-        let m = match item {
-            Value::Object(m) => m.clone(),
-            other => Map::from_iter([("xpath".to_string(), other.clone())]),
-        };
-        known_keys(
-            &m,
-            "assert-xpath",
-            &[
-                "xpath",
-                "validate-xml",
-                "ignore-whitespace",
-                "use-tolerant-parser",
-                "invert",
-            ],
-        )?;
-        let xpath = m
-            .get("xpath")
-            .and_then(Value::as_str)
-            .ok_or("assert-xpath: `xpath` is required")?
-            .to_string();
-        sxd_xpath::Factory::new()
-            .build(&xpath)
-            .map_err(|e| format!("assert-xpath: bad XPath {xpath:?}: {e}"))?
-            .ok_or("assert-xpath: empty XPath")?;
-        Ok(Assertion::XPath {
-            xpath,
-            invert: get_bool(&m, "invert", false)?,
+            AssertionSpec::JsonPath {
+                jsonpath,
+                validate,
+                expected,
+                expect_null,
+                invert,
+                regexp,
+            } => {
+                let path = super::jsonpath::parse(&jsonpath)?;
+                let expected = tc.parse(&expected)?;
+                let expected_re = match (regexp, expected.as_literal()) {
+                    (true, Some(lit)) => Some(full_regex(lit)?),
+                    _ => None,
+                };
+                Assertion::JsonPath(JsonPathAssertion {
+                    path,
+                    shown: jayway_path(&jsonpath),
+                    validate,
+                    expected,
+                    expected_re,
+                    expect_null,
+                    invert,
+                    regexp,
+                })
+            }
+            AssertionSpec::XPath { xpath, invert } => {
+                let bad = |reason: String| Problem::Expression {
+                    lang: Lang::XPath,
+                    expr: xpath.clone(),
+                    reason,
+                };
+                sxd_xpath::Factory::new()
+                    .build(&xpath)
+                    .map_err(|e| bad(e.to_string()))?
+                    .ok_or_else(|| bad("empty".into()))?;
+                Assertion::XPath { xpath, invert }
+            }
         })
     }
 

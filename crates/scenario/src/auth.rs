@@ -2,6 +2,7 @@
 //! HttpClient4 sends Basic credentials preemptively to matching URLs, so we add the header when the
 //! request has none. Digest and Kerberos need a challenge round-trip and are refused.
 
+use super::error::{At, Problem, Res};
 use base64::Engine as _;
 use serde_json::Value;
 
@@ -19,62 +20,65 @@ enum Target {
 }
 
 /// Parses `authorization`: one mapping, a list, or `{clear: bool, list: [...]}`.
-pub fn parse(v: &Value) -> Result<Vec<AuthEntry>, String> {
+pub fn parse(v: &Value) -> Res<Vec<AuthEntry>> {
+    let wrong = |what: &str, expected, found: &Value| Problem::WrongType {
+        what: what.into(),
+        expected,
+        found: found.to_string(),
+    };
     let items: Vec<&Value> = match v {
         Value::Array(a) => a.iter().collect(),
         Value::Object(m) if m.contains_key("list") => match &m["list"] {
             Value::Array(a) => a.iter().collect(),
-            other => {
-                return Err(format!(
-                    "authorization: `list` must be a list, found {other}"
-                ));
-            }
+            other => return Err(wrong("`list`", "a list", other)).at("", "authorization.list"),
         },
         Value::Object(_) => vec![v],
         other => {
-            return Err(format!(
-                "authorization must be a mapping or a list, found {other}"
-            ));
+            return Err(wrong("authorization", "a mapping or a list", other))
+                .at("", "authorization");
         }
     };
     items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| entry(i, item))
+        .map(|(i, item)| entry(item).at("", &format!("authorization[{i}]")))
         .collect()
 }
 
-fn entry(i: usize, item: &Value) -> Result<AuthEntry, String> {
-    let at = format!("authorization[{i}]");
-    let m = item
-        .as_object()
-        .ok_or_else(|| format!("{at}: must be a mapping"))?;
+fn entry(item: &Value) -> Result<AuthEntry, Problem> {
+    let m = item.as_object().ok_or_else(|| Problem::WrongType {
+        what: "an entry".into(),
+        expected: "a mapping",
+        found: item.to_string(),
+    })?;
     let text = |k: &str| m.get(k).and_then(super::raw::scalar_text);
     let mechanism = text("mechanism")
         .unwrap_or_else(|| "basic".into())
         .to_ascii_lowercase();
     if mechanism != "basic" {
-        return Err(format!(
-            "{at}: mechanism {mechanism:?} is not supported (only basic)"
-        ));
+        return Err(Problem::Unsupported {
+            what: format!("mechanism {mechanism:?}"),
+            fix: "only basic is supported (digest and kerberos need a challenge round-trip)",
+        });
     }
-    let target = match (text("url"), text("domain")) {
-        (Some(u), _) if !u.is_empty() => Target::UrlPrefix(u),
-        (_, Some(d)) if !d.is_empty() => Target::Domain(d.to_ascii_lowercase()),
-        _ => return Err(format!("{at}: needs `url` or `domain`")),
+    let missing = |key| Problem::Missing {
+        what: "an entry".into(),
+        key,
     };
-    let name = text("name").ok_or_else(|| format!("{at}: needs `name`"))?;
+    let (url, domain) = (text("url"), text("domain"));
+    let name = text("name").ok_or_else(|| missing("`name`"))?;
     let password = text("password").unwrap_or_default();
     if name.contains("${") || password.contains("${") {
-        return Err(format!(
-            "{at}: credentials with variables are not supported"
-        ));
+        return Err(Problem::Unsupported {
+            what: "credentials with variables".into(),
+            fix: "write the name and password as plain text",
+        });
     }
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
-    let mut header = http::HeaderValue::from_str(&format!("Basic {token}"))
-        .map_err(|_| format!("{at}: credentials are not valid header text"))?;
-    header.set_sensitive(true);
-    Ok(AuthEntry { target, header })
+    match (url, domain) {
+        (Some(u), _) if !u.is_empty() => Ok(AuthEntry::basic_for_url(&u, &name, &password)),
+        (_, Some(d)) if !d.is_empty() => Ok(AuthEntry::basic_for_domain(&d, &name, &password)),
+        _ => Err(missing("`url` or `domain`")),
+    }
 }
 
 /// The Authorization value for `url`, if an entry matches (the first match wins, as in JMeter).
@@ -83,6 +87,25 @@ pub fn header_for<'a>(entries: &'a [AuthEntry], url: &str) -> Option<&'a http::H
 }
 
 impl AuthEntry {
+    /// Basic credentials sent to URLs that start with `prefix`.
+    pub fn basic_for_url(prefix: &str, name: &str, password: &str) -> AuthEntry {
+        AuthEntry::basic(Target::UrlPrefix(prefix.to_string()), name, password)
+    }
+
+    /// Basic credentials sent to URLs whose host is `domain`.
+    pub fn basic_for_domain(domain: &str, name: &str, password: &str) -> AuthEntry {
+        AuthEntry::basic(Target::Domain(domain.to_ascii_lowercase()), name, password)
+    }
+
+    fn basic(target: Target, name: &str, password: &str) -> AuthEntry {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
+        // Header text is visible ASCII; a base64 token always is.
+        let mut header = http::HeaderValue::from_str(&format!("Basic {token}"))
+            .expect("base64 is valid header text");
+        header.set_sensitive(true);
+        AuthEntry { target, header }
+    }
+
     fn matches(&self, url: &str) -> bool {
         match &self.target {
             Target::UrlPrefix(p) => url.starts_with(p.as_str()),

@@ -1,235 +1,272 @@
-//! Logic blocks (spec §3.6) compiled into ops with jumps: `if`, `loop`, `while`, `foreach`,
-//! `transaction`, `set-variables`, `include-scenario`, `action`.
+//! YAML logic blocks (spec §3.6) lowered into builder blocks: `if`, `once`, `loop`, `while`,
+//! `foreach`, `transaction`, `set-variables`, `include-scenario`, `action`.
 
-use super::compile::{Action, Compiler, Defaults, LoopCount, Op, Tx};
-use super::cond;
+use super::builder::Count;
+use super::compile::Action;
+use super::error::{At, Problem, Res};
 use super::raw::{RawAction, RawScenario, scalar_text};
+use super::yaml::{Compiler, Defaults};
 use serde_json::Value;
 
 /// A block being compiled: its keyword, its mapping and where it is (for errors).
-pub(super) struct Block<'v> {
+pub(super) struct YamlBlock<'v> {
     pub name: &'static str,
     pub obj: &'v serde_json::Map<String, Value>,
     pub at: &'v str,
 }
 
-impl Block<'_> {
-    pub fn list(&self, key: &str) -> Result<&Vec<Value>, String> {
+impl YamlBlock<'_> {
+    /// The list under `key` (`then`, `else`, `do`, `once`); errors are keyed by it.
+    fn list(&self, key: &'static str) -> Res<&Vec<Value>> {
         match self.obj.get(key) {
             Some(Value::Array(a)) => Ok(a),
-            Some(Value::Null) | None => Err(format!(
-                "{}: `{}` block needs a `{key}` list",
-                self.at, self.name
-            )),
-            Some(other) => Err(format!(
-                "{}: `{key}` must be a list, found {other}",
-                self.at
-            )),
+            Some(Value::Null) | None => Err(Problem::Missing {
+                what: format!("`{}` block", self.name),
+                key: match key {
+                    "then" => "a `then` list",
+                    "once" => "a `once` list",
+                    _ => "a `do` list",
+                },
+            })
+            .at("", key),
+            Some(other) => Err(Problem::WrongType {
+                what: format!("`{key}`"),
+                expected: "a list",
+                found: other.to_string(),
+            })
+            .at("", key),
         }
     }
 
     fn text(&self) -> String {
         scalar_text(&self.obj[self.name]).unwrap_or_default()
     }
+
+    fn sub(&self, key: &str) -> String {
+        format!("{}.{key}", self.at)
+    }
 }
 
 impl Compiler<'_> {
-    pub(super) fn block_if(&mut self, b: &Block<'_>, d: &Defaults) -> Result<(), String> {
-        let at = b.at;
-        let c = cond::parse(&b.text(), &mut self.tc).map_err(|e| format!("{at}: {e}"))?;
-        let cond = self.push_cond(c);
-        let unless = self.emit(Op::Unless { cond, to: 0 });
-        self.list(b.list("then")?, d, &format!("{at}.then"))?;
-        match b.obj.get("else") {
-            Some(Value::Array(els)) => {
-                let jump = self.emit(Op::Jump(0));
-                self.patch(unless);
-                self.list(els, d, &format!("{at}.else"))?;
-                self.patch(jump);
+    /// Errors are keyed inside the block; the caller places them at the block's item.
+    pub(super) fn block(&mut self, b: &YamlBlock<'_>, d: &Defaults) -> Res<()> {
+        match b.name {
+            "if" => self.block_if(b, d),
+            "once" => {
+                let list = b.list("once")?;
+                let block = self.b.begin_once();
+                self.list(list, d, &b.sub("once"))?;
+                self.b.end(block);
+                Ok(())
             }
-            None | Some(Value::Null) => self.patch(unless),
-            Some(other) => return Err(format!("{at}: `else` must be a list, found {other}")),
+            "loop" => self.block_loop(b, d),
+            "while" => {
+                let mut text = b.text();
+                if text.trim().is_empty() || text.trim() == "LAST" {
+                    // JMeter: a blank condition (or LAST) loops until a sample in the body fails.
+                    text = "${JMeterThread.last_sample_ok}".into();
+                }
+                let list = b.list("do")?;
+                let block = self.b.begin_while(&text).at("", "while")?;
+                self.list(list, d, &b.sub("do"))?;
+                self.b.end(block);
+                Ok(())
+            }
+            "foreach" => self.block_foreach(b, d),
+            "transaction" => self.block_transaction(b, d),
+            "include-scenario" => self.include(b, d),
+            "action" => self.action(b),
+            "set-variables" => self.block_set_variables(b),
+            other => Err(Problem::Unsupported {
+                what: format!("`{other}` blocks"),
+                fix: "they are apiritif-only; the JMeter-compatible executor has no equivalent",
+            })
+            .at("", other),
         }
+    }
+
+    fn block_if(&mut self, b: &YamlBlock<'_>, d: &Defaults) -> Res<()> {
+        let then = b.list("then")?;
+        let els = match b.obj.get("else") {
+            Some(Value::Array(els)) => Some(els),
+            None | Some(Value::Null) => None,
+            Some(other) => {
+                return Err(Problem::WrongType {
+                    what: "`else`".into(),
+                    expected: "a list",
+                    found: other.to_string(),
+                })
+                .at("", "else");
+            }
+        };
+        let mut block = self.b.begin_if(&b.text()).at("", "if")?;
+        self.list(then, d, &b.sub("then"))?;
+        if let Some(els) = els {
+            self.b.begin_else(&mut block);
+            self.list(els, d, &b.sub("else"))?;
+        }
+        self.b.end(block);
         Ok(())
     }
 
-    pub(super) fn block_loop(&mut self, b: &Block<'_>, d: &Defaults) -> Result<(), String> {
-        let at = b.at;
+    fn block_loop(&mut self, b: &YamlBlock<'_>, d: &Defaults) -> Res<()> {
         let count = match &b.obj["loop"] {
-            Value::String(s) if s == "forever" => LoopCount::Fixed(None),
-            Value::Number(n) if n.as_i64() == Some(-1) => LoopCount::Fixed(None),
-            Value::Number(n) if n.as_u64().is_some() => LoopCount::Fixed(n.as_u64()),
+            Value::String(s) if s == "forever" => Count::Forever,
+            Value::Number(n) if n.as_i64() == Some(-1) => Count::Forever,
+            Value::Number(n) if n.as_u64().is_some() => Count::Times(n.as_u64().unwrap_or(0)),
             Value::String(s) if s.trim().parse::<u64>().is_ok() => {
-                LoopCount::Fixed(s.trim().parse().ok())
+                Count::Times(s.trim().parse().unwrap_or(0))
             }
-            Value::String(s) if s.contains("${") => {
-                LoopCount::Tpl(self.tpl(s, &format!("{at}: loop"))?)
-            }
+            Value::String(s) if s.contains("${") => Count::Expr(s.clone()),
             other => {
-                return Err(format!(
-                    "{at}: `loop` must be a count or `forever`, found {other}"
-                ));
+                return Err(Problem::WrongType {
+                    what: "the count".into(),
+                    expected: "a count or `forever`",
+                    found: other.to_string(),
+                })
+                .at("", "loop");
             }
         };
-        let slot = self.slot();
-        self.emit(Op::LoopInit { slot });
-        let test = self.emit(Op::LoopTest {
-            slot,
-            count,
-            exit: 0,
-        });
-        self.body_and_back(b, d, test)
+        let list = b.list("do")?;
+        let block = self.b.begin_loop(count).at("", "loop")?;
+        self.list(list, d, &b.sub("do"))?;
+        self.b.end(block);
+        Ok(())
     }
 
-    pub(super) fn block_while(&mut self, b: &Block<'_>, d: &Defaults) -> Result<(), String> {
-        let mut text = b.text();
-        if text.trim().is_empty() || text.trim() == "LAST" {
-            // JMeter: a blank condition (or LAST) loops until a sample in the body fails.
-            text = "${JMeterThread.last_sample_ok}".into();
-        }
-        let c = cond::parse(&text, &mut self.tc).map_err(|e| format!("{}: {e}", b.at))?;
-        let cond = self.push_cond(c);
-        let test = self.emit(Op::Unless { cond, to: 0 });
-        self.body_and_back(b, d, test)
-    }
-
-    pub(super) fn block_foreach(&mut self, b: &Block<'_>, d: &Defaults) -> Result<(), String> {
+    fn block_foreach(&mut self, b: &YamlBlock<'_>, d: &Defaults) -> Res<()> {
         let spec = b.text();
         let (item, prefix) = spec
             .split_once(" in ")
             .map(|(a, b)| (a.trim(), b.trim()))
             .filter(|(a, b)| !a.is_empty() && !b.is_empty())
-            .ok_or_else(|| {
-                format!(
-                    "{}: foreach must read `<item> in <collection>`, found {spec:?}",
-                    b.at
-                )
-            })?;
-        let slot = self.slot();
-        self.emit(Op::LoopInit { slot });
-        let test = self.emit(Op::ForeachTest {
-            slot,
-            item: item.into(),
-            prefix: prefix.into(),
-            exit: 0,
-        });
-        self.body_and_back(b, d, test)
-    }
-
-    /// The `do` list, a jump back to the loop's test, and the test's exit pointing past it.
-    fn body_and_back(&mut self, b: &Block<'_>, d: &Defaults, test: usize) -> Result<(), String> {
-        self.list(b.list("do")?, d, &format!("{}.do", b.at))?;
-        self.emit(Op::Back(test));
-        self.patch(test);
+            .ok_or_else(|| Problem::Invalid {
+                what: "foreach".into(),
+                value: spec.clone(),
+                reason: "must read `<item> in <collection>`".into(),
+                fix: "write e.g. `foreach: id in ids` (ids_1, ids_2... from an extractor with match-no: -1)"
+                    .into(),
+            })
+            .at("", "foreach")?;
+        let list = b.list("do")?;
+        let block = self.b.begin_foreach(item, prefix);
+        self.list(list, d, &b.sub("do"))?;
+        self.b.end(block);
         Ok(())
     }
 
-    pub(super) fn block_transaction(&mut self, b: &Block<'_>, d: &Defaults) -> Result<(), String> {
-        let at = b.at;
+    fn block_transaction(&mut self, b: &YamlBlock<'_>, d: &Defaults) -> Res<()> {
         let label = scalar_text(&b.obj["transaction"])
-            .ok_or_else(|| format!("{at}: transaction needs a name"))?;
+            .ok_or(Problem::Missing {
+                what: "transaction".into(),
+                key: "a name",
+            })
+            .at("", "transaction")?;
         let parent_only = match b.obj.get("force-parent-sample") {
             Some(Value::Bool(v)) => *v,
             _ => d.parent_only,
         };
         if matches!(b.obj.get("include-timers"), Some(Value::Bool(true))) {
-            return Err(format!(
-                "{at}: include-timers: true is not supported (think time is never part of a transaction's time here)"
-            ));
+            return Err(Problem::Unsupported {
+                what: "include-timers: true".into(),
+                fix: "think time is never part of a transaction's time here; remove it",
+            })
+            .at("", "include-timers");
         }
-        let tx = self.prog.txs.len();
-        self.prog.txs.push(Tx {
-            label: label.into(),
-            parent_only,
-        });
-        self.emit(Op::TxBegin(tx));
-        self.list(b.list("do")?, d, &format!("{at}.do"))?;
-        self.emit(Op::TxEnd(tx));
+        let list = b.list("do")?;
+        let block = self.b.begin_transaction(&label, parent_only);
+        self.list(list, d, &b.sub("do"))?;
+        self.b.end(block);
         Ok(())
     }
 
-    pub(super) fn block_set_variables(&mut self, b: &Block<'_>) -> Result<(), String> {
-        let at = b.at;
+    fn block_set_variables(&mut self, b: &YamlBlock<'_>) -> Res<()> {
         let Some(Value::Object(m)) = b.obj.get("set-variables") else {
-            return Err(format!(
-                "{at}: set-variables must be a mapping of name: value"
-            ));
+            return Err(Problem::WrongType {
+                what: "set-variables".into(),
+                expected: "a mapping of name: value",
+                found: b.obj["set-variables"].to_string(),
+            })
+            .at("", "set-variables");
         };
-        let mut vars = Vec::new();
+        let mut vars = Vec::with_capacity(m.len());
         for (k, v) in m {
             let text = scalar_text(v)
-                .ok_or_else(|| format!("{at}: set-variables {k}: value must be a scalar"))?;
-            vars.push((
-                k.as_str().into(),
-                self.tpl(&text, &format!("{at}: set-variables {k}"))?,
-            ));
+                .ok_or_else(|| Problem::WrongType {
+                    what: "a value".into(),
+                    expected: "a scalar",
+                    found: v.to_string(),
+                })
+                .at("", &format!("set-variables.{k}"))?;
+            vars.push((k.clone(), text));
         }
-        self.prog.set_vars.push(vars);
-        self.emit(Op::SetVars(self.prog.set_vars.len() - 1));
-        Ok(())
+        self.b.set_variables(&vars)
     }
 
-    pub(super) fn include(
-        &mut self,
-        obj: &serde_json::Map<String, Value>,
-        parent: &Defaults,
-        at: &str,
-    ) -> Result<(), String> {
-        let name = obj["include-scenario"]
+    fn include(&mut self, b: &YamlBlock<'_>, parent: &Defaults) -> Res<()> {
+        let name = b.obj["include-scenario"]
             .as_str()
-            .ok_or_else(|| format!("{at}: include-scenario needs a scenario name"))?;
+            .ok_or(Problem::Missing {
+                what: "include-scenario".into(),
+                key: "a scenario name",
+            })
+            .at("", "include-scenario")?;
         let scen = self
             .scenarios
             .and_then(|s| s.get(name))
-            .ok_or_else(|| {
-                format!("{at}: include-scenario {name:?}: no such scenario in `scenarios`")
-            })?
+            .ok_or_else(|| Problem::UnknownScenario { name: name.into() })
+            .at("", "include-scenario")?
             .clone();
         let raw: RawScenario = serde_json::from_value(scen)
-            .map_err(|e| format!("{at}: included scenario {name:?}: {e}"))?;
-        // Included scenarios come from the same effective config; their files resolve like the parent's.
-        let base_dir = self.base_dir.clone();
-        self.scenario(name, &raw, &base_dir, Some(parent))
-            .map_err(|e| format!("{at}: in included scenario {name:?}: {e}"))
+            .map_err(|e| Problem::Shape {
+                detail: format!("included scenario {name:?}: {e}"),
+                keys: "requests, default-address, headers, ...",
+            })
+            .at("", "include-scenario")?;
+        self.include_scenario(name, &raw, parent, b.at)
     }
 
-    pub(super) fn action(
-        &mut self,
-        obj: &serde_json::Map<String, Value>,
-        at: &str,
-    ) -> Result<(), String> {
-        if obj.contains_key("jsr223") {
-            return Err(format!(
-                "{at}: jsr223 is not supported (Groovy/JavaScript cannot run here); use set-variables instead"
-            ));
+    fn action(&mut self, b: &YamlBlock<'_>) -> Res<()> {
+        if b.obj.contains_key("jsr223") {
+            return Err(Problem::Unsupported {
+                what: "jsr223".into(),
+                fix: "Groovy/JavaScript cannot run here; use set-variables instead",
+            })
+            .at("", "jsr223");
         }
-        let raw: RawAction = serde_json::from_value(Value::Object(obj.clone()))
-            .map_err(|e| format!("{at}: action: {e} (keys: action, target, pause-duration)"))?;
+        let raw: RawAction = serde_json::from_value(Value::Object(b.obj.clone()))
+            .map_err(|e| Problem::Shape {
+                detail: format!("action: {e}"),
+                keys: "action, target, pause-duration",
+            })
+            .at("", "action")?;
         let target = raw.target.as_deref().unwrap_or("current-thread");
         let act = match raw.action.as_str() {
-            "pause" => {
-                // Taurus: no pause-duration means a zero pause (a "parameterized controller").
-                let d = self
-                    .duration(raw.pause_duration.as_ref(), "pause-duration")
-                    .map_err(|e| format!("{at}: {e}"))?
-                    .unwrap_or_default();
-                Action::Pause(d)
-            }
+            // Taurus: no pause-duration means a zero pause (a "parameterized controller").
+            "pause" => Action::Pause(
+                self.duration(raw.pause_duration.as_ref(), "pause-duration")?
+                    .unwrap_or_default(),
+            ),
             "stop" | "stop-now" if target == "current-thread" => Action::StopUser,
             "continue" => Action::NextIteration,
             "stop" | "stop-now" => {
-                return Err(format!(
-                    "{at}: action {} with target {target:?} is not supported; use target: current-thread",
-                    raw.action
-                ));
+                return Err(Problem::Unsupported {
+                    what: format!("action {} with target {target:?}", raw.action),
+                    fix: "use target: current-thread",
+                })
+                .at("", "target");
             }
             other => {
-                return Err(format!(
-                    "{at}: unknown action {other:?} (use pause, stop, stop-now or continue)"
-                ));
+                return Err(Problem::Invalid {
+                    what: String::new(),
+                    value: other.into(),
+                    reason: "is not an action".into(),
+                    fix: "use pause, stop, stop-now or continue".into(),
+                })
+                .at("", "action");
             }
         };
-        self.emit(Op::Action(act));
+        self.b.action(act);
         Ok(())
     }
 }

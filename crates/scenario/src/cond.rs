@@ -5,6 +5,7 @@
 //! `${count} > 3 && ${ok}`, `!(${a} != 'x') || (1 < 2)`. A bare `${var}` operand is its value,
 //! read as a number or `true`/`false` when it looks like one (what the JavaScript would see).
 
+use super::error::Problem;
 use super::template::{RenderEnv, Template, TemplateCompiler};
 
 #[derive(Debug, Clone)]
@@ -40,7 +41,7 @@ enum Value {
     Str(String),
 }
 
-pub fn parse(text: &str, tc: &mut TemplateCompiler) -> Result<Cond, String> {
+pub fn parse(text: &str, tc: &mut TemplateCompiler) -> Result<Cond, Problem> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
@@ -63,12 +64,12 @@ struct Parser<'a, 'b> {
 }
 
 impl Parser<'_, '_> {
-    fn error(&self, what: &str) -> String {
-        format!(
-            "condition {:?}: {what} at byte {}; supported: ==, !=, <, <=, >, >=, &&, ||, !, parentheses, \
-             'strings', numbers, true/false and ${{var}}",
-            self.text, self.i
-        )
+    fn error(&self, what: &'static str) -> Problem {
+        Problem::Condition {
+            text: self.text.to_string(),
+            what,
+            at: self.i,
+        }
     }
 
     fn ws(&mut self) {
@@ -87,7 +88,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn or(&mut self) -> Result<Cond, String> {
+    fn or(&mut self) -> Result<Cond, Problem> {
         let mut left = self.and()?;
         while self.eat("||") {
             left = Cond::Or(Box::new(left), Box::new(self.and()?));
@@ -95,7 +96,7 @@ impl Parser<'_, '_> {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Cond, String> {
+    fn and(&mut self) -> Result<Cond, Problem> {
         let mut left = self.unary()?;
         while self.eat("&&") {
             left = Cond::And(Box::new(left), Box::new(self.unary()?));
@@ -103,7 +104,7 @@ impl Parser<'_, '_> {
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Cond, String> {
+    fn unary(&mut self) -> Result<Cond, Problem> {
         self.ws();
         if self.s.get(self.i) == Some(&b'!') && self.s.get(self.i + 1) != Some(&b'=') {
             self.i += 1;
@@ -124,7 +125,7 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn maybe_cmp_after_group(&mut self, c: Cond) -> Result<Cond, String> {
+    fn maybe_cmp_after_group(&mut self, c: Cond) -> Result<Cond, Problem> {
         if self.cmp_op().is_some() {
             return Err(self.error("comparing a parenthesised expression is not supported"));
         }
@@ -149,7 +150,7 @@ impl Parser<'_, '_> {
         None
     }
 
-    fn operand(&mut self) -> Result<Operand, String> {
+    fn operand(&mut self) -> Result<Operand, Problem> {
         self.ws();
         let start = self.i;
         match self.s.get(self.i) {
@@ -160,9 +161,7 @@ impl Parser<'_, '_> {
                     .ok_or_else(|| self.error("unclosed string"))?;
                 let inner = &self.text[start + 1..start + 1 + close];
                 self.i = start + close + 2;
-                Ok(Operand::Str(
-                    self.tc.parse(inner).map_err(|e| e.to_string())?,
-                ))
+                Ok(Operand::Str(self.tc.parse(inner).map_err(Problem::from)?))
             }
             Some(b'$') if self.s.get(self.i + 1) == Some(&b'{') => {
                 let mut depth = 0;
@@ -186,7 +185,7 @@ impl Parser<'_, '_> {
                 let t = self
                     .tc
                     .parse(&self.text[start..self.i])
-                    .map_err(|e| e.to_string())?;
+                    .map_err(Problem::from)?;
                 Ok(Operand::Raw(t))
             }
             Some(c) if c.is_ascii_digit() || *c == b'-' || *c == b'.' => {

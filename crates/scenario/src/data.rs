@@ -1,21 +1,27 @@
 //! CSV `data-sources`, shared by every user of an execution like JMeter's CSV Data Set ("all threads"):
 //! each user takes the next row at the start of each iteration through one atomic cursor.
 
+use super::error::Problem;
 use super::vars::Vars;
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The full form of one `data-sources` item (a string is `{path: ...}`).
-#[derive(Debug, Deserialize)]
+/// A CSV data source (JMeter's CSV Data Set Config); also the full form of a YAML `data-sources`
+/// item (a string is `{path: ...}`).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct RawDataSource {
+pub struct CsvSpec {
+    /// Relative to the directory given to [`DataSource::load`].
     pub path: String,
+    /// One character or `tab`; `None` = sniffed from the file among `,` `;` and tab.
     pub delimiter: Option<String>,
     #[serde(default)]
     pub quoted: bool,
+    /// Start again at the end of the file (`None` = yes); else the user stops.
     #[serde(rename = "loop")]
     pub loop_: Option<bool>,
+    /// Comma-separated names; `None` = the file's first line.
     pub variable_names: Option<String>,
     pub encoding: Option<String>,
     #[serde(default)]
@@ -30,21 +36,49 @@ pub struct DataSource {
     cursor: AtomicU64,
 }
 
+impl CsvSpec {
+    /// A file with the defaults (sniffed delimiter, header line, recycled).
+    pub fn path(path: &str) -> CsvSpec {
+        CsvSpec {
+            path: path.to_string(),
+            delimiter: None,
+            quoted: false,
+            loop_: None,
+            variable_names: None,
+            encoding: None,
+            random_order: false,
+        }
+    }
+}
+
 impl DataSource {
-    pub fn load(raw: &RawDataSource, base_dir: &Path) -> Result<DataSource, String> {
+    /// Reads the whole file now: rows are shared by every user of the execution.
+    pub fn load(raw: &CsvSpec, base_dir: &Path) -> Result<DataSource, Problem> {
         let path = base_dir.join(&raw.path);
-        let bytes = std::fs::read(&path).map_err(|e| {
-            format!("data-sources: cannot read CSV file {} ({e}); paths are relative to the config file", path.display())
+        let bytes = std::fs::read(&path).map_err(|source| Problem::File {
+            role: "data-sources: CSV file",
+            path,
+            source,
         })?;
-        let text = decode(&bytes, raw.encoding.as_deref())?;
+        let bad = |reason: String, fix: &'static str| Problem::Data {
+            path: raw.path.clone(),
+            reason,
+            fix,
+        };
+        let text = decode(&bytes, raw.encoding.as_deref()).map_err(|reason| {
+            bad(
+                reason,
+                "set `encoding` to the file's charset (utf-8, latin1...)",
+            )
+        })?;
         let delimiter = match raw.delimiter.as_deref() {
             None | Some("") => sniff(&text),
             Some("tab") | Some("\\t") | Some("\t") => b'\t',
             Some(d) if d.len() == 1 => d.as_bytes()[0],
             Some(d) => {
-                return Err(format!(
-                    "data-sources {}: delimiter {d:?} must be one character (or `tab`)",
-                    raw.path
+                return Err(bad(
+                    format!("delimiter {d:?} is not one character"),
+                    "write one character (or `tab`)",
                 ));
             }
         };
@@ -56,23 +90,28 @@ impl DataSource {
             .from_reader(text.as_bytes());
         let mut rows: Vec<Vec<Box<str>>> = Vec::new();
         for (n, rec) in rdr.records().enumerate() {
-            let rec = rec.map_err(|e| format!("data-sources {}: line {}: {e}", raw.path, n + 1))?;
+            let rec = rec.map_err(|e| {
+                bad(
+                    format!("line {}: {e}", n + 1),
+                    "fix the line, or set `quoted` to match the file",
+                )
+            })?;
             rows.push(rec.iter().map(Into::into).collect());
         }
         let names: Vec<Box<str>> = match raw.variable_names.as_deref().map(str::trim) {
             Some(v) if !v.is_empty() => v.split(',').map(|s| s.trim().into()).collect(),
             _ => {
                 if rows.is_empty() {
-                    return Err(format!(
-                        "data-sources {}: the file is empty and no variable-names are given",
-                        raw.path
+                    return Err(bad(
+                        "the file is empty and no variable-names are given".into(),
+                        "add a header line or set `variable-names`",
                     ));
                 }
                 rows.remove(0)
             }
         };
         if rows.is_empty() {
-            return Err(format!("data-sources {}: no data rows", raw.path));
+            return Err(bad("no data rows".into(), "add at least one line of data"));
         }
         if raw.random_order {
             use rand::seq::SliceRandom;
@@ -107,15 +146,16 @@ impl DataSource {
     }
 }
 
+/// The text, or why it cannot be read (the caller names the file).
 fn decode(bytes: &[u8], encoding: Option<&str>) -> Result<String, String> {
     let enc = match encoding {
         None => encoding_rs::UTF_8,
         Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())
-            .ok_or_else(|| format!("data-sources: unknown encoding {label:?}"))?,
+            .ok_or_else(|| format!("unknown encoding {label:?}"))?,
     };
     let (text, _, had_errors) = enc.decode(bytes);
     if had_errors {
-        return Err(format!("data-sources: file is not valid {}", enc.name()));
+        return Err(format!("the file is not valid {}", enc.name()));
     }
     Ok(text.into_owned())
 }
@@ -149,15 +189,15 @@ fn sniff(text: &str) -> u8 {
 mod tests {
     use super::*;
 
-    fn source(content: &str, raw: RawDataSource) -> (tempfile::TempDir, DataSource) {
+    fn source(content: &str, raw: CsvSpec) -> (tempfile::TempDir, DataSource) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(&raw.path), content).unwrap();
         let ds = DataSource::load(&raw, dir.path()).unwrap();
         (dir, ds)
     }
 
-    fn raw(path: &str) -> RawDataSource {
-        RawDataSource {
+    fn raw(path: &str) -> CsvSpec {
+        CsvSpec {
             path: path.into(),
             delimiter: None,
             quoted: false,
@@ -236,7 +276,7 @@ mod tests {
     fn missing_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let e = DataSource::load(&raw("nope.csv"), dir.path()).unwrap_err();
-        assert!(e.contains("nope.csv"), "{e}");
+        assert!(e.to_string().contains("nope.csv"), "{e}");
     }
 
     #[test]

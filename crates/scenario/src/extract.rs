@@ -1,9 +1,9 @@
 //! Post-processors: `extract-regexp`, `extract-jsonpath`, `extract-xpath`, `extract-boundary`,
 //! `extract-css-jquery`. Everything is compiled once; a bad expression is a compile error.
 
+use super::error::{Lang, Problem};
 use super::vars::Vars;
 use rand::Rng;
-use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -81,14 +81,6 @@ impl Subject {
     }
 }
 
-/// A full-form or shorthand extractor value.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum RawExtractor {
-    Short(String),
-    Full(serde_json::Map<String, Value>),
-}
-
 #[derive(Debug)]
 pub struct Extractor {
     var: Box<str>,
@@ -135,124 +127,64 @@ enum TplPart {
     Group(usize),
 }
 
-fn opt_str(m: &serde_json::Map<String, Value>, k: &str) -> Option<String> {
-    m.get(k).and_then(|v| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    })
+/// An extractor as a front end describes it (YAML's `extract-*` keys, a JMX post-processor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractorSpec {
+    /// The variable the match goes into.
+    pub var: String,
+    pub expr: ExtractExpr,
+    /// 1-based match, 0 = random, negative = all (`var_1..var_N`, `var_matchNr`); `None` = JMeter's
+    /// default for the kind.
+    pub match_no: Option<i64>,
+    /// The value when nothing matches (`None` = `NOT_FOUND`).
+    pub default: Option<String>,
+    pub from: ExtractFrom,
 }
 
-fn opt_int(m: &serde_json::Map<String, Value>, k: &str, default: i64) -> Result<i64, String> {
-    match m.get(k) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| format!("{k} must be an integer")),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("{k} {s:?} must be an integer")),
-        Some(other) => Err(format!("{k} must be an integer, not {other}")),
-    }
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtractExpr {
+    /// `template` is JMeter's `$1$` form (groups of `regexp`).
+    Regexp {
+        regexp: String,
+        template: String,
+    },
+    JsonPath {
+        jsonpath: String,
+        concat: bool,
+    },
+    XPath {
+        xpath: String,
+    },
+    Boundary {
+        left: String,
+        right: String,
+    },
+    /// `attribute` empty = the element's text.
+    Css {
+        expression: String,
+        attribute: String,
+    },
 }
 
-fn opt_bool(m: &serde_json::Map<String, Value>, k: &str) -> bool {
-    match m.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
+/// What the extractor reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtractFrom {
+    Response(Subject),
+    Variable(String),
 }
 
 impl Extractor {
-    /// `block` is the Taurus key (`extract-regexp`...).
-    pub fn compile(block: &str, var: &str, raw: &RawExtractor) -> Result<Extractor, String> {
-        let ctx = |e: String| format!("{block} {var:?}: {e}");
-        let main_key = match block {
-            "extract-regexp" => "regexp",
-            "extract-jsonpath" => "jsonpath",
-            "extract-xpath" => "xpath",
-            "extract-css-jquery" => "expression",
-            "extract-boundary" => "",
-            _ => return Err(format!("unknown extractor block {block}")),
-        };
-        let m = match raw {
-            RawExtractor::Short(s) => {
-                let mut m = serde_json::Map::new();
-                m.insert(main_key.to_string(), Value::String(s.clone()));
-                m
-            }
-            RawExtractor::Full(m) => m.clone(),
-        };
-        let allowed: &[&str] = match block {
-            "extract-regexp" => &[
-                "regexp",
-                "template",
-                "match-no",
-                "default",
-                "subject",
-                "scope",
-                "from-variable",
-            ],
-            "extract-jsonpath" => &[
-                "jsonpath",
-                "default",
-                "match-no",
-                "concat",
-                "scope",
-                "from-variable",
-            ],
-            "extract-xpath" => &[
-                "xpath",
-                "default",
-                "validate-xml",
-                "ignore-whitespace",
-                "match-no",
-                "use-namespaces",
-                "use-tolerant-parser",
-                "scope",
-                "from-variable",
-            ],
-            "extract-css-jquery" => &[
-                "expression",
-                "attribute",
-                "match-no",
-                "default",
-                "scope",
-                "from-variable",
-            ],
-            _ => &[
-                "left",
-                "right",
-                "subject",
-                "match-no",
-                "default",
-                "scope",
-                "from-variable",
-            ],
-        };
-        if let Some(k) = m.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ctx(format!(
-                "unknown key `{k}` (known: {})",
-                allowed.join(", ")
-            )));
-        }
-        if block == "extract-boundary" && matches!(raw, RawExtractor::Short(_)) {
-            return Err(ctx(
-                "extract-boundary needs the full form {left, right}".into()
-            ));
-        }
-        let (kind, default_match) = Kind::compile(block, main_key, &m).map_err(ctx)?;
-        let source = match opt_str(&m, "from-variable") {
-            Some(v) if !v.is_empty() => Source::Variable(v.into()),
-            _ => Source::Subject(Subject::parse(opt_str(&m, "subject").as_deref())),
-        };
+    /// Compiles a spec: the expression is parsed and checked now.
+    pub fn new(spec: ExtractorSpec) -> Result<Extractor, Problem> {
+        let (kind, default_match) = Kind::compile(spec.expr)?;
         Ok(Extractor {
-            var: var.into(),
-            default: opt_str(&m, "default")
-                .unwrap_or_else(|| "NOT_FOUND".into())
-                .into(),
-            match_no: opt_int(&m, "match-no", default_match).map_err(ctx)?,
-            source,
+            var: spec.var.into(),
+            default: spec.default.unwrap_or_else(|| "NOT_FOUND".into()).into(),
+            match_no: spec.match_no.unwrap_or(default_match),
+            source: match spec.from {
+                ExtractFrom::Response(s) => Source::Subject(s),
+                ExtractFrom::Variable(v) => Source::Variable(v.into()),
+            },
             kind,
         })
     }
@@ -357,58 +289,38 @@ impl Extractor {
 }
 
 impl Kind {
-    /// The compiled expression and the block's default `match-no`.
-    fn compile(
-        block: &str,
-        main_key: &str,
-        m: &serde_json::Map<String, Value>,
-    ) -> Result<(Kind, i64), String> {
-        let expr = |key: &str| opt_str(m, key).ok_or_else(|| format!("`{key}` is required"));
-        Ok(match block {
-            "extract-regexp" => {
-                let src = expr(main_key)?;
-                let re =
-                    regex::Regex::new(&src).map_err(|e| format!("bad regular expression: {e}"))?;
-                let template = match m.get("template") {
-                    None | Some(Value::Null) => "$1$".to_string(),
-                    Some(Value::Number(n)) => format!("${n}$"),
-                    Some(Value::String(s)) if s.trim().parse::<u32>().is_ok() => {
-                        format!("${}$", s.trim())
-                    }
-                    Some(Value::String(s)) => s.clone(),
-                    Some(other) => {
-                        return Err(format!("template must be a string, not {other}"));
-                    }
-                };
+    /// The compiled expression and the kind's default `match-no`.
+    fn compile(expr: ExtractExpr) -> Result<(Kind, i64), Problem> {
+        let bad = |lang: Lang, expr: &str, reason: String| Problem::Expression {
+            lang,
+            expr: expr.to_string(),
+            reason,
+        };
+        Ok(match expr {
+            ExtractExpr::Regexp { regexp, template } => {
+                let re = regex::Regex::new(&regexp)
+                    .map_err(|e| bad(Lang::Regex, &regexp, e.to_string()))?;
                 let template = parse_group_template(&template, re.captures_len())?;
                 (Kind::Regexp { re, template }, 1)
             }
-            "extract-jsonpath" => {
-                let src = expr(main_key)?;
-                let path = super::jsonpath::parse(&src)
-                    .map_err(|e| format!("bad JSONPath {src:?}: {e}"))?;
+            ExtractExpr::JsonPath { jsonpath, concat } => {
+                let path = super::jsonpath::parse(&jsonpath)?;
                 // JMeter >= 3.0: match-no 0 (random) by default.
-                (
-                    Kind::JsonPath {
-                        path,
-                        concat: opt_bool(m, "concat"),
-                    },
-                    0,
-                )
+                (Kind::JsonPath { path, concat }, 0)
             }
-            "extract-xpath" => {
-                let src = expr(main_key)?;
+            ExtractExpr::XPath { xpath } => {
                 sxd_xpath::Factory::new()
-                    .build(&src)
-                    .map_err(|e| format!("bad XPath {src:?}: {e}"))?
-                    .ok_or_else(|| "empty XPath".to_string())?;
-                (Kind::XPath { xpath: src }, -1)
+                    .build(&xpath)
+                    .map_err(|e| bad(Lang::XPath, &xpath, e.to_string()))?
+                    .ok_or_else(|| bad(Lang::XPath, &xpath, "empty".into()))?;
+                (Kind::XPath { xpath }, -1)
             }
-            "extract-css-jquery" => {
-                let src = expr(main_key)?;
-                let selector = scraper::Selector::parse(&src)
-                    .map_err(|e| format!("bad CSS selector {src:?}: {e}"))?;
-                let attribute = opt_str(m, "attribute").unwrap_or_default();
+            ExtractExpr::Css {
+                expression,
+                attribute,
+            } => {
+                let selector = scraper::Selector::parse(&expression)
+                    .map_err(|e| bad(Lang::Css, &expression, e.to_string()))?;
                 (
                     Kind::Css {
                         selector,
@@ -417,10 +329,14 @@ impl Kind {
                     0,
                 )
             }
-            _ => {
-                let (left, right) = (expr("left")?, expr("right")?);
+            ExtractExpr::Boundary { left, right } => {
                 if left.is_empty() || right.is_empty() {
-                    return Err("left and right must not be empty".to_string());
+                    return Err(Problem::Invalid {
+                        what: "extract-boundary".into(),
+                        value: format!("{left}|{right}"),
+                        reason: "has an empty left or right".into(),
+                        fix: "left and right must not be empty".into(),
+                    });
                 }
                 (Kind::Boundary { left, right }, 1)
             }
@@ -429,7 +345,7 @@ impl Kind {
 }
 
 /// JMeter's `$n$` template.
-fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> {
+fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, Problem> {
     let mut out = Vec::new();
     let mut rest = t;
     while let Some(start) = rest.find('$') {
@@ -438,11 +354,16 @@ fn parse_group_template(t: &str, groups: usize) -> Result<Vec<TplPart>, String> 
             Some(end) if after[..end].chars().all(|c| c.is_ascii_digit()) && end > 0 => {
                 let g: usize = after[..end].parse().expect("digits");
                 if g >= groups {
-                    return Err(format!(
-                        "template {t:?} refers to group {g} but the regexp has {} group(s); add a capture \
-                         group `(...)` or use template: $0$ for the whole match",
-                        groups - 1
-                    ));
+                    return Err(Problem::Invalid {
+                        what: "template".into(),
+                        value: t.to_string(),
+                        reason: format!(
+                            "refers to group {g} but the regexp has {} group(s)",
+                            groups - 1
+                        ),
+                        fix: "add a capture group `(...)` or use template: $0$ for the whole match"
+                            .into(),
+                    });
                 }
                 if start > 0 {
                     out.push(TplPart::Lit(rest[..start].to_string()));

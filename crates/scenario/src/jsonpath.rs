@@ -4,12 +4,18 @@
 //! including Taurus's own examples, use both forms, so they are rewritten to RFC 9535 when the strict
 //! parse fails.
 
+use crate::error::{Lang, Problem};
 use serde_json_path::JsonPath;
 
 /// Parses `src` as RFC 9535, else as its Jayway reading; the error is the strict parser's.
-pub fn parse(src: &str) -> Result<JsonPath, String> {
-    JsonPath::parse(src)
-        .or_else(|strict| JsonPath::parse(&from_jayway(src)).map_err(|_| strict.to_string()))
+pub fn parse(src: &str) -> Result<JsonPath, Problem> {
+    JsonPath::parse(src).or_else(|strict| {
+        JsonPath::parse(&from_jayway(src)).map_err(|_| Problem::Expression {
+            lang: Lang::JsonPath,
+            expr: src.to_string(),
+            reason: strict.to_string(),
+        })
+    })
 }
 
 /// `$.[5].x` → `$[5].x`, `data.id` → `$.data.id`; quoted names are left alone.
@@ -65,7 +71,7 @@ mod tests {
     #[test]
     fn still_bad_paths_keep_the_strict_error() {
         let e = parse("$.data[").unwrap_err();
-        assert!(!e.is_empty());
+        assert!(!e.to_string().is_empty());
         assert!(parse("$[?@.x <]").is_err());
     }
 

@@ -1,9 +1,18 @@
-//! The Taurus scenario language (issue 4): compile a scenario once, run it per virtual user.
+//! The scenario program (compiled requests and logic blocks): compile a scenario once, run it per
+//! virtual user.
 //!
-//! [`CompiledScenario::compile`] turns a scenario mapping (Taurus names, spec §3) into a program:
-//! templates parsed into segments, requests without templates prebuilt, logic blocks flattened into
-//! ops with jumps, CSV files loaded, every expression validated. [`CompiledScenario::run_iteration`]
-//! then runs one iteration of one user: pace, render, send, extract, assert, record.
+//! A front end describes a scenario to a [`ProgramBuilder`]: requests ([`RequestSpec`], with
+//! [`ExtractorSpec`]s, [`AssertionSpec`]s, think time, timeouts, [`AuthEntry`]s), transactions,
+//! `loop`/`while`/`foreach`/`once`/`if`-`else` blocks (conditions in JMeter's JavaScript subset), CSV
+//! sources ([`CsvSpec`]) and variables. The builder does every compile-time job once (templates parsed
+//! into segments, requests without templates prebuilt, blocks flattened into ops with jumps, CSV files
+//! loaded, every expression validated) and [`ProgramBuilder::finish`] gives the [`CompiledScenario`].
+//! The Taurus YAML front end is [`CompiledScenario::compile`]; a JMX front end targets the same
+//! builder. [`CompiledScenario::run_iteration`] then runs one iteration of one user: pace, render,
+//! send, extract, assert, record.
+//!
+//! Errors are [`ScenarioError`]s: the file ([`CompileContext::file`]), the scenario, the include
+//! chain, the [`KeyPath`] (`requests[3].extract-jsonpath.token`), the [`Problem`] and its fix.
 //!
 //! Choices where Taurus, JMeter and a native executor could differ (what a Taurus+JMeter user sees wins):
 //! - think time runs *before* the request it belongs to (JMeter timers), and is never part of a
@@ -28,18 +37,33 @@
 //!                  {"url": "/private", "headers": {"Authorization": "Bearer ${token}"}}]
 //! });
 //! let config = serde_json::json!({});
-//! let ctx = CompileContext { base_dir: std::path::Path::new("."), config: &config, source: 0 };
+//! let ctx = CompileContext { file: None, base_dir: std::path::Path::new("."), config: &config, source: 0 };
 //! let compiled = CompiledScenario::compile("demo", &scenario, &ctx).unwrap();
 //! assert_eq!(compiled.labels(), vec!["/login", "/private"]);
+//! ```
+//!
+//! The same kind of program without YAML:
+//!
+//! ```
+//! use stampede_scenario::{Count, ProgramBuilder, RequestSpec};
+//! let mut b = ProgramBuilder::new(Default::default());
+//! let tx = b.begin_transaction("browse", false);
+//! let times = b.begin_loop(Count::Times(3)).unwrap();
+//! b.request(RequestSpec::get("http://127.0.0.1:8080/item/${__counter(TRUE)}")).unwrap();
+//! b.end(times);
+//! b.end(tx);
+//! let compiled = b.finish("built", Default::default(), 0).unwrap();
+//! assert_eq!(compiled.labels(), vec!["browse", "http://127.0.0.1:8080/item/${__counter(TRUE)}"]);
 //! ```
 
 mod assert;
 mod auth;
 mod blocks;
+mod builder;
 mod compile;
-mod compile_request;
 mod cond;
 mod data;
+mod error;
 mod exec;
 mod extract;
 mod jsonpath;
@@ -48,32 +72,38 @@ mod request;
 mod template;
 mod timefmt;
 mod vars;
+mod yaml;
+mod yaml_post;
+mod yaml_request;
 
 #[cfg(test)]
 mod tests;
 
-pub use timefmt::dehumanize;
+pub use assert::{Assertion, AssertionSpec};
+pub use auth::AuthEntry;
+pub use builder::{Block, BodySpec, Count, ProgramBuilder, RequestSpec};
+pub use compile::Action;
+pub use data::{CsvSpec, DataSource};
+pub use error::{ErrorDetails, Include, KeyPath, Lang, Problem, ScenarioError};
+pub use extract::{ExtractExpr, ExtractFrom, Extractor, ExtractorSpec, Subject};
+pub use template::{TemplateError, TemplateProblem};
+pub use timefmt::{ThinkTime, dehumanize};
 pub use vars::Vars;
 
-use compile::{Compiler, Op, Program};
+use compile::{Op, Program};
 use rand::SeedableRng;
 use stampede_http::{Client, ClientConfig};
 use stampede_kpi::Sample;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use template::{RenderEnv, Template, TemplateCompiler};
-
-#[derive(Debug, thiserror::Error)]
-#[error("scenario {scenario:?}: {message}")]
-pub struct ScenarioError {
-    pub scenario: String,
-    pub message: String,
-}
+use std::time::{Duration, Instant};
+use template::{RenderEnv, Template};
 
 /// What compilation may need besides the scenario itself.
 pub struct CompileContext<'a> {
+    /// The config file that defined the scenario, named in errors (`None`: errors name no file).
+    pub file: Option<&'a Path>,
     /// Directory of the config file that defined the scenario (CSV and body-file paths are relative to it).
     pub base_dir: &'a Path,
     /// The whole effective config (for `modules.jmeter.properties`, `settings`).
@@ -153,76 +183,13 @@ impl UserState {
 }
 
 impl CompiledScenario {
+    /// Compiles a Taurus scenario mapping (the YAML front end over [`ProgramBuilder`]).
     pub fn compile(
         name: &str,
         scenario: &serde_json::Value,
         ctx: &CompileContext<'_>,
     ) -> Result<Self, ScenarioError> {
-        let err = |message: String| ScenarioError {
-            scenario: name.to_string(),
-            message,
-        };
-        let raw: raw::RawScenario = serde_json::from_value(scenario.clone()).map_err(|e| {
-            err(format!(
-                "{e} (see Taurus scenario keys: requests, default-address, headers, ...)"
-            ))
-        })?;
-        let tc = TemplateCompiler {
-            props: properties(ctx.config, raw.properties.as_ref()),
-            ..TemplateCompiler::default()
-        };
-        let mut compiler = Compiler::new(ctx.config, ctx.base_dir, tc);
-        compiler
-            .scenario(name, &raw, ctx.base_dir, None)
-            .map_err(err)?;
-        if compiler.prog.requests.is_empty() {
-            // An iteration that sends nothing would spin the user's loop without measuring anything.
-            return Err(err(
-                "has no requests, so there is nothing to measure; add at least one request".into(),
-            ));
-        }
-        let mut variables = Vec::new();
-        for (k, v) in raw.variables.iter().flatten() {
-            let text = raw::scalar_text(v)
-                .ok_or_else(|| err(format!("variables: {k} must be a scalar")))?;
-            let t = compiler
-                .tc
-                .parse(&text)
-                .map_err(|e| err(format!("variables: {k}: {e}")))?;
-            variables.push((k.as_str().into(), t));
-        }
-        let timeout = match &raw.timeout {
-            Some(v) => compiler.duration(Some(v), "timeout").map_err(err)?,
-            None => None,
-        };
-        let client = ClientConfig {
-            keepalive: raw.keepalive.unwrap_or(true),
-            connect_timeout: timeout.unwrap_or(compile::DEFAULT_TIMEOUT),
-            follow_redirects: raw.follow_redirects.unwrap_or(true),
-            store_cookies: raw.store_cookie.unwrap_or(true),
-            // JMeter accepts any certificate, so existing tests against staging hosts keep working;
-            // `verify-tls: true` (scenario) or `settings.verify-tls: true` turns checking on.
-            verify_tls: raw.verify_tls.unwrap_or_else(|| {
-                ctx.config
-                    .pointer("/settings/verify-tls")
-                    .and_then(serde_json::Value::as_bool)
-                    .unwrap_or(false)
-            }),
-        };
-        let epoch_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        Ok(CompiledScenario {
-            name: name.into(),
-            user_counters: compiler.tc.user_counters,
-            prog: compiler.prog,
-            variables,
-            client,
-            source: ctx.source,
-            texts: exec::Texts::new(),
-            anchor: (Instant::now(), epoch_ms),
-        })
+        yaml::compile(name, scenario, ctx)
     }
 
     pub fn name(&self) -> &str {
@@ -309,26 +276,4 @@ impl Script for CompiledScenario {
     ) -> impl Future<Output = IterationEnd> + Send {
         CompiledScenario::run_iteration(self, user, client, hooks)
     }
-}
-
-/// JMeter properties: `modules.jmeter.properties`, overridden by the scenario's `properties`.
-fn properties(
-    config: &serde_json::Value,
-    scenario: Option<&indexmap::IndexMap<String, serde_json::Value>>,
-) -> std::collections::HashMap<String, String> {
-    let mut props = std::collections::HashMap::new();
-    let global = config
-        .pointer("/modules/jmeter/properties")
-        .and_then(serde_json::Value::as_object);
-    for (k, v) in global.into_iter().flatten() {
-        if let Some(s) = raw::scalar_text(v) {
-            props.insert(k.clone(), s);
-        }
-    }
-    for (k, v) in scenario.into_iter().flatten() {
-        if let Some(s) = raw::scalar_text(v) {
-            props.insert(k.clone(), s);
-        }
-    }
-    props
 }

@@ -75,7 +75,15 @@ pub struct RawRequest {
     pub other: IndexMap<String, Value>,
 }
 
-type Extractors = Option<IndexMap<String, super::extract::RawExtractor>>;
+type Extractors = Option<IndexMap<String, RawExtractor>>;
+
+/// A full-form or shorthand extractor value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawExtractor {
+    Short(String),
+    Full(serde_json::Map<String, Value>),
+}
 
 /// Assertions and extractors; at scenario level they apply to every request of the scenario
 /// (JMeter elements at thread-group scope).

@@ -16,10 +16,53 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A template problem, raised at compile time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} in {text:?}")]
+#[error("{problem} in {text:?}")]
 pub struct TemplateError {
+    /// The template as written.
     pub text: String,
-    pub message: String,
+    pub problem: TemplateProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TemplateProblem {
+    #[error("unclosed `${{` at byte {at}")]
+    Unclosed { at: usize },
+    #[error("function call `${{{call}}}` must end with `)`")]
+    CallNotClosed { call: String },
+    #[error("unsupported JMeter function `{name}`")]
+    UnknownFunction { name: String },
+    #[error("{function} needs {usage}")]
+    Arguments {
+        function: &'static str,
+        usage: &'static str,
+    },
+    #[error("{function} argument {index} {value:?} is not an integer")]
+    NotInteger {
+        function: &'static str,
+        index: usize,
+        value: String,
+    },
+    #[error("__time format {format:?}: {reason}")]
+    TimeFormat { format: String, reason: String },
+}
+
+impl TemplateProblem {
+    pub fn fix(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some(match self {
+            TemplateProblem::Unclosed { .. } => "close it with `}` (or write `$` alone)".into(),
+            TemplateProblem::CallNotClosed { .. } => "close the argument list with `)`".into(),
+            TemplateProblem::UnknownFunction { .. } => format!("supported: {FUNCTIONS}").into(),
+            TemplateProblem::Arguments { function, usage } => {
+                format!("write ${{{function}{usage}}}").into()
+            }
+            TemplateProblem::NotInteger { .. } => "write an integer or a ${variable}".into(),
+            TemplateProblem::TimeFormat { .. } => {
+                "use Java SimpleDateFormat letters (yyyy MM dd HH mm ss SSS) or an empty format"
+                    .into()
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -138,9 +181,9 @@ impl Template {
 impl TemplateCompiler {
     /// Parses `text` into a template.
     pub fn parse(&mut self, text: &str) -> Result<Template, TemplateError> {
-        let err = |message: String| TemplateError {
+        let err = |problem: TemplateProblem| TemplateError {
             text: text.to_string(),
-            message,
+            problem,
         };
         let mut segs = Vec::new();
         let mut lit = String::new();
@@ -149,10 +192,9 @@ impl TemplateCompiler {
             lit.push_str(&rest[..pos]);
             let after = &rest[pos + 2..];
             let end = closing_brace(after).ok_or_else(|| {
-                err(format!(
-                    "unclosed `${{` at byte {}; close it with `}}` (or write `$` alone)",
-                    text.len() - rest.len() + pos
-                ))
+                err(TemplateProblem::Unclosed {
+                    at: text.len() - rest.len() + pos,
+                })
             })?;
             let inner = &after[..end];
             rest = &after[end + 1..];
@@ -183,11 +225,13 @@ impl TemplateCompiler {
         })
     }
 
-    fn function(&mut self, inner: &str) -> Result<Seg, String> {
+    fn function(&mut self, inner: &str) -> Result<Seg, TemplateProblem> {
         let (name, raw) = match inner.find('(') {
             Some(open) => {
                 if !inner.ends_with(')') {
-                    return Err(format!("function call `${{{inner}}}` must end with `)`"));
+                    return Err(TemplateProblem::CallNotClosed {
+                        call: inner.to_string(),
+                    });
                 }
                 (
                     &inner[..open],
@@ -198,7 +242,7 @@ impl TemplateCompiler {
         };
         let mut templates = Vec::with_capacity(raw.len());
         for a in &raw {
-            templates.push(self.parse(a).map_err(|e| e.message)?);
+            templates.push(self.parse(a).map_err(|e| e.problem)?);
         }
         let a = Args { raw, templates };
         let f = match name {
@@ -241,9 +285,9 @@ impl TemplateCompiler {
                 return Ok(Seg::Lit(value.into()));
             }
             other => {
-                return Err(format!(
-                    "unsupported JMeter function `{other}` (supported: {FUNCTIONS})"
-                ));
+                return Err(TemplateProblem::UnknownFunction {
+                    name: other.to_string(),
+                });
             }
         };
         Ok(Seg::Func(Box::new(f)))
@@ -270,12 +314,15 @@ impl TemplateCompiler {
     }
 
     /// `__P(name,default)` (default at `default_at`) or `__property(name,var,default)`.
-    fn property(&self, args: &[String], default_at: usize) -> Result<String, String> {
+    fn property(&self, args: &[String], default_at: usize) -> Result<String, TemplateProblem> {
         let name = args
             .first()
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
-            .ok_or("__P/__property needs a property name")?;
+            .ok_or(TemplateProblem::Arguments {
+                function: if default_at == 1 { "__P" } else { "__property" },
+                usage: "(name[,default])",
+            })?;
         Ok(self
             .props
             .get(name)
@@ -316,15 +363,24 @@ impl Args {
     }
 
     /// The first `n` arguments must be present, and integers when they are literal.
-    fn check_ints(&self, f: &str, n: usize, usage: &str) -> Result<(), String> {
+    fn check_ints(
+        &self,
+        function: &'static str,
+        n: usize,
+        usage: &'static str,
+    ) -> Result<(), TemplateProblem> {
         if self.raw.len() < n {
-            return Err(format!("{f} needs {usage}"));
+            return Err(TemplateProblem::Arguments { function, usage });
         }
         for (i, t) in self.templates.iter().take(n).enumerate() {
             if let Some(s) = t.as_literal()
                 && s.trim().parse::<i64>().is_err()
             {
-                return Err(format!("{f} argument {} {s:?} is not an integer", i + 1));
+                return Err(TemplateProblem::NotInteger {
+                    function,
+                    index: i + 1,
+                    value: s.to_string(),
+                });
             }
         }
         Ok(())
@@ -332,9 +388,12 @@ impl Args {
 }
 
 /// `__intSum(a,b,...[,var])`: the last argument is a variable name when it is not a number (JMeter).
-fn int_sum(a: Args) -> Result<Func, String> {
+fn int_sum(a: Args) -> Result<Func, TemplateProblem> {
     if a.raw.len() < 2 {
-        return Err("__intSum needs at least two integers".into());
+        return Err(TemplateProblem::Arguments {
+            function: "__intSum",
+            usage: "(a,b[,...][,var])",
+        });
     }
     let last = a.raw.last().map(|s| s.trim()).unwrap_or("");
     let mut args = a.templates;

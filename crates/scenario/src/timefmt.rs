@@ -1,6 +1,8 @@
 //! Time in the scenario language: `__time` formats (Java `SimpleDateFormat` subset → chrono), Taurus
 //! durations (`dehumanize_time`) and think-time timers.
 
+use crate::error::Problem;
+use crate::template::TemplateProblem;
 use rand::Rng;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -15,8 +17,12 @@ pub enum TimeFormat {
 }
 
 impl TimeFormat {
-    pub fn parse(format: &str) -> Result<TimeFormat, String> {
+    pub fn parse(format: &str) -> Result<TimeFormat, TemplateProblem> {
         let f = format.trim();
+        let bad = |reason: String| TemplateProblem::TimeFormat {
+            format: format.to_string(),
+            reason,
+        };
         if f.is_empty() {
             return Ok(TimeFormat::Epoch(1));
         }
@@ -26,7 +32,7 @@ impl TimeFormat {
                 .ok()
                 .filter(|d| *d > 0)
                 .map(TimeFormat::Epoch)
-                .ok_or_else(|| format!("__time divisor {f:?} must be /N with N > 0"));
+                .ok_or_else(|| bad("a divisor must be /N with N > 0".into()));
         }
         // JMeter's named shortcuts.
         let java = match f {
@@ -35,7 +41,7 @@ impl TimeFormat {
             "YMDHMS" => "yyyyMMdd-HHmmss",
             other => other,
         };
-        java_to_chrono(java).map(TimeFormat::Chrono)
+        java_to_chrono(java).map(TimeFormat::Chrono).map_err(bad)
     }
 
     pub fn write_now(&self, out: &mut String) {
@@ -51,7 +57,8 @@ impl TimeFormat {
     }
 }
 
-/// Translates the `SimpleDateFormat` letters real configs use; anything else is an error naming it.
+/// Translates the `SimpleDateFormat` letters real configs use; anything else is an error naming it
+/// (the error is the reason only: the caller names the format).
 fn java_to_chrono(java: &str) -> Result<String, String> {
     let chars: Vec<char> = java.chars().collect();
     let mut out = String::new();
@@ -72,7 +79,7 @@ fn java_to_chrono(java: &str) -> Result<String, String> {
             let mut j = i + 1;
             loop {
                 match chars.get(j) {
-                    None => return Err(format!("__time format {java:?} has an unclosed quote")),
+                    None => return Err("unclosed quote".into()),
                     Some('\'') if chars.get(j + 1) == Some(&'\'') => {
                         out.push('\'');
                         j += 2;
@@ -119,7 +126,7 @@ fn java_to_chrono(java: &str) -> Result<String, String> {
             ('D', _) => "%j",
             _ => {
                 return Err(format!(
-                    "__time format {java:?}: pattern letter {:?} is not supported",
+                    "pattern letter {:?} is not supported",
                     c.to_string().repeat(n)
                 ));
             }
@@ -139,9 +146,12 @@ fn push_literal(out: &mut String, c: char) {
 }
 
 /// Taurus `dehumanize_time`: `1m30s`, `500ms`, `2.5` (seconds), `1d 2h` (the config's parser).
-pub fn dehumanize(value: &str) -> Result<Duration, String> {
-    stampede_config::dehumanize(value).map_err(|e| {
-        format!("time {value:?}: {e} (use a number of seconds or units ms, s, m, h, d: 30s, 1m30s, 500ms)")
+pub fn dehumanize(value: &str) -> Result<Duration, Problem> {
+    stampede_config::dehumanize(value).map_err(|e| Problem::Invalid {
+        what: "time".into(),
+        value: value.to_string(),
+        reason: format!("is not a time ({e})"),
+        fix: "use a number of seconds or units ms, s, m, h, d: 30s, 1m30s, 500ms".into(),
     })
 }
 
@@ -167,24 +177,29 @@ pub enum ThinkTime {
 }
 
 impl ThinkTime {
-    pub fn parse(text: &str) -> Result<ThinkTime, String> {
+    pub fn parse(text: &str) -> Result<ThinkTime, Problem> {
         let t = text.trim();
+        let bad = |reason: &str| Problem::Invalid {
+            what: "think-time".into(),
+            value: text.to_string(),
+            reason: reason.to_string(),
+            fix: "write a time (2s) or uniform(mean, dev), gaussian(mean, dev), poisson(mean, dev)"
+                .into(),
+        };
         if let Some(open) = t.find('(') {
             let name = t[..open].trim().to_ascii_lowercase();
             let inner = t[open + 1..]
                 .strip_suffix(')')
-                .ok_or_else(|| format!("think-time {text:?}: missing `)`"))?;
-            let (a, b) = inner.split_once(',').ok_or_else(|| {
-                format!("think-time {text:?}: expected two arguments (mean, deviation)")
-            })?;
+                .ok_or_else(|| bad("is missing `)`"))?;
+            let (a, b) = inner
+                .split_once(',')
+                .ok_or_else(|| bad("needs two arguments (mean, deviation)"))?;
             let (mean, dev) = (dehumanize(a)?, dehumanize(b)?);
             return match name.as_str() {
                 "uniform" => Ok(ThinkTime::Uniform { mean, dev }),
                 "gaussian" => Ok(ThinkTime::Gaussian { mean, dev }),
                 "poisson" => Ok(ThinkTime::Poisson { mean, dev }),
-                _ => Err(format!(
-                    "think-time {text:?}: unknown timer {name:?} (use uniform, gaussian or poisson)"
-                )),
+                _ => Err(bad("names an unknown timer")),
             };
         }
         dehumanize(t).map(ThinkTime::Constant)

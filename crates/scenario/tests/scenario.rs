@@ -31,6 +31,7 @@ impl Hooks for Collect {
 fn compile_in(dir: &Path, scenario: Value) -> CompiledScenario {
     let config = json!({});
     let ctx = CompileContext {
+        file: None,
         base_dir: dir,
         config: &config,
         source: 1,

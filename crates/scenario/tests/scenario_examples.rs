@@ -2,7 +2,7 @@
 //! compile, or fail with the error a user needs.
 
 use serde_json::Value;
-use stampede_scenario::{CompileContext, CompiledScenario, ScenarioError};
+use stampede_scenario::{CompileContext, CompiledScenario, Problem, ScenarioError};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
@@ -20,6 +20,7 @@ fn compile(file: &str, scenario: &str) -> Result<CompiledScenario, ScenarioError
     assert!(!scen.is_null(), "{file}: no scenario {scenario}");
     let base = dir();
     let ctx = CompileContext {
+        file: None,
         base_dir: &base,
         config: &config,
         source: 0,
@@ -50,6 +51,7 @@ fn simple_assert_stepping_body_file_and_timers() {
     compile("body-file.yml", "bfile").unwrap();
     let config = load("timers.yml");
     let ctx = CompileContext {
+        file: None,
         base_dir: &dir(),
         config: &config,
         source: 0,
@@ -70,6 +72,7 @@ fn simple_assert_stepping_body_file_and_timers() {
 fn inline_scenario_default_address_reaches_the_included_requests() {
     let config = load("default-address-trick.yml");
     let ctx = CompileContext {
+        file: None,
         base_dir: &dir(),
         config: &config,
         source: 0,
@@ -110,6 +113,7 @@ fn converter_params_and_scenario_level_assertions_compile() {
     assert_eq!(s.labels(), vec!["r1", "r2", "r3"]);
     let config = load("broken_resp_asserts.yml");
     let ctx = CompileContext {
+        file: None,
         base_dir: &dir(),
         config: &config,
         source: 0,
@@ -117,7 +121,8 @@ fn converter_params_and_scenario_level_assertions_compile() {
     for (name, scen) in config["scenarios"].as_object().unwrap() {
         // The converter leaves `requests: []`, which is refused (nothing to measure)...
         let e = CompiledScenario::compile(name, scen, &ctx).unwrap_err();
-        assert!(e.message.contains("no requests"), "{e}");
+        assert!(matches!(e.problem, Problem::NoRequests), "{e}");
+        assert!(e.problem.to_string().contains("no requests"), "{e}");
         // ...while its scenario-level assertions are understood, not reported as unknown keys.
         let mut scen = scen.clone();
         scen["requests"] = serde_json::json!(["http://h/"]);
@@ -139,6 +144,7 @@ fn tls_verification_is_off_by_default_and_switchable() {
     let base = dir();
     let compile = |config: serde_json::Value| {
         let ctx = CompileContext {
+            file: None,
             base_dir: &base,
             config: &config,
             source: 0,
@@ -172,6 +178,7 @@ fn taurus_example_with_jayway_jsonpaths_compiles() {
     let config: Value = serde_saphyr::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let base = dir();
     let ctx = CompileContext {
+        file: None,
         base_dir: &base,
         config: &config,
         source: 0,

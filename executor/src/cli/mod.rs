@@ -5,7 +5,7 @@
 //! Raw arguments are parsed by clap into [`Cli`]/[`BztArgs`], then turned into one [`Invocation`]
 //! (what to do, with which files and overrides); [`main`] maps every outcome to Taurus's exit codes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::run::{Outcome, Progress, RunOptions};
 use stampede_config::{self as config, LoadOptions, Plan};
 use stampede_log::{ConsoleLog, Log};
+use stampede_scenario::{CompileContext, CompiledScenario};
 
 mod bzt;
 
@@ -188,11 +189,21 @@ fn dispatch(invocation: Invocation) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// A plan's scenarios compiled once: what `validate` reports and what `run` sends.
+pub struct CompiledPlan {
+    /// Indexed by `ExecutionPlan::index`; `None` for executions that send no requests (and for
+    /// those whose scenario has a problem).
+    pub scenarios: Vec<Option<CompiledScenario>>,
+    /// Problems; none = valid.
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
 /// Checks a loaded plan beyond what loading checks: result files exist, and every scenario compiles
-/// (so `validate` catches request-level errors without running). Returns (problems, warnings); no
-/// problems = valid.
-pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
+/// (so `validate` catches request-level errors without running, and `run` reuses the programs).
+pub fn compile_plan(plan: &Plan) -> CompiledPlan {
     let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+    let mut scenarios = Vec::new();
     for exec in &plan.executions {
         for (key, file) in [
             ("data-file", &exec.data_file),
@@ -213,23 +224,53 @@ pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
         if exec.executor == crate::run::EXTERNAL_RESULTS {
             continue;
         }
-        // Compile each scenario as a run would, so every expression error shows before any load.
-        let ctx = stampede_scenario::CompileContext {
+        let file = scenario_file(plan, exec);
+        let ctx = CompileContext {
+            file,
             base_dir: &exec.base_dir,
             config: &plan.effective,
             source: exec.index as u16,
         };
-        match stampede_scenario::CompiledScenario::compile(
-            &exec.scenario_name,
-            &exec.scenario,
-            &ctx,
-        ) {
-            Ok(compiled) => warnings.extend(compiled.warnings().iter().cloned()),
-            // The scenario error names the scenario and the request; the files say where to look.
+        match CompiledScenario::compile(&exec.scenario_name, &exec.scenario, &ctx) {
+            Ok(compiled) => {
+                warnings.extend(compiled.warnings().iter().cloned());
+                if scenarios.len() <= exec.index {
+                    scenarios.resize_with(exec.index + 1, || None);
+                }
+                scenarios[exec.index] = Some(compiled);
+            }
+            // The error names the file when it is known; else every config file is a suspect.
+            Err(e) if file.is_some() => problems.push(e.to_string()),
             Err(e) => problems.push(format!("{}: {e}", config_files_text(plan))),
         }
     }
-    (problems, warnings)
+    CompiledPlan {
+        scenarios,
+        problems,
+        warnings,
+    }
+}
+
+/// [`compile_plan`]'s problems and warnings.
+pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let compiled = compile_plan(plan);
+    (compiled.problems, compiled.warnings)
+}
+
+/// The config file that defined an execution's scenario, when it is certain: the only config file,
+/// or the only one in the scenario's directory.
+fn scenario_file<'p>(plan: &'p Plan, exec: &stampede_config::ExecutionPlan) -> Option<&'p Path> {
+    if let [only] = plan.config_files.as_slice() {
+        return Some(only);
+    }
+    let mut in_dir = plan
+        .config_files
+        .iter()
+        .filter(|f| f.parent().is_some_and(|d| d == exec.base_dir));
+    match (in_dir.next(), in_dir.next()) {
+        (Some(f), None) => Some(f),
+        _ => None,
+    }
 }
 
 /// The config files of a plan, for messages: `a.yml` or `a.yml, b.yml`.
@@ -335,8 +376,8 @@ fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u
         Ok(plan) => plan,
         Err(e) => return config_failure(&mut log, &e.to_string()),
     };
-    let (problems, _) = validate_plan(&plan);
-    if let Some(first) = problems.first() {
+    let compiled = compile_plan(&plan);
+    if let Some(first) = compiled.problems.first() {
         return config_failure(&mut log, first);
     }
     // SAFETY: no other thread exists yet: the tokio runtime is built below, after the export.
@@ -364,7 +405,9 @@ fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u
             return Outcome::Error.exit_code();
         }
     };
-    runtime.block_on(crate::run::run(plan, opts)).exit_code()
+    runtime
+        .block_on(crate::run::run(plan, compiled.scenarios, opts))
+        .exit_code()
 }
 
 /// Taurus's ending for a config error: the error, then `Artifacts dir: None` and the exit line.

@@ -9,7 +9,7 @@ use stampede_http::{Client, ClientConfig};
 use stampede_kpi::Sample;
 use stampede_log::{ConsoleLog, Log};
 use stampede_report::{ConsoleLines, Finished, Pipeline, Reporter, Verdict};
-use stampede_scenario::{CompileContext, CompiledScenario, Hooks, IterationEnd, Script, UserState};
+use stampede_scenario::{CompiledScenario, Hooks, IterationEnd, Script, UserState};
 use stampede_stats::{Aggregator, AggregatorSettings, Datapoint};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -32,9 +32,15 @@ where
     pub reporters: R,
 }
 
-pub async fn run(plan: Plan, opts: RunOptions) -> Outcome {
+/// Runs the plan with its scenarios compiled beforehand, each used once (by its execution).
+pub async fn run(
+    plan: Plan,
+    scenarios: Vec<Option<CompiledScenario>>,
+    opts: RunOptions,
+) -> Outcome {
+    let scenarios = std::sync::Mutex::new(scenarios);
     let parts = Parts {
-        compile: compile_taurus,
+        compile: |_: &Plan, e: &ExecutionPlan| take_compiled(&scenarios, e),
         reporters: |p: &Plan| {
             crate::reporters::build(p, &p.artifacts_dir).map_err(|e| format!("Config Error: {e}"))
         },
@@ -285,15 +291,21 @@ where
     Ok((work, reporters))
 }
 
-fn compile_taurus(plan: &Plan, e: &ExecutionPlan) -> Result<Compiled, String> {
-    let ctx = CompileContext {
-        base_dir: &e.base_dir,
-        config: &plan.effective,
-        source: e.index as u16,
-    };
-    CompiledScenario::compile(&e.scenario_name, &e.scenario, &ctx)
+fn take_compiled(
+    scenarios: &std::sync::Mutex<Vec<Option<CompiledScenario>>>,
+    e: &ExecutionPlan,
+) -> Result<Compiled, String> {
+    let mut scenarios = scenarios.lock().unwrap_or_else(|p| p.into_inner());
+    scenarios
+        .get_mut(e.index)
+        .and_then(Option::take)
         .map(Compiled)
-        .map_err(|err| format!("Config Error: {err}"))
+        .ok_or_else(|| {
+            format!(
+                "Config Error: execution.{}: scenario '{}' was not compiled before the run",
+                e.index, e.scenario_name
+            )
+        })
 }
 
 /// The compiled Taurus scenario as the engine's [`Script`].

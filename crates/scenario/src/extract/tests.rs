@@ -1,6 +1,7 @@
 //! Unit tests of `scenario::extract`.
 
 use super::*;
+use crate::raw::RawExtractor;
 use rand::SeedableRng;
 
 const JSON: &str = r#"{"store":{"book":[{"title":"Sayings","price":8.95},{"title":"Sword","price":12.99}]},"ok":true}"#;

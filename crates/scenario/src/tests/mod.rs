@@ -37,6 +37,7 @@ fn compile_in(
     scenario: serde_json::Value,
 ) -> Result<CompiledScenario, ScenarioError> {
     let ctx = CompileContext {
+        file: None,
         base_dir: dir,
         config,
         source: 2,
@@ -134,7 +135,9 @@ fn include_scenario_inlines_and_detects_cycles() {
     )
     .unwrap_err();
     assert!(
-        e.message.contains("cycle") && e.message.contains("a -> b"),
+        matches!(&e.problem, Problem::IncludeCycle { chain } if chain.join(" -> ").contains("a -> b"))
+            && e.problem.to_string().contains("cycle")
+            && e.problem.to_string().contains("a -> b"),
         "{e}"
     );
     let e = compile_in(
@@ -143,7 +146,11 @@ fn include_scenario_inlines_and_detects_cycles() {
         json!({"requests": [{"include-scenario": "nope"}]}),
     )
     .unwrap_err();
-    assert!(e.message.contains("nope"), "{e}");
+    assert!(
+        matches!(&e.problem, Problem::UnknownScenario { name } if name == "nope"),
+        "{e}"
+    );
+    assert!(e.problem.to_string().contains("nope"), "{e}");
 }
 
 #[test]
@@ -277,7 +284,8 @@ fn uploads_and_body_files_resolve_against_the_config_dir() {
         json!({"requests": [{"url": "http://h/", "method": "POST", "body-file": "gone.bin"}]}),
     )
     .unwrap_err();
-    assert!(e.message.contains("gone.bin"), "{e}");
+    assert!(matches!(e.problem, Problem::File { .. }), "{e}");
+    assert!(e.problem.to_string().contains("gone.bin"), "{e}");
 }
 
 #[test]
@@ -540,6 +548,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
         "</responseData>",
     );
     let ctx = CompileContext {
+        file: None,
         base_dir: &dir,
         config: &config,
         source: 0,
