@@ -1,0 +1,438 @@
+//! Methods on values: `String.prototype` (by UTF-16 code units, as JS counts), the `java.lang.String`
+//! methods Rhino exposes on `vars.get(…)` values, numbers, arrays, dates and regular expressions.
+
+use std::rc::Rc;
+
+use crate::ast::Method;
+use crate::builtins::{int_arg, type_error};
+use crate::date;
+use crate::error::ErrorKind;
+use crate::host::Host;
+use crate::numfmt;
+use crate::value::Value;
+
+fn arg(args: &[Value], i: usize) -> &Value {
+    args.get(i).unwrap_or(&Value::Undefined)
+}
+
+fn units(s: &str) -> Vec<u16> {
+    s.encode_utf16().collect()
+}
+
+fn text(u: &[u16]) -> Value {
+    Value::str(String::from_utf16_lossy(u))
+}
+
+fn not_a_function(target: &Value, m: Method) -> ErrorKind {
+    type_error(format!(
+        "Cannot find function {} in object {}.",
+        format!("{m:?}").to_lowercase(),
+        target.to_js_string()
+    ))
+}
+
+pub(crate) fn method(
+    target: &Value,
+    m: Method,
+    args: &[Value],
+    host: &mut dyn Host,
+) -> Result<Value, ErrorKind> {
+    let _ = host;
+    match target {
+        Value::Str(s) => {
+            string_method(s, m, args).unwrap_or_else(|| Err(not_a_function(target, m)))
+        }
+        Value::Java(s) => java_method(s, m, args).unwrap_or_else(|| Err(not_a_function(target, m))),
+        Value::Num(n) => number_method(*n, m, args),
+        Value::Date(ms) => date_method(*ms, m),
+        Value::Array(items) => match m {
+            Method::Join => {
+                let sep = match arg(args, 0) {
+                    Value::Undefined => ",".to_owned(),
+                    v => v.to_js_string(),
+                };
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::Undefined | Value::Null => String::new(),
+                        v => v.to_js_string(),
+                    })
+                    .collect();
+                Ok(Value::str(parts.join(&sep)))
+            }
+            Method::IndexOf => {
+                let found = items.iter().position(|v| v.strict_eq(arg(args, 0)));
+                Ok(Value::Num(found.map_or(-1.0, |i| i as f64)))
+            }
+            Method::Includes => Ok(Value::Bool(items.iter().any(|v| v.strict_eq(arg(args, 0))))),
+            Method::ToString => Ok(Value::str(target.to_js_string())),
+            _ => Err(not_a_function(target, m)),
+        },
+        Value::Regex(r) => match m {
+            Method::Test => Ok(Value::Bool(r.re.is_match(&arg(args, 0).to_js_string()))),
+            Method::ToString => Ok(Value::str(target.to_js_string())),
+            _ => Err(not_a_function(target, m)),
+        },
+        Value::Bool(_) if matches!(m, Method::ToString | Method::ValueOf) => {
+            Ok(if m == Method::ToString {
+                Value::str(target.to_js_string())
+            } else {
+                target.clone()
+            })
+        }
+        Value::Undefined | Value::Null => Err(type_error(format!(
+            "Cannot call method \"{}\" of {}",
+            format!("{m:?}").to_lowercase(),
+            target.to_js_string()
+        ))),
+        _ => Err(not_a_function(target, m)),
+    }
+}
+
+/// `String.prototype` methods; `None` when strings have no such method.
+fn string_method(s: &str, m: Method, args: &[Value]) -> Option<Result<Value, ErrorKind>> {
+    let u = units(s);
+    let len = u.len() as f64;
+    let s_arg = |i: usize| arg(args, i).to_js_string();
+    // Relative positions (`slice`, `substr`): negative counts from the end.
+    let relative = |v: f64| if v < 0.0 { (len + v).max(0.0) } else { v.min(len) } as usize;
+    let clamp = |v: f64| v.clamp(0.0, len) as usize;
+    Some(Ok(match m {
+        Method::CharAt => {
+            let i = int_arg(args, 0, 0.0);
+            if i >= 0.0 && i < len {
+                text(&u[i as usize..=i as usize])
+            } else {
+                Value::str("")
+            }
+        }
+        Method::CharCodeAt => {
+            let i = int_arg(args, 0, 0.0);
+            Value::Num(if i >= 0.0 && i < len {
+                f64::from(u[i as usize])
+            } else {
+                f64::NAN
+            })
+        }
+        Method::IndexOf
+        | Method::LastIndexOf
+        | Method::Includes
+        | Method::StartsWith
+        | Method::EndsWith => {
+            return Some(Ok(search(&u, m, &units(&s_arg(0)), args)));
+        }
+        Method::Slice => {
+            let from = relative(int_arg(args, 0, 0.0));
+            let to = relative(int_arg(args, 1, len));
+            text(if from < to { &u[from..to] } else { &[] })
+        }
+        Method::Substring => {
+            let a = clamp(int_arg(args, 0, 0.0));
+            let b = clamp(int_arg(args, 1, len));
+            text(&u[a.min(b)..a.max(b)])
+        }
+        Method::Substr => {
+            let from = relative(int_arg(args, 0, 0.0));
+            let count = int_arg(args, 1, len).clamp(0.0, len - from as f64) as usize;
+            text(&u[from..from + count])
+        }
+        Method::ToUpperCase => Value::str(s.to_uppercase()),
+        Method::ToLowerCase => Value::str(s.to_lowercase()),
+        Method::Trim => Value::str(s.trim_matches(is_js_space)),
+        Method::TrimStart => Value::str(s.trim_start_matches(is_js_space)),
+        Method::TrimEnd => Value::str(s.trim_end_matches(is_js_space)),
+        Method::PadStart | Method::PadEnd => {
+            let target = int_arg(args, 0, 0.0);
+            let fill = match arg(args, 1) {
+                Value::Undefined => vec![u16::from(b' ')],
+                v => units(&v.to_js_string()),
+            };
+            if target <= len || fill.is_empty() || target > 1e8 {
+                return Some(Ok(Value::str(s)));
+            }
+            let pad: Vec<u16> = fill
+                .iter()
+                .copied()
+                .cycle()
+                .take(target as usize - u.len())
+                .collect();
+            let joined = if m == Method::PadStart {
+                [pad, u].concat()
+            } else {
+                [u, pad].concat()
+            };
+            text(&joined)
+        }
+        Method::Repeat => {
+            let n = int_arg(args, 0, 0.0);
+            if n < 0.0 || n.is_infinite() || n * len > 1e8 {
+                return Some(Err(ErrorKind::Range("Invalid count value".into())));
+            }
+            Value::str(s.repeat(n as usize))
+        }
+        Method::Concat => Value::str(
+            args.iter()
+                .fold(s.to_owned(), |acc, a| acc + &a.to_js_string()),
+        ),
+        Method::Split => return Some(split(s, args)),
+        Method::Replace => return Some(replace(s, args)),
+        Method::Match => return Some(match_regex(s, args)),
+        Method::ToString | Method::ValueOf => Value::str(s),
+        _ => return None,
+    }))
+}
+
+fn is_js_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+fn search(u: &[u16], m: Method, needle: &[u16], args: &[Value]) -> Value {
+    let len = u.len();
+    let find_from = |from: usize| {
+        (from..=len.saturating_sub(needle.len())).find(|&i| u[i..].starts_with(needle))
+    };
+    let pos = |default: f64| int_arg(args, 1, default).clamp(0.0, len as f64) as usize;
+    match m {
+        Method::IndexOf => Value::Num(if needle.len() > len {
+            -1.0
+        } else {
+            find_from(pos(0.0)).map_or(-1.0, |i| i as f64)
+        }),
+        Method::LastIndexOf => {
+            let start = pos(len as f64).min(len.saturating_sub(needle.len()));
+            let found = (needle.len() <= len)
+                .then(|| (0..=start).rev().find(|&i| u[i..].starts_with(needle)))
+                .flatten();
+            Value::Num(found.map_or(-1.0, |i| i as f64))
+        }
+        Method::Includes => Value::Bool(needle.len() <= len && find_from(pos(0.0)).is_some()),
+        Method::StartsWith => Value::Bool(u[pos(0.0)..].starts_with(needle)),
+        _ => Value::Bool(u[..pos(len as f64)].ends_with(needle)),
+    }
+}
+
+fn split(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
+    let limit = match arg(args, 1) {
+        Value::Undefined => u32::MAX as usize,
+        v => crate::value::to_uint32(v.to_number()) as usize,
+    };
+    let parts: Vec<Value> = match arg(args, 0) {
+        Value::Undefined => vec![Value::str(s)],
+        Value::Regex(r) => {
+            if s.is_empty() {
+                if r.re.is_match("") {
+                    vec![]
+                } else {
+                    vec![Value::str("")]
+                }
+            } else {
+                r.re.split(s).map(Value::str).collect()
+            }
+        }
+        sep => {
+            let sep = sep.to_js_string();
+            if sep.is_empty() {
+                s.encode_utf16().map(|c| text(&[c])).collect()
+            } else {
+                s.split(sep.as_str()).map(Value::str).collect()
+            }
+        }
+    };
+    Ok(Value::Array(Rc::new(
+        parts.into_iter().take(limit).collect(),
+    )))
+}
+
+/// `replace(pattern, replacement)`: a string pattern replaces the first occurrence, a regex the
+/// first or (with `g`) every match; `$&`, `$1`…`$9` and `$$` expand in the replacement.
+fn replace(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
+    let replacement = arg(args, 1).to_js_string();
+    let expand = |whole: &str, groups: &[Option<&str>]| {
+        let mut out = String::new();
+        let mut chars = replacement.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, chars.peek().copied()) {
+                ('$', Some('$')) => {
+                    chars.next();
+                    out.push('$');
+                }
+                ('$', Some('&')) => {
+                    chars.next();
+                    out.push_str(whole);
+                }
+                ('$', Some(d @ '1'..='9')) if (d as usize - '0' as usize) <= groups.len() => {
+                    chars.next();
+                    out.push_str(groups[d as usize - '1' as usize].unwrap_or(""));
+                }
+                (c, _) => out.push(c),
+            }
+        }
+        out
+    };
+    Ok(Value::str(match arg(args, 0) {
+        Value::Regex(r) => {
+            let limit = if r.global { 0 } else { 1 };
+            r.re.replacen(s, limit, |caps: &regex::Captures<'_>| {
+                let groups: Vec<Option<&str>> =
+                    caps.iter().skip(1).map(|g| g.map(|m| m.as_str())).collect();
+                expand(&caps[0], &groups)
+            })
+            .into_owned()
+        }
+        pattern => {
+            let pattern = pattern.to_js_string();
+            match s.find(pattern.as_str()) {
+                Some(i) => format!(
+                    "{}{}{}",
+                    &s[..i],
+                    expand(&pattern, &[]),
+                    &s[i + pattern.len()..]
+                ),
+                None => s.to_owned(),
+            }
+        }
+    }))
+}
+
+fn match_regex(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
+    let re = match arg(args, 0) {
+        Value::Regex(r) => Rc::clone(r),
+        other => {
+            let pattern = regex::escape(&other.to_js_string());
+            Rc::new(crate::jsregex::JsRegex::new(&pattern, "").map_err(ErrorKind::Type)?)
+        }
+    };
+    if re.global {
+        let all: Vec<Value> = re.re.find_iter(s).map(|m| Value::str(m.as_str())).collect();
+        return Ok(if all.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(Rc::new(all))
+        });
+    }
+    Ok(match re.re.captures(s) {
+        None => Value::Null,
+        Some(caps) => Value::Array(Rc::new(
+            caps.iter()
+                .map(|g| g.map_or(Value::Undefined, |m| Value::str(m.as_str())))
+                .collect(),
+        )),
+    })
+}
+
+/// `java.lang.String` methods Rhino finds on a Java string; results stay Java strings.
+fn java_method(s: &Rc<str>, m: Method, args: &[Value]) -> Option<Result<Value, ErrorKind>> {
+    let java = |t: &str| Value::Java(t.into());
+    let s_arg = |i: usize| arg(args, i).to_js_string();
+    let u = units(s);
+    Some(Ok(match m {
+        Method::JavaLength => Value::Num(u.len() as f64),
+        Method::JavaEquals => {
+            Value::Bool(matches!(arg(args, 0), Value::Str(o) | Value::Java(o) if o == s))
+        }
+        Method::JavaIsEmpty => Value::Bool(s.is_empty()),
+        Method::JavaContains | Method::Includes => Value::Bool(s.contains(s_arg(0).as_str())),
+        Method::StartsWith => Value::Bool(s.starts_with(s_arg(0).as_str())),
+        Method::EndsWith => Value::Bool(s.ends_with(s_arg(0).as_str())),
+        Method::IndexOf | Method::LastIndexOf => {
+            return Some(Ok(search(&u, m, &units(&s_arg(0)), args)));
+        }
+        Method::ToUpperCase => java(&s.to_uppercase()),
+        Method::ToLowerCase => java(&s.to_lowercase()),
+        Method::Trim => java(s.trim_matches(|c: char| c <= ' ')),
+        Method::Concat => java(&format!("{s}{}", s_arg(0))),
+        Method::Substring => {
+            let len = u.len() as f64;
+            let a = arg(args, 0).to_number().trunc();
+            let b = if args.len() > 1 {
+                arg(args, 1).to_number().trunc()
+            } else {
+                len
+            };
+            if !(0.0 <= a && a <= b && b <= len) {
+                return Some(Err(type_error(format!(
+                    "java.lang.StringIndexOutOfBoundsException: begin {a}, end {b}, length {len}"
+                ))));
+            }
+            java(&String::from_utf16_lossy(&u[a as usize..b as usize]))
+        }
+        // Java's replace(CharSequence, CharSequence) replaces every occurrence, literally.
+        Method::Replace => java(&s.replace(s_arg(0).as_str(), &s_arg(1))),
+        Method::Split => return Some(java_split(s, &s_arg(0))),
+        Method::ToString => java(s),
+        _ => return None,
+    }))
+}
+
+/// Java's `String.split(regex)`: trailing empty strings are dropped.
+fn java_split(s: &str, pattern: &str) -> Result<Value, ErrorKind> {
+    let re = crate::jsregex::JsRegex::new(pattern, "").map_err(ErrorKind::Type)?;
+    let mut parts: Vec<Rc<str>> = if s.is_empty() {
+        vec!["".into()]
+    } else {
+        re.re.split(s).map(Rc::from).collect()
+    };
+    // A zero-width match at the start yields no leading empty string (Java 8+).
+    if parts.len() > 1
+        && parts[0].is_empty()
+        && re
+            .re
+            .find(s)
+            .is_some_and(|m| m.start() == 0 && m.end() == 0)
+    {
+        parts.remove(0);
+    }
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    if parts.len() == 1 && parts[0].is_empty() && !s.is_empty() {
+        parts.clear();
+    }
+    Ok(Value::JavaArray(Rc::new(parts)))
+}
+
+fn number_method(n: f64, m: Method, args: &[Value]) -> Result<Value, ErrorKind> {
+    let digits = |max: f64, min: f64, default: f64| {
+        let d = int_arg(args, 0, default);
+        if d < min || d > max {
+            Err(ErrorKind::Range(format!("Precision {d} out of range.")))
+        } else {
+            Ok(d as usize)
+        }
+    };
+    Ok(match m {
+        Method::ToFixed => Value::str(numfmt::to_fixed(n, digits(100.0, 0.0, 0.0)?)),
+        Method::ToPrecision => match arg(args, 0) {
+            Value::Undefined => Value::str(numfmt::to_js_string(n)),
+            _ => Value::str(numfmt::to_precision(n, digits(100.0, 1.0, 1.0)?)),
+        },
+        Method::ToString => {
+            let radix = int_arg(args, 0, 10.0);
+            if !(2.0..=36.0).contains(&radix) {
+                return Err(ErrorKind::Range("illegal radix".into()));
+            }
+            Value::str(if radix == 10.0 {
+                numfmt::to_js_string(n)
+            } else {
+                numfmt::to_radix_string(n, radix as u32)
+            })
+        }
+        Method::ValueOf => Value::Num(n),
+        _ => return Err(not_a_function(&Value::Num(n), m)),
+    })
+}
+
+fn date_method(ms: f64, m: Method) -> Result<Value, ErrorKind> {
+    Ok(match m {
+        Method::Date(getter) => Value::Num(date::get(ms, getter)),
+        Method::ValueOf => Value::Num(ms),
+        Method::ToString => Value::str(date::to_string(ms)),
+        Method::ToIsoString => Value::str(
+            date::to_iso_string(ms).ok_or_else(|| ErrorKind::Range("Date is invalid.".into()))?,
+        ),
+        Method::ToUtcString => Value::str(date::to_utc_string(ms)),
+        Method::ToDateString => Value::str(date::to_date_string(ms)),
+        Method::ToTimeString => Value::str(date::to_time_string(ms)),
+        _ => return Err(not_a_function(&Value::Date(ms), m)),
+    })
+}
