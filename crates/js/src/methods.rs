@@ -42,7 +42,10 @@ pub(crate) fn method(
         Value::Str(s) => {
             string_method(s, m, args).unwrap_or_else(|| Err(not_a_function(target, m)))
         }
-        Value::Java(s) => java_method(s, m, args).unwrap_or_else(|| Err(not_a_function(target, m))),
+        // Rhino looks for a Java method first, then in String.prototype.
+        Value::Java(s) => java_method(s, m, args)
+            .or_else(|| string_method(s, m, args))
+            .unwrap_or_else(|| Err(not_a_function(target, m))),
         Value::Num(n) => number_method(*n, m, args),
         Value::Date(ms) => date_method(*ms, m),
         Value::Array(items) => match m {
@@ -356,8 +359,28 @@ fn java_method(s: &Rc<str>, m: Method, args: &[Value]) -> Option<Result<Value, E
             }
             java(&String::from_utf16_lossy(&u[a as usize..b as usize]))
         }
-        // Java's replace(CharSequence, CharSequence) replaces every occurrence, literally.
-        Method::Replace => java(&s.replace(s_arg(0).as_str(), &s_arg(1))),
+        // Java's replace(CharSequence, CharSequence) replaces every occurrence, literally; Rhino
+        // cannot pass a RegExp to it.
+        Method::Replace => match arg(args, 0) {
+            Value::Regex(_) => {
+                return Some(Err(type_error(
+                    "Cannot convert RegExp to java.lang.CharSequence".into(),
+                )));
+            }
+            _ => java(&s.replace(s_arg(0).as_str(), &s_arg(1))),
+        },
+        // Java's charAt gives a char, which Rhino prints as its code.
+        Method::CharAt => {
+            let i = arg(args, 0).to_number().trunc();
+            match u.get(i as usize).filter(|_| i >= 0.0) {
+                Some(unit) => Value::Num(f64::from(*unit)),
+                None => {
+                    return Some(Err(type_error(format!(
+                        "java.lang.StringIndexOutOfBoundsException: {i}"
+                    ))));
+                }
+            }
+        }
         Method::Split => return Some(java_split(s, &s_arg(0))),
         Method::ToString => java(s),
         _ => return None,

@@ -142,6 +142,13 @@ impl Value {
                 self.strict_eq(other)
             }
             (V::Java(a) | V::Str(a), V::Java(b) | V::Str(b)) => a == b,
+            // A Date's default primitive is its string, so it never equals its time value.
+            (V::Date(_), V::Num(_) | V::Str(_) | V::Java(_) | V::Bool(_)) => {
+                V::str(self.to_js_string()).loose_eq(other)
+            }
+            (V::Num(_) | V::Str(_) | V::Java(_) | V::Bool(_), V::Date(_)) => {
+                self.loose_eq(&V::str(other.to_js_string()))
+            }
             (V::Bool(b), _) => V::Num(f64::from(u8::from(*b))).loose_eq(other),
             (_, V::Bool(b)) => self.loose_eq(&V::Num(f64::from(u8::from(*b)))),
             (V::Num(n), _) => *n == other.to_number(),

@@ -3,7 +3,7 @@
 //! `fixtures/real-world/rhino-jmeter-2.13-observed.jsonl` (how it was made: that directory's
 //! README). Stampede must print the same strings.
 
-use stampede_js::{Env, Host, Script};
+use stampede_js::{Env, ErrorKind, Host, Script};
 
 struct Row {
     config_text: String,
@@ -48,6 +48,13 @@ fn env(seed: u64) -> Env {
         .with_var("maxRandom", "10")
         .with_var("Example", "  padded  ")
         .with_var("x", "a-b-c")
+        .with_var("q", "it's")
+        .with_var("neg", "-3")
+        .with_var("s", "abc")
+        .with_var("bs", "a\\nb")
+        .with_var("t", "true")
+        .with_var("empty", "")
+        .with_var("unicode", "é😀")
         // The moment of the first run's `new Date().getTime()`.
         .at_millis(1_796_533_224_601.0);
     env.props.insert("my.prop".into(), "fromprops".into());
@@ -90,7 +97,12 @@ impl Host for Thread {
 }
 
 fn result(script: &str, env: &mut Env) -> Result<String, String> {
-    let compiled = Script::compile(script).map_err(|e| e.to_string())?;
+    let compiled = match Script::compile(script) {
+        Ok(c) => c,
+        // Rhino's value for a script that does not parse is "" too.
+        Err(e) if matches!(e.kind, ErrorKind::Syntax(_)) => return Ok(String::new()),
+        Err(e) => return Err(e.to_string()),
+    };
     let mut thread = Thread(env.clone());
     let out = compiled.jmeter_result(&mut thread);
     *env = thread.0;
@@ -173,6 +185,10 @@ fn clock_and_random_forms_have_rhinos_shape() {
 #[test]
 fn an_unescaped_comma_leaves_a_script_that_fails_as_in_jmeter() {
     for row in rows().iter().filter(|r| r.kind == "unsplit") {
+        if row.observed.starts_with("${__javaScript(") {
+            // Too many arguments (or none): JMeter leaves the call as text; the caller's parser.
+            continue;
+        }
         // JMeter splits the argument at the comma: the script is the part before it.
         let first = row.config_text.split(',').next().unwrap();
         let err = Script::compile(first).expect_err("a cut-off script does not parse");
@@ -196,4 +212,25 @@ fn the_nameko_devex_body_form_takes_its_random_and_vars() {
     let v: f64 = x.parse().unwrap();
     assert!((0.0..1.0).contains(&v), "{x}");
     assert_ne!(script.jmeter_result(&mut a), x, "and moves on");
+}
+
+/// Non-ASCII results reached the server through JMeter's request-body encoding (ISO-8859-1 when
+/// the request names none: other characters become `?`), read back as UTF-8 with replacement.
+#[test]
+fn non_ascii_results_match_after_jmeters_body_encoding() {
+    let latin1 = |s: &str| -> String {
+        let bytes: Vec<u8> = s
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let rows = rows();
+    let encoded: Vec<&Row> = rows.iter().filter(|r| r.kind == "encoding").collect();
+    assert!(!encoded.is_empty());
+    for row in encoded {
+        let got = result(&row.script, &mut env(1)).unwrap();
+        assert!(!got.is_ascii(), "{got}");
+        assert_eq!(latin1(&got), row.observed, "{}", row.config_text);
+    }
 }
