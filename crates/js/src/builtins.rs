@@ -244,7 +244,6 @@ pub(crate) fn parse_float(text: &str) -> f64 {
             f64::INFINITY
         };
     }
-    let start = k;
     let digits = |k: &mut usize| {
         let from = *k;
         while *k < b.len() && b[*k].is_ascii_digit() {
@@ -272,7 +271,6 @@ pub(crate) fn parse_float(text: &str) -> f64 {
             k = e;
         }
     }
-    let _ = start;
     t[..k]
         .trim_end_matches('.')
         .parse::<f64>()
@@ -301,7 +299,10 @@ fn decode_uri(s: &str) -> Result<String, ErrorKind> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or_else(malformed)?;
+            let hex = s
+                .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+            let hex = hex.ok_or_else(malformed)?;
             bytes.push(u8::from_str_radix(hex, 16).map_err(|_| malformed())?);
             i += 3;
         } else {

@@ -91,7 +91,7 @@ impl Ctx<'_> {
             Expr::Binary(op, l, r) => {
                 let l = self.eval(l)?;
                 let r = self.eval(r)?;
-                binary(*op, &l, &r)
+                binary(*op, &l, &r)?
             }
             Expr::And(l, r) => {
                 let l = self.eval(l)?;
@@ -170,7 +170,7 @@ fn less_than(l: &Value, r: &Value) -> Option<bool> {
     }
 }
 
-pub(crate) fn binary(op: Binary, l: &Value, r: &Value) -> Value {
+pub(crate) fn binary(op: Binary, l: &Value, r: &Value) -> Result<Value, ErrorKind> {
     use Binary as B;
     let num = |f: fn(f64, f64) -> f64| Value::Num(f(l.to_number(), r.to_number()));
     let int = |f: fn(i32, i32) -> i32| {
@@ -179,10 +179,14 @@ pub(crate) fn binary(op: Binary, l: &Value, r: &Value) -> Value {
             to_int32(r.to_number()),
         )))
     };
-    match op {
+    Ok(match op {
         B::Add => {
             if l.is_stringish() || r.is_stringish() {
-                Value::str(l.to_js_string() + &r.to_js_string())
+                let joined = l.to_js_string() + &r.to_js_string();
+                if joined.len() > crate::value::MAX_STRING_UNITS {
+                    return Err(crate::value::too_long());
+                }
+                Value::str(joined)
             } else {
                 num(|a, b| a + b)
             }
@@ -208,5 +212,5 @@ pub(crate) fn binary(op: Binary, l: &Value, r: &Value) -> Value {
             let shift = to_uint32(r.to_number()) & 31;
             Value::Num(f64::from(to_uint32(l.to_number()) >> shift))
         }
-    }
+    })
 }

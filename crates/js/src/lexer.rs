@@ -25,6 +25,8 @@ pub(crate) enum StrPart {
 pub(crate) struct Hole {
     pub reference: String,
     pub quote: Option<char>,
+    /// Byte offset of its `$` in the script text.
+    pub at: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -171,7 +173,11 @@ impl<'a> Lexer<'a> {
                     if depth == 0 {
                         let reference = self.rest()[2..k].to_owned();
                         self.i += k + 1;
-                        self.out.holes.push(Hole { reference, quote });
+                        self.out.holes.push(Hole {
+                            reference,
+                            quote,
+                            at,
+                        });
                         return Ok(self.out.holes.len() - 1);
                     }
                 }

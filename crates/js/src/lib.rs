@@ -166,17 +166,13 @@ impl Script {
 
     fn substitute(&self, texts: &[String]) -> String {
         let mut out = String::with_capacity(self.source.len());
-        let mut rest = self.source.as_str();
+        let mut done = 0;
         for (hole, text) in self.holes.iter().zip(texts) {
-            let token = format!("${{{}}}", hole.reference);
-            let at = rest
-                .find(&token)
-                .expect("every hole was lexed from the source");
-            out.push_str(&rest[..at]);
+            out.push_str(&self.source[done..hole.at]);
             out.push_str(text);
-            rest = &rest[at + token.len()..];
+            done = hole.at + hole.reference.len() + 3;
         }
-        out.push_str(rest);
+        out.push_str(&self.source[done..]);
         out
     }
 }

@@ -150,7 +150,7 @@ fn string_method(s: &str, m: Method, args: &[Value]) -> Option<Result<Value, Err
                 Value::Undefined => vec![u16::from(b' ')],
                 v => units(&v.to_js_string()),
             };
-            if target <= len || fill.is_empty() || target > 1e8 {
+            if target <= len || fill.is_empty() {
                 return Some(Ok(Value::str(s)));
             }
             let pad: Vec<u16> = fill
@@ -168,8 +168,11 @@ fn string_method(s: &str, m: Method, args: &[Value]) -> Option<Result<Value, Err
         }
         Method::Repeat => {
             let n = int_arg(args, 0, 0.0);
-            if n < 0.0 || n.is_infinite() || n * len > 1e8 {
+            if n < 0.0 || n.is_infinite() {
                 return Some(Err(ErrorKind::Range("Invalid count value".into())));
+            }
+            if n * len > crate::value::MAX_STRING_UNITS as f64 {
+                return Some(Err(crate::value::too_long()));
             }
             Value::str(s.repeat(n as usize))
         }

@@ -10,8 +10,9 @@ use crate::error::{ErrorKind, JsError};
 use crate::jsregex::JsRegex;
 use crate::lexer::{StrPart, Tok, Token};
 
-/// Deeper nesting than any real expression; keeps recursion bounded on hostile input.
-const MAX_DEPTH: usize = 200;
+/// Deeper nesting (and longer operator chains) than any real expression; keeps the parser's and
+/// the evaluator's recursion well inside a 2 MB thread stack on hostile input.
+const MAX_DEPTH: usize = 64;
 
 pub(crate) fn parse(tokens: &[Token], src: &str) -> Result<Program, JsError> {
     let mut p = Parser {
@@ -44,6 +45,13 @@ struct Parser<'a> {
     src: &'a str,
     locals: Vec<String>,
     depth: usize,
+}
+
+#[derive(Clone, Copy)]
+enum BinOp {
+    Or,
+    And,
+    Binary(Binary),
 }
 
 /// Binary operators by precedence, lowest first (after `,`, assignment, `?:`, `||`, `&&`).
@@ -136,6 +144,13 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// One more link in a left-deep chain (`a+b+c…`, `s.trim().trim()…`): evaluation recurses
+    /// through it, so it counts towards the depth limit like nesting does.
+    fn enter_chain(&mut self, chain: &mut usize) -> Result<(), JsError> {
+        *chain += 1;
+        self.enter()
+    }
+
     fn slot(&mut self, name: &str) -> usize {
         match self.locals.iter().position(|n| n == name) {
             Some(i) => i,
@@ -179,9 +194,12 @@ impl Parser<'_> {
 
     fn expression(&mut self) -> Result<Expr, JsError> {
         let mut e = self.assignment()?;
+        let mut chain = 0;
         while self.eat(",") {
+            self.enter_chain(&mut chain)?;
             e = Expr::Comma(Box::new(e), Box::new(self.assignment()?));
         }
+        self.depth -= chain;
         Ok(e)
     }
 
@@ -200,7 +218,7 @@ impl Parser<'_> {
 
     fn conditional(&mut self) -> Result<Expr, JsError> {
         self.enter()?;
-        let cond = self.logical_or()?;
+        let cond = self.binary(0)?;
         let e = if self.eat("?") {
             let yes = self.assignment()?;
             self.expect(":")?;
@@ -213,45 +231,49 @@ impl Parser<'_> {
         Ok(e)
     }
 
-    fn logical_or(&mut self) -> Result<Expr, JsError> {
-        let mut e = self.logical_and()?;
-        while self.eat("||") {
-            e = Expr::Or(Box::new(e), Box::new(self.logical_and()?));
-        }
-        Ok(e)
-    }
-
-    fn logical_and(&mut self) -> Result<Expr, JsError> {
-        let mut e = self.binary(0)?;
-        while self.eat("&&") {
-            e = Expr::And(Box::new(e), Box::new(self.binary(0)?));
-        }
-        Ok(e)
-    }
-
-    fn binary(&mut self, level: usize) -> Result<Expr, JsError> {
-        let ops = LEVELS.get(level).copied().unwrap_or(MULTIPLICATIVE);
-        let next = |p: &mut Self| {
-            if level < LEVELS.len() {
-                p.binary(level + 1)
-            } else {
-                p.unary()
-            }
-        };
-        let mut e = next(self)?;
-        'outer: loop {
-            for (text, op) in ops {
-                if self.eat(text) {
-                    let rhs = next(self)?;
-                    e = Expr::Binary(*op, Box::new(e), Box::new(rhs));
-                    continue 'outer;
+    /// Precedence climbing over every binary operator (`||` lowest, `* / %` highest): one stack
+    /// frame per nesting level instead of one per precedence level.
+    fn binary(&mut self, min_level: usize) -> Result<Expr, JsError> {
+        let mut e = self.unary()?;
+        let mut chain = 0;
+        loop {
+            let Some((level, op)) = self.binary_operator().filter(|(l, _)| *l >= min_level) else {
+                if matches!(self.tok(), Tok::Ident(k) if k == "instanceof" || k == "in") {
+                    return Err(self.unsupported("`instanceof`/`in`"));
                 }
-            }
-            if matches!(self.tok(), Tok::Ident(k) if k == "instanceof" || k == "in") {
-                return Err(self.unsupported("`instanceof`/`in`"));
-            }
-            return Ok(e);
+                self.depth -= chain;
+                return Ok(e);
+            };
+            self.bump();
+            self.enter_chain(&mut chain)?;
+            let rhs = self.binary(level + 1)?;
+            e = match op {
+                BinOp::Or => Expr::Or(Box::new(e), Box::new(rhs)),
+                BinOp::And => Expr::And(Box::new(e), Box::new(rhs)),
+                BinOp::Binary(op) => Expr::Binary(op, Box::new(e), Box::new(rhs)),
+            };
         }
+    }
+
+    /// The binary operator at the cursor and its precedence level (0 = `||`).
+    fn binary_operator(&self) -> Option<(usize, BinOp)> {
+        let Tok::Punct(p) = self.tok() else {
+            return None;
+        };
+        match *p {
+            "||" => return Some((0, BinOp::Or)),
+            "&&" => return Some((1, BinOp::And)),
+            _ => {}
+        }
+        LEVELS
+            .iter()
+            .chain([&MULTIPLICATIVE])
+            .enumerate()
+            .find_map(|(i, ops)| {
+                ops.iter()
+                    .find(|(text, _)| text == p)
+                    .map(|(_, op)| (i + 2, BinOp::Binary(*op)))
+            })
     }
 
     fn unary(&mut self) -> Result<Expr, JsError> {
@@ -279,7 +301,11 @@ impl Parser<'_> {
 
     fn postfix(&mut self) -> Result<Expr, JsError> {
         let mut e = self.primary()?;
+        let mut chain = 0;
         loop {
+            if self.is(".") || self.is("[") {
+                self.enter_chain(&mut chain)?;
+            }
             if self.eat(".") {
                 let Tok::Ident(name) = self.tok().clone() else {
                     return Err(self.unexpected());
@@ -296,6 +322,7 @@ impl Parser<'_> {
             } else if self.is("++") || self.is("--") {
                 return Err(self.unsupported("`++`/`--`"));
             } else {
+                self.depth -= chain;
                 return Ok(e);
             }
         }
@@ -435,6 +462,13 @@ impl Parser<'_> {
                 self.src,
             )
         })?;
+        if !self.is("(") {
+            return Err(JsError::new(
+                ErrorKind::Unsupported(format!("the property `{ns}.{name}` as a value (call it)")),
+                name_at,
+                self.src,
+            ));
+        }
         let args = self.arguments()?;
         Ok(Expr::Call(func, args))
     }

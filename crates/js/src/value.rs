@@ -159,6 +159,14 @@ impl Value {
     }
 }
 
+/// The longest string a script may build (16 Mi units), so that `s = s + s` chains cannot exhaust
+/// memory; past it the operation is a RangeError, as an engine's own string limit is.
+pub(crate) const MAX_STRING_UNITS: usize = 1 << 24;
+
+pub(crate) fn too_long() -> crate::error::ErrorKind {
+    crate::error::ErrorKind::Range("Invalid string length".into())
+}
+
 /// ECMAScript StringToNumber: whitespace-trimmed decimal, `0x` hex, `Infinity`; empty is 0.
 pub(crate) fn string_to_number(s: &str) -> f64 {
     let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
