@@ -31,13 +31,19 @@ pub enum ErrorKind {
     Range(String),
     #[error("the script is too deeply nested")]
     TooDeep,
+    /// An If Controller condition whose value prints as neither `true` nor `false`.
+    #[error("the condition's value `{0}` is neither true nor false")]
+    NotABoolean(String),
 }
 
 impl ErrorKind {
     /// Whether Rhino would fail the same way at run time (JMeter's function then returns `""`),
     /// as opposed to a construct Stampede does not evaluate.
     pub fn is_runtime(&self) -> bool {
-        matches!(self, ErrorKind::Type(_) | ErrorKind::Range(_))
+        matches!(
+            self,
+            ErrorKind::Type(_) | ErrorKind::Range(_) | ErrorKind::NotABoolean(_)
+        )
     }
 }
 
@@ -56,6 +62,9 @@ fn hint_text(kind: &ErrorKind) -> &'static str {
              ${name} for JMeter variables"
         }
         ErrorKind::Type(_) | ErrorKind::Range(_) | ErrorKind::TooDeep => "",
+        ErrorKind::NotABoolean(_) => {
+            "; JMeter logs \"If Controller: error while processing\" and skips the children"
+        }
     }
 }
 

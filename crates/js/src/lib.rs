@@ -1,6 +1,6 @@
-//! `stampede-js`: JMeter's `${__javaScript(script[,VAR])}` for Stampede, giving what JMeter 2.13's
-//! Rhino gives for the scripts real test plans use, in microseconds and with no engine when no
-//! plan uses it.
+//! `stampede-js`: JMeter's `${__javaScript(script[,VAR])}` and If Controller conditions for
+//! Stampede, giving what JMeter 2.13's Rhino gives for the scripts real test plans use, in
+//! microseconds and with no engine when no plan uses it.
 //!
 //! ```
 //! use stampede_js::{Env, Script};
@@ -153,6 +153,22 @@ impl Script {
         self.eval(host)
             .map(|v| v.to_jmeter_string())
             .unwrap_or_default()
+    }
+
+    /// An If Controller condition (`useExpression` off, as Taurus's `if:` writes it): `Ok(true)`
+    /// when the value prints `true`, `Ok(false)` for `false`; anything else, like `1` or `'TRUE'`,
+    /// is an error, on which JMeter skips the children, as it does on a Rhino error.
+    pub fn jmeter_condition(&self, host: &mut dyn Host) -> Result<bool, JsError> {
+        let text = self.eval(host)?.to_jmeter_string();
+        match text.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(JsError::new(
+                ErrorKind::NotABoolean(text.clone()),
+                0,
+                &self.source,
+            )),
+        }
     }
 
     /// Hole values usable with the compiled program, or `None` when a value would change how the

@@ -234,3 +234,34 @@ fn non_ascii_results_match_after_jmeters_body_encoding() {
         assert_eq!(latin1(&got), row.observed, "{}", row.config_text);
     }
 }
+
+/// Taurus `if:` blocks (If Controllers evaluating their condition with Rhino), observed: which
+/// conditions let their child request run (`fixtures/real-world/if-controller-jmeter-2.13-observed.jsonl`).
+#[test]
+fn if_controller_conditions_run_their_children_as_in_jmeter() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/real-world/if-controller-jmeter-2.13-observed.jsonl"
+    );
+    let text = std::fs::read_to_string(path).expect("the observed conditions");
+    let mut checked = 0;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let condition = v["condition"].as_str().unwrap();
+        let runs = v["runs"].as_bool().unwrap();
+        let mut env = Env::seeded(1).with_var("VAR", "abcd");
+        let got = match Script::compile(condition) {
+            Ok(script) => script.jmeter_condition(&mut env).unwrap_or(false),
+            // A script that does not parse is an error in JMeter too: the children are skipped.
+            Err(e) if matches!(e.kind, ErrorKind::Syntax(_)) => false,
+            Err(e) if condition == "new Boolean(false)" => {
+                assert!(e.to_string().contains("`new Boolean`"), "{e}");
+                continue;
+            }
+            Err(e) => panic!("{condition}: {e}"),
+        };
+        assert_eq!(got, runs, "{condition}");
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked}");
+}
