@@ -118,14 +118,7 @@ fn math(f: MathFn, args: &[Value], host: &mut dyn Host) -> f64 {
         M::Random => host.random(),
         M::Floor => x.floor(),
         M::Ceil => x.ceil(),
-        M::Round => {
-            let r = x.floor();
-            if !x.is_finite() || x - r < 0.5 {
-                r
-            } else {
-                r + 1.0
-            }
-        }
+        M::Round => round(x),
         M::Trunc => x.trunc(),
         M::Sign => {
             if x.is_nan() || x == 0.0 {
@@ -135,35 +128,9 @@ fn math(f: MathFn, args: &[Value], host: &mut dyn Host) -> f64 {
             }
         }
         M::Abs => x.abs(),
-        M::Min => args
-            .iter()
-            .map(Value::to_number)
-            .fold(f64::INFINITY, |a, b| {
-                if a.is_nan() || b.is_nan() {
-                    f64::NAN
-                } else {
-                    a.min(b)
-                }
-            }),
-        M::Max => args
-            .iter()
-            .map(Value::to_number)
-            .fold(f64::NEG_INFINITY, |a, b| {
-                if a.is_nan() || b.is_nan() {
-                    f64::NAN
-                } else {
-                    a.max(b)
-                }
-            }),
-        M::Pow => {
-            let y = y();
-            // JS: 1 ** NaN and (±1) ** ±Infinity are NaN, unlike IEEE pow.
-            if y.is_nan() || (x.abs() == 1.0 && y.is_infinite()) {
-                f64::NAN
-            } else {
-                x.powf(y)
-            }
-        }
+        M::Min => extreme(args, f64::INFINITY, f64::min),
+        M::Max => extreme(args, f64::NEG_INFINITY, f64::max),
+        M::Pow => pow(x, y()),
         M::Sqrt => x.sqrt(),
         M::Cbrt => x.cbrt(),
         M::Log => x.ln(),
@@ -175,6 +142,36 @@ fn math(f: MathFn, args: &[Value], host: &mut dyn Host) -> f64 {
         M::Tan => x.tan(),
         M::Atan => x.atan(),
         M::Atan2 => x.atan2(y()),
+    }
+}
+
+/// `Math.round`: halves go up, also for negatives (`-2.5` gives `-2`).
+fn round(x: f64) -> f64 {
+    let r = x.floor();
+    if !x.is_finite() || x - r < 0.5 {
+        r
+    } else {
+        r + 1.0
+    }
+}
+
+/// `Math.min`/`Math.max`: NaN wins over any number.
+fn extreme(args: &[Value], start: f64, pick: fn(f64, f64) -> f64) -> f64 {
+    args.iter().map(Value::to_number).fold(start, |a, b| {
+        if a.is_nan() || b.is_nan() {
+            f64::NAN
+        } else {
+            pick(a, b)
+        }
+    })
+}
+
+/// `Math.pow`: `1 ** NaN` and `(±1) ** ±Infinity` are NaN in JS, unlike IEEE `pow`.
+fn pow(x: f64, y: f64) -> f64 {
+    if y.is_nan() || (x.abs() == 1.0 && y.is_infinite()) {
+        f64::NAN
+    } else {
+        x.powf(y)
     }
 }
 

@@ -48,26 +48,8 @@ pub(crate) fn run(
 impl Ctx<'_> {
     pub(crate) fn eval(&mut self, e: &Expr) -> Result<Value, ErrorKind> {
         Ok(match e {
-            Expr::Lit(lit) => match lit {
-                Lit::Num(n) => Value::Num(*n),
-                Lit::Str(s) => Value::Str(Rc::clone(s)),
-                Lit::Bool(b) => Value::Bool(*b),
-                Lit::Null => Value::Null,
-                Lit::Undefined => Value::Undefined,
-            },
-            Expr::Template(parts) => {
-                let mut s = String::new();
-                for part in parts {
-                    match part {
-                        TemplatePart::Lit(text) => s.push_str(text),
-                        TemplatePart::Hole(i) => match &self.holes[*i] {
-                            HoleValue::Text(t) => s.push_str(t),
-                            HoleValue::Code(v) => s.push_str(&v.to_js_string()),
-                        },
-                    }
-                }
-                Value::str(s)
-            }
+            Expr::Lit(lit) => literal(lit),
+            Expr::Template(parts) => self.template(parts),
             Expr::Hole(i) => match &self.holes[*i] {
                 HoleValue::Code(v) => v.clone(),
                 HoleValue::Text(t) => Value::str(t.as_str()),
@@ -125,7 +107,7 @@ impl Ctx<'_> {
             Expr::Method(target, method, args) => {
                 let target = self.eval(target)?;
                 let args = self.args(args)?;
-                builtins::method(&target, *method, &args, self.host)?
+                builtins::method(&target, *method, &args)?
             }
             Expr::NewDate(args) => {
                 let args = self.args(args)?;
@@ -138,8 +120,33 @@ impl Ctx<'_> {
         })
     }
 
+    /// A string literal with references: the substituted text in place of each.
+    fn template(&self, parts: &[TemplatePart]) -> Value {
+        let mut s = String::new();
+        for part in parts {
+            match part {
+                TemplatePart::Lit(text) => s.push_str(text),
+                TemplatePart::Hole(i) => match &self.holes[*i] {
+                    HoleValue::Text(t) => s.push_str(t),
+                    HoleValue::Code(v) => s.push_str(&v.to_js_string()),
+                },
+            }
+        }
+        Value::str(s)
+    }
+
     fn args(&mut self, args: &[Expr]) -> Result<Vec<Value>, ErrorKind> {
         args.iter().map(|a| self.eval(a)).collect()
+    }
+}
+
+fn literal(lit: &Lit) -> Value {
+    match lit {
+        Lit::Num(n) => Value::Num(*n),
+        Lit::Str(s) => Value::Str(Rc::clone(s)),
+        Lit::Bool(b) => Value::Bool(*b),
+        Lit::Null => Value::Null,
+        Lit::Undefined => Value::Undefined,
     }
 }
 

@@ -77,6 +77,7 @@ mod host;
 mod jsregex;
 mod lexer;
 mod methods;
+mod names;
 pub mod numfmt;
 mod parser;
 mod value;

@@ -7,7 +7,6 @@ use crate::ast::Method;
 use crate::builtins::{int_arg, type_error};
 use crate::date;
 use crate::error::ErrorKind;
-use crate::host::Host;
 use crate::numfmt;
 use crate::value::Value;
 
@@ -31,13 +30,7 @@ fn not_a_function(target: &Value, m: Method) -> ErrorKind {
     ))
 }
 
-pub(crate) fn method(
-    target: &Value,
-    m: Method,
-    args: &[Value],
-    host: &mut dyn Host,
-) -> Result<Value, ErrorKind> {
-    let _ = host;
+pub(crate) fn method(target: &Value, m: Method, args: &[Value]) -> Result<Value, ErrorKind> {
     match target {
         Value::Str(s) => {
             string_method(s, m, args).unwrap_or_else(|| Err(not_a_function(target, m)))
@@ -95,35 +88,60 @@ pub(crate) fn method(
 /// `String.prototype` methods; `None` when strings have no such method.
 fn string_method(s: &str, m: Method, args: &[Value]) -> Option<Result<Value, ErrorKind>> {
     let u = units(s);
-    let len = u.len() as f64;
-    let s_arg = |i: usize| arg(args, i).to_js_string();
-    // Relative positions (`slice`, `substr`): negative counts from the end.
-    let relative = |v: f64| if v < 0.0 { (len + v).max(0.0) } else { v.min(len) } as usize;
-    let clamp = |v: f64| v.clamp(0.0, len) as usize;
-    Some(Ok(match m {
-        Method::CharAt => {
-            let i = int_arg(args, 0, 0.0);
-            if i >= 0.0 && i < len {
-                text(&u[i as usize..=i as usize])
-            } else {
-                Value::str("")
-            }
-        }
-        Method::CharCodeAt => {
-            let i = int_arg(args, 0, 0.0);
-            Value::Num(if i >= 0.0 && i < len {
-                f64::from(u[i as usize])
-            } else {
-                f64::NAN
-            })
-        }
+    Some(match m {
+        Method::CharAt
+        | Method::CharCodeAt
+        | Method::Slice
+        | Method::Substring
+        | Method::Substr => Ok(positional(&u, m, args)),
         Method::IndexOf
         | Method::LastIndexOf
         | Method::Includes
         | Method::StartsWith
-        | Method::EndsWith => {
-            return Some(Ok(search(&u, m, &units(&s_arg(0)), args)));
+        | Method::EndsWith => Ok(search(&u, m, &units(&arg(args, 0).to_js_string()), args)),
+        Method::ToUpperCase => Ok(Value::str(s.to_uppercase())),
+        Method::ToLowerCase => Ok(Value::str(s.to_lowercase())),
+        Method::Trim => Ok(Value::str(s.trim_matches(is_js_space))),
+        Method::TrimStart => Ok(Value::str(s.trim_start_matches(is_js_space))),
+        Method::TrimEnd => Ok(Value::str(s.trim_end_matches(is_js_space))),
+        Method::PadStart | Method::PadEnd => pad(s, u, m, args),
+        Method::Repeat => repeat(s, args),
+        Method::Concat => {
+            let joined = args
+                .iter()
+                .fold(s.to_owned(), |acc, a| acc + &a.to_js_string());
+            checked(joined)
         }
+        Method::Split => split(s, args),
+        Method::Replace => replace(s, args),
+        Method::Match => match_regex(s, args),
+        Method::ToString | Method::ValueOf => Ok(Value::str(s)),
+        _ => return None,
+    })
+}
+
+/// A built string, or the RangeError past the length cap.
+fn checked(s: String) -> Result<Value, ErrorKind> {
+    if s.len() > crate::value::MAX_STRING_UNITS {
+        return Err(crate::value::too_long());
+    }
+    Ok(Value::str(s))
+}
+
+/// `charAt`, `charCodeAt`, `slice`, `substring`, `substr`: positions in UTF-16 units.
+fn positional(u: &[u16], m: Method, args: &[Value]) -> Value {
+    let len = u.len() as f64;
+    // Relative positions (`slice`, `substr`): negative counts from the end.
+    let relative = |v: f64| if v < 0.0 { (len + v).max(0.0) } else { v.min(len) } as usize;
+    let clamp = |v: f64| v.clamp(0.0, len) as usize;
+    let at = || {
+        Some(int_arg(args, 0, 0.0))
+            .filter(|i| *i >= 0.0 && *i < len)
+            .map(|i| i as usize)
+    };
+    match m {
+        Method::CharAt => at().map_or(Value::str(""), |i| text(&u[i..=i])),
+        Method::CharCodeAt => Value::Num(at().map_or(f64::NAN, |i| f64::from(u[i]))),
         Method::Slice => {
             let from = relative(int_arg(args, 0, 0.0));
             let to = relative(int_arg(args, 1, len));
@@ -134,58 +152,49 @@ fn string_method(s: &str, m: Method, args: &[Value]) -> Option<Result<Value, Err
             let b = clamp(int_arg(args, 1, len));
             text(&u[a.min(b)..a.max(b)])
         }
-        Method::Substr => {
+        _ => {
             let from = relative(int_arg(args, 0, 0.0));
             let count = int_arg(args, 1, len).clamp(0.0, len - from as f64) as usize;
             text(&u[from..from + count])
         }
-        Method::ToUpperCase => Value::str(s.to_uppercase()),
-        Method::ToLowerCase => Value::str(s.to_lowercase()),
-        Method::Trim => Value::str(s.trim_matches(is_js_space)),
-        Method::TrimStart => Value::str(s.trim_start_matches(is_js_space)),
-        Method::TrimEnd => Value::str(s.trim_end_matches(is_js_space)),
-        Method::PadStart | Method::PadEnd => {
-            let target = int_arg(args, 0, 0.0);
-            let fill = match arg(args, 1) {
-                Value::Undefined => vec![u16::from(b' ')],
-                v => units(&v.to_js_string()),
-            };
-            if target <= len || fill.is_empty() {
-                return Some(Ok(Value::str(s)));
-            }
-            let pad: Vec<u16> = fill
-                .iter()
-                .copied()
-                .cycle()
-                .take(target as usize - u.len())
-                .collect();
-            let joined = if m == Method::PadStart {
-                [pad, u].concat()
-            } else {
-                [u, pad].concat()
-            };
-            text(&joined)
-        }
-        Method::Repeat => {
-            let n = int_arg(args, 0, 0.0);
-            if n < 0.0 || n.is_infinite() {
-                return Some(Err(ErrorKind::Range("Invalid count value".into())));
-            }
-            if n * len > crate::value::MAX_STRING_UNITS as f64 {
-                return Some(Err(crate::value::too_long()));
-            }
-            Value::str(s.repeat(n as usize))
-        }
-        Method::Concat => Value::str(
-            args.iter()
-                .fold(s.to_owned(), |acc, a| acc + &a.to_js_string()),
-        ),
-        Method::Split => return Some(split(s, args)),
-        Method::Replace => return Some(replace(s, args)),
-        Method::Match => return Some(match_regex(s, args)),
-        Method::ToString | Method::ValueOf => Value::str(s),
-        _ => return None,
-    }))
+    }
+}
+
+fn pad(s: &str, u: Vec<u16>, m: Method, args: &[Value]) -> Result<Value, ErrorKind> {
+    let target = int_arg(args, 0, 0.0);
+    let fill = match arg(args, 1) {
+        Value::Undefined => vec![u16::from(b' ')],
+        v => units(&v.to_js_string()),
+    };
+    if target <= u.len() as f64 || fill.is_empty() {
+        return Ok(Value::str(s));
+    }
+    if target > crate::value::MAX_STRING_UNITS as f64 {
+        return Err(crate::value::too_long());
+    }
+    let pad: Vec<u16> = fill
+        .iter()
+        .copied()
+        .cycle()
+        .take(target as usize - u.len())
+        .collect();
+    let joined = if m == Method::PadStart {
+        [pad, u].concat()
+    } else {
+        [u, pad].concat()
+    };
+    Ok(text(&joined))
+}
+
+fn repeat(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
+    let n = int_arg(args, 0, 0.0);
+    if n < 0.0 || n.is_infinite() {
+        return Err(ErrorKind::Range("Invalid count value".into()));
+    }
+    if n * s.len() as f64 > crate::value::MAX_STRING_UNITS as f64 {
+        return Err(crate::value::too_long());
+    }
+    Ok(Value::str(s.repeat(n as usize)))
 }
 
 fn is_js_space(c: char) -> bool {
@@ -347,21 +356,7 @@ fn java_method(s: &Rc<str>, m: Method, args: &[Value]) -> Option<Result<Value, E
         Method::ToLowerCase => java(&s.to_lowercase()),
         Method::Trim => java(s.trim_matches(|c: char| c <= ' ')),
         Method::Concat => java(&format!("{s}{}", s_arg(0))),
-        Method::Substring => {
-            let len = u.len() as f64;
-            let a = arg(args, 0).to_number().trunc();
-            let b = if args.len() > 1 {
-                arg(args, 1).to_number().trunc()
-            } else {
-                len
-            };
-            if !(0.0 <= a && a <= b && b <= len) {
-                return Some(Err(type_error(format!(
-                    "java.lang.StringIndexOutOfBoundsException: begin {a}, end {b}, length {len}"
-                ))));
-            }
-            java(&String::from_utf16_lossy(&u[a as usize..b as usize]))
-        }
+        Method::Substring | Method::CharAt => return Some(java_position(&u, m, args)),
         // Java's replace(CharSequence, CharSequence) replaces every occurrence, literally; Rhino
         // cannot pass a RegExp to it.
         Method::Replace => match arg(args, 0) {
@@ -372,22 +367,38 @@ fn java_method(s: &Rc<str>, m: Method, args: &[Value]) -> Option<Result<Value, E
             }
             _ => java(&s.replace(s_arg(0).as_str(), &s_arg(1))),
         },
-        // Java's charAt gives a char, which Rhino prints as its code.
-        Method::CharAt => {
-            let i = arg(args, 0).to_number().trunc();
-            match u.get(i as usize).filter(|_| i >= 0.0) {
-                Some(unit) => Value::Num(f64::from(*unit)),
-                None => {
-                    return Some(Err(type_error(format!(
-                        "java.lang.StringIndexOutOfBoundsException: {i}"
-                    ))));
-                }
-            }
-        }
         Method::Split => return Some(java_split(s, &s_arg(0))),
         Method::ToString => java(s),
         _ => return None,
     }))
+}
+
+/// Java's `substring(begin[, end])` (which throws out of range) and `charAt` (a char, which Rhino
+/// prints as its code).
+fn java_position(u: &[u16], m: Method, args: &[Value]) -> Result<Value, ErrorKind> {
+    let len = u.len() as f64;
+    let a = arg(args, 0).to_number().trunc();
+    if m == Method::CharAt {
+        return match u.get(a as usize).filter(|_| a >= 0.0) {
+            Some(unit) => Ok(Value::Num(f64::from(*unit))),
+            None => Err(type_error(format!(
+                "java.lang.StringIndexOutOfBoundsException: {a}"
+            ))),
+        };
+    }
+    let b = if args.len() > 1 {
+        arg(args, 1).to_number().trunc()
+    } else {
+        len
+    };
+    if !(0.0 <= a && a <= b && b <= len) {
+        return Err(type_error(format!(
+            "java.lang.StringIndexOutOfBoundsException: begin {a}, end {b}, length {len}"
+        )));
+    }
+    Ok(Value::Java(
+        String::from_utf16_lossy(&u[a as usize..b as usize]).into(),
+    ))
 }
 
 /// Java's `String.split(regex)`: trailing empty strings are dropped.

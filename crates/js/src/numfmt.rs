@@ -162,44 +162,9 @@ pub fn to_radix_string(x: f64, radix: u32) -> String {
     let negative = x < 0.0;
     let x = x.abs();
     let mut int = x.trunc();
-    let mut fraction = x - int;
-    let mut delta = 0.5 * (next_up(x) - x);
-    delta = delta.max(next_up(0.0));
-    let mut frac_digits = String::new();
-    if fraction >= delta {
-        loop {
-            fraction *= radix as f64;
-            delta *= radix as f64;
-            let d = fraction.floor();
-            fraction -= d;
-            let mut d = d as u32;
-            if (fraction > 0.5 || (fraction == 0.5 && d & 1 == 1)) && fraction + delta > 1.0 {
-                // Round up and propagate the carry through the digits already written.
-                loop {
-                    d += 1;
-                    if d < radix {
-                        break;
-                    }
-                    d = 0;
-                    match frac_digits.pop() {
-                        Some(prev) => d = prev.to_digit(radix).expect("a digit we wrote"),
-                        None => {
-                            int += 1.0;
-                            break;
-                        }
-                    }
-                }
-                if d != 0 || !frac_digits.is_empty() {
-                    frac_digits.push(digit(d));
-                }
-                break;
-            }
-            frac_digits.push(digit(d));
-            if fraction < delta {
-                break;
-            }
-        }
-    }
+    let fraction = x - int;
+    let delta = (0.5 * (next_up(x) - x)).max(next_up(0.0));
+    let frac_digits = radix_fraction(fraction, delta, radix, &mut int);
     let mut int_digits = Vec::new();
     let mut i = int;
     while i >= 1.0 {
@@ -218,6 +183,49 @@ pub fn to_radix_string(x: f64, radix: u32) -> String {
         out.push_str(frac_digits);
     }
     out
+}
+
+/// The fraction digits of `fraction` in `radix`, stopping once the value is identified within
+/// `delta`; a final round-up may carry into `int`.
+fn radix_fraction(mut fraction: f64, mut delta: f64, radix: u32, int: &mut f64) -> String {
+    let digit = |d: u32| char::from_digit(d, radix).expect("a digit below the radix");
+    let mut frac_digits = String::new();
+    if fraction < delta {
+        return frac_digits;
+    }
+    loop {
+        fraction *= radix as f64;
+        delta *= radix as f64;
+        let d = fraction.floor();
+        fraction -= d;
+        let mut d = d as u32;
+        if (fraction > 0.5 || (fraction == 0.5 && d & 1 == 1)) && fraction + delta > 1.0 {
+            // Round up and propagate the carry through the digits already written.
+            loop {
+                d += 1;
+                if d < radix {
+                    break;
+                }
+                d = 0;
+                match frac_digits.pop() {
+                    Some(prev) => d = prev.to_digit(radix).expect("a digit we wrote"),
+                    None => {
+                        *int += 1.0;
+                        break;
+                    }
+                }
+            }
+            if d != 0 || !frac_digits.is_empty() {
+                frac_digits.push(digit(d));
+            }
+            break;
+        }
+        frac_digits.push(digit(d));
+        if fraction < delta {
+            break;
+        }
+    }
+    frac_digits
 }
 
 fn next_up(x: f64) -> f64 {
