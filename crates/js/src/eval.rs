@@ -100,24 +100,34 @@ impl Ctx<'_> {
                 let index = self.eval(index)?;
                 builtins::index(&target, &index)?
             }
+            Expr::Call(..) | Expr::Method(..) | Expr::NewDate(_) | Expr::NewArray(_) => {
+                self.call(e)?
+            }
+        })
+    }
+
+    /// Function and method calls and constructors: arguments left to right, then the call.
+    fn call(&mut self, e: &Expr) -> Result<Value, ErrorKind> {
+        match e {
             Expr::Call(func, args) => {
                 let args = self.args(args)?;
-                builtins::call(*func, &args, self.host)?
+                builtins::call(*func, &args, self.host)
             }
             Expr::Method(target, method, args) => {
                 let target = self.eval(target)?;
                 let args = self.args(args)?;
-                builtins::method(&target, *method, &args)?
+                builtins::method(&target, *method, &args)
             }
             Expr::NewDate(args) => {
                 let args = self.args(args)?;
-                builtins::new_date(&args, self.host)
+                Ok(builtins::new_date(&args, self.host))
             }
             Expr::NewArray(args) => {
                 let args = self.args(args)?;
-                builtins::new_array(&args)?
+                builtins::new_array(&args)
             }
-        })
+            _ => unreachable!("only calls are dispatched here"),
+        }
     }
 
     /// A string literal with references: the substituted text in place of each.
