@@ -1,7 +1,7 @@
 //! The compiled form: every name and method is resolved at compile time, so evaluation never looks
 //! anything up by string and an unknown one is a compile error with its column.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::jsregex::JsRegex;
 
@@ -27,7 +27,7 @@ pub(crate) enum Expr {
     Template(Vec<TemplatePart>),
     /// A `${…}` reference in code position.
     Hole(usize),
-    Regex(Rc<JsRegex>),
+    Regex(Arc<JsRegex>),
     Array(Vec<Expr>),
     Local(usize),
     Assign(usize, Box<Expr>),
@@ -49,7 +49,7 @@ pub(crate) enum Expr {
 #[derive(Clone, Debug)]
 pub(crate) enum Lit {
     Num(f64),
-    Str(Rc<str>),
+    Str(Arc<str>),
     Bool(bool),
     Null,
     Undefined,

@@ -1,7 +1,7 @@
 //! Global functions (`parseInt`, `Math.*`, `vars.*`…), `.length`, indexing and constructors.
 //! Methods on values are in `methods`.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ast::{Func, MathFn};
 use crate::date;
@@ -47,7 +47,7 @@ pub(crate) fn index(target: &Value, index: &Value) -> Result<Value, ErrorKind> {
     Ok(match target {
         Value::Array(items) => position(items.len()).map_or(Value::Undefined, |i| items[i].clone()),
         Value::JavaArray(items) => {
-            position(items.len()).map_or(Value::Undefined, |i| Value::Java(Rc::clone(&items[i])))
+            position(items.len()).map_or(Value::Undefined, |i| Value::Java(Arc::clone(&items[i])))
         }
         Value::Str(s) => {
             let units: Vec<u16> = s.encode_utf16().collect();
@@ -342,7 +342,7 @@ fn parse_iso(s: &str) -> Option<f64> {
 }
 
 pub(crate) fn new_array(args: &[Value]) -> Result<Value, ErrorKind> {
-    Ok(Value::Array(Rc::new(match args {
+    Ok(Value::Array(Arc::new(match args {
         [Value::Num(n)] => {
             if *n < 0.0 || n.fract() != 0.0 || *n > 1e6 {
                 return Err(ErrorKind::Range("Inappropriate array length.".into()));

@@ -1,6 +1,6 @@
 //! Evaluation of a compiled [`Program`] against a [`Host`]: operators here, calls in `builtins`.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ast::{Binary, Expr, Global, Lit, Program, Stmt, TemplatePart, Unary};
 use crate::builtins;
@@ -54,13 +54,13 @@ impl Ctx<'_> {
                 HoleValue::Code(v) => v.clone(),
                 HoleValue::Text(t) => Value::str(t.as_str()),
             },
-            Expr::Regex(r) => Value::Regex(Rc::clone(r)),
+            Expr::Regex(r) => Value::Regex(Arc::clone(r)),
             Expr::Array(items) => {
                 let values = items
                     .iter()
                     .map(|i| self.eval(i))
                     .collect::<Result<Vec<_>, _>>()?;
-                Value::Array(Rc::new(values))
+                Value::Array(Arc::new(values))
             }
             Expr::Local(slot) => self.locals[*slot].clone(),
             Expr::Assign(slot, value) => {
@@ -153,7 +153,7 @@ impl Ctx<'_> {
 fn literal(lit: &Lit) -> Value {
     match lit {
         Lit::Num(n) => Value::Num(*n),
-        Lit::Str(s) => Value::Str(Rc::clone(s)),
+        Lit::Str(s) => Value::Str(Arc::clone(s)),
         Lit::Bool(b) => Value::Bool(*b),
         Lit::Null => Value::Null,
         Lit::Undefined => Value::Undefined,

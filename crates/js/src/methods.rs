@@ -1,7 +1,7 @@
 //! Methods on values: `String.prototype` (by UTF-16 code units, as JS counts), the `java.lang.String`
 //! methods Rhino exposes on `vars.get(…)` values, numbers, arrays, dates and regular expressions.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ast::Method;
 use crate::builtins::{int_arg, type_error};
@@ -253,7 +253,7 @@ fn split(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
             }
         }
     };
-    Ok(Value::Array(Rc::new(
+    Ok(Value::Array(Arc::new(
         parts.into_iter().take(limit).collect(),
     )))
 }
@@ -311,10 +311,10 @@ fn replace(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
 
 fn match_regex(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
     let re = match arg(args, 0) {
-        Value::Regex(r) => Rc::clone(r),
+        Value::Regex(r) => Arc::clone(r),
         other => {
             let pattern = regex::escape(&other.to_js_string());
-            Rc::new(crate::jsregex::JsRegex::new(&pattern, "").map_err(ErrorKind::Type)?)
+            Arc::new(crate::jsregex::JsRegex::new(&pattern, "").map_err(ErrorKind::Type)?)
         }
     };
     if re.global {
@@ -322,12 +322,12 @@ fn match_regex(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
         return Ok(if all.is_empty() {
             Value::Null
         } else {
-            Value::Array(Rc::new(all))
+            Value::Array(Arc::new(all))
         });
     }
     Ok(match re.re.captures(s) {
         None => Value::Null,
-        Some(caps) => Value::Array(Rc::new(
+        Some(caps) => Value::Array(Arc::new(
             caps.iter()
                 .map(|g| g.map_or(Value::Undefined, |m| Value::str(m.as_str())))
                 .collect(),
@@ -336,7 +336,7 @@ fn match_regex(s: &str, args: &[Value]) -> Result<Value, ErrorKind> {
 }
 
 /// `java.lang.String` methods Rhino finds on a Java string; results stay Java strings.
-fn java_method(s: &Rc<str>, m: Method, args: &[Value]) -> Option<Result<Value, ErrorKind>> {
+fn java_method(s: &Arc<str>, m: Method, args: &[Value]) -> Option<Result<Value, ErrorKind>> {
     let java = |t: &str| Value::Java(t.into());
     let s_arg = |i: usize| arg(args, i).to_js_string();
     let u = units(s);
@@ -404,10 +404,10 @@ fn java_position(u: &[u16], m: Method, args: &[Value]) -> Result<Value, ErrorKin
 /// Java's `String.split(regex)`: trailing empty strings are dropped.
 fn java_split(s: &str, pattern: &str) -> Result<Value, ErrorKind> {
     let re = crate::jsregex::JsRegex::new(pattern, "").map_err(ErrorKind::Type)?;
-    let mut parts: Vec<Rc<str>> = if s.is_empty() {
+    let mut parts: Vec<Arc<str>> = if s.is_empty() {
         vec!["".into()]
     } else {
-        re.re.split(s).map(Rc::from).collect()
+        re.re.split(s).map(Arc::from).collect()
     };
     // A zero-width match at the start yields no leading empty string (Java 8+).
     if parts.len() > 1
@@ -425,7 +425,7 @@ fn java_split(s: &str, pattern: &str) -> Result<Value, ErrorKind> {
     if parts.len() == 1 && parts[0].is_empty() && !s.is_empty() {
         parts.clear();
     }
-    Ok(Value::JavaArray(Rc::new(parts)))
+    Ok(Value::JavaArray(Arc::new(parts)))
 }
 
 fn number_method(n: f64, m: Method, args: &[Value]) -> Result<Value, ErrorKind> {

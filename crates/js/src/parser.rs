@@ -1,7 +1,7 @@
 //! Tokens to [`Program`]: a precedence-climbing parser for the expression subset, with names,
 //! methods and regular expressions resolved here so that evaluation cannot meet an unknown one.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ast::{Binary, Expr, Func, Global, Lit, Method, Program, Stmt, TemplatePart, Unary};
 use crate::error::{ErrorKind, JsError};
@@ -367,7 +367,7 @@ impl Parser<'_> {
             Tok::Str(parts) => Ok(string_literal(parts)),
             Tok::Hole(i) => Ok(Expr::Hole(i)),
             Tok::Regex { pattern, flags } => JsRegex::new(&pattern, &flags)
-                .map(|r| Expr::Regex(Rc::new(r)))
+                .map(|r| Expr::Regex(Arc::new(r)))
                 .map_err(|why| JsError::new(ErrorKind::Regex(pattern, why), at, self.src)),
             Tok::Punct("(") => {
                 let e = self.expression()?;

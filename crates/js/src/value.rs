@@ -1,6 +1,6 @@
 //! Values and the JS conversions between them (ToString, ToNumber, ToBoolean, equality, ordering).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::date;
 use crate::jsregex::JsRegex;
@@ -16,18 +16,18 @@ pub enum Value {
     Null,
     Bool(bool),
     Num(f64),
-    Str(Rc<str>),
-    Java(Rc<str>),
-    Array(Rc<Vec<Value>>),
+    Str(Arc<str>),
+    Java(Arc<str>),
+    Array(Arc<Vec<Value>>),
     /// A Java `String[]` (from a Java string's `split`).
-    JavaArray(Rc<Vec<Rc<str>>>),
+    JavaArray(Arc<Vec<Arc<str>>>),
     /// Milliseconds since the epoch (NaN for an invalid date).
     Date(f64),
-    Regex(Rc<JsRegex>),
+    Regex(Arc<JsRegex>),
 }
 
 impl Value {
-    pub(crate) fn str(s: impl Into<Rc<str>>) -> Value {
+    pub(crate) fn str(s: impl Into<Arc<str>>) -> Value {
         Value::Str(s.into())
     }
 
@@ -125,9 +125,9 @@ impl Value {
             (Value::Str(a), Value::Str(b)) => a == b,
             // Rhino wraps each Java string it hands out in a new object.
             (Value::Java(_), _) | (_, Value::Java(_)) => false,
-            (Value::Array(a), Value::Array(b)) => Rc::ptr_eq(a, b),
-            (Value::JavaArray(a), Value::JavaArray(b)) => Rc::ptr_eq(a, b),
-            (Value::Regex(a), Value::Regex(b)) => Rc::ptr_eq(a, b),
+            (Value::Array(a), Value::Array(b)) => Arc::ptr_eq(a, b),
+            (Value::JavaArray(a), Value::JavaArray(b)) => Arc::ptr_eq(a, b),
+            (Value::Regex(a), Value::Regex(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }

@@ -183,3 +183,20 @@ fn hostile_scripts_end_in_errors() {
     let err = script.eval(&mut Env::seeded(1)).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Range("Invalid string length".into()));
 }
+
+#[test]
+fn a_compiled_script_can_be_shared_by_worker_threads() {
+    fn shareable<T: Send + Sync + 'static>(_: &T) {}
+    let script = Script::compile("'${x}' + Math.floor(1.5)").unwrap();
+    shareable(&script);
+    let script = std::sync::Arc::new(script);
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let script = std::sync::Arc::clone(&script);
+            std::thread::spawn(move || script.jmeter_result(&mut Env::seeded(i).with_var("x", "t")))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), "t1");
+    }
+}
