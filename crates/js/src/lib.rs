@@ -45,6 +45,15 @@
 //! Anything else (functions, objects, loops, `JSON`, unknown names or methods, lookaround in a
 //! regex) is refused by [`Script::compile`] with the column and what to do.
 //!
+//! Known differences from Rhino: dates are always UTC (`toLocaleString` and other locale methods
+//! are refused); regular expressions use the `regex` crate's syntax, which agrees with JS for the
+//! common forms (classes, groups, quantifiers, anchors) but `\d`/`\w` are Unicode-aware; the last
+//! fraction digit of `toString(radix)` for a non-integer may differ from Rhino's DToA; a Java
+//! `String[]` prints as `[Ljava.lang.String;@…` with a made-up hash; Java string methods beyond
+//! `length() equals isEmpty contains startsWith endsWith indexOf lastIndexOf toUpperCase
+//! toLowerCase trim concat substring charAt replace split toString` are refused at compile time.
+//! `${…}` inside comments is not substituted.
+//!
 //! # Why a restricted evaluator and not an engine
 //!
 //! Measured on this shared 2-core machine (release builds, thin LTO, binaries stripped; boa
@@ -65,7 +74,7 @@
 //! substituted values as literals. And an engine would not be Rhino: `parseInt('08')` is NaN,
 //! `new Date()` prints `GMT-0000 (UTC)`, `vars.get` gives Java strings (above) in JMeter 2.13; those
 //! had to be written by hand either way. The forms found in real plans are a small expression
-//! subset (`tests/rhino.rs` checks 374 of them against values JMeter 2.13 produced), and refusing
+//! subset (`tests/rhino.rs` checks all 379 observed forms against values JMeter 2.13 produced), and refusing
 //! the rest when the plan loads is better than a silent difference.
 
 mod ast;
