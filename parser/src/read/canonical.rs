@@ -171,7 +171,8 @@ impl<'a> Cursor<'a> {
     /// child's text when it has any, else the attribute.
     fn kpi(&mut self, group: &mut Group, name: &str) -> Option<()> {
         self.expect(b" value=\"")?;
-        let mut value = parse_num(self.attr_value()?)?;
+        let attr = self.attr_value()?;
+        let mut value = parse_num(attr)?;
         let param = if self.eat(b" param=\"") {
             Some(self.attr_value()?)
         } else {
@@ -190,7 +191,8 @@ impl<'a> Cursor<'a> {
                 let child = self.name()?;
                 let first_value = child == "value" && !std::mem::replace(&mut seen_value, true);
                 let text = self.text_element(child, first_value)?;
-                if first_value && name != "rc" && !text.trim().is_empty() {
+                // Taurus writes the same text twice: only a different one needs parsing.
+                if first_value && name != "rc" && text != attr && !text.trim().is_empty() {
                     value = parse_num(text)?;
                 }
             }
