@@ -156,7 +156,8 @@ struct KpiElem {
     /// The `value` attribute, parsed when it was read; the raw text when it is not a number.
     value_attr: Option<Result<Num, String>>,
     param: Option<String>,
-    /// The first `<value>` child's direct text, and whether that child had children.
+    /// The first `<value>` child's direct text (what DLT reads for every KPI but rc), and whether
+    /// that child had children.
     value_child: Option<(String, bool)>,
     /// Whether the first `<value>` child is open now.
     in_value: bool,
@@ -307,8 +308,7 @@ impl State {
     fn text_sink(&mut self) -> Option<&mut String> {
         match (&mut self.top, self.depth) {
             (Top::Text { text, .. }, 2) => Some(text),
-            // A `<value>` child's text is only read when there is no value attribute to win over it.
-            (Top::Group { kpi: Some(k) }, 4) if k.in_value && k.value_attr.is_none() => {
+            (Top::Group { kpi: Some(k) }, 4) if k.in_value => {
                 k.value_child.as_mut().map(|v| &mut v.0)
             }
             _ => None,
@@ -377,23 +377,28 @@ fn add_kpi(group: &mut Group, kpi: KpiElem) -> Result<(), ReadError> {
         label: label.clone(),
         value: raw.to_string(),
     };
-    let value = match (&kpi.value_attr, &kpi.value_child) {
-        (Some(Ok(v)), _) => *v,
-        (Some(Err(raw)), _) => return Err(bad_number(raw)),
-        (None, Some((text, has_children))) => {
-            let raw = if *has_children && text.trim().is_empty() {
-                ""
-            } else {
-                text.as_str()
-            };
-            parse_num(raw).ok_or_else(|| bad_number(raw))?
-        }
-        (None, None) => {
-            return Err(ReadError::MissingValue {
-                element: kpi.name.into_owned(),
-                label: label.clone(),
-            });
-        }
+    // xml-js gives an empty, whitespace-only or children-only `<value>` no `_text` at all.
+    let text = match &kpi.value_child {
+        Some((text, _)) if !text.trim().is_empty() => Some(text.as_str()),
+        _ => None,
+    };
+    let from_text = |raw: &str| parse_num(raw).ok_or_else(|| bad_number(raw));
+    let from_attr = |a: &Result<Num, String>| a.clone().map_err(|raw| bad_number(&raw));
+    // DLT reads an rc count from the attribute and every other KPI from the `<value>` text; the
+    // other source only stands in when the one DLT reads is missing.
+    let value = match (&kpi.value_attr, text) {
+        (Some(attr), _) if kpi.name == "rc" => from_attr(attr)?,
+        (_, Some(text)) => from_text(text)?,
+        (Some(attr), None) => from_attr(attr)?,
+        (None, None) => match &kpi.value_child {
+            Some((text, has_children)) => from_text(if *has_children { "" } else { text })?,
+            None => {
+                return Err(ReadError::MissingValue {
+                    element: kpi.name.into_owned(),
+                    label: label.clone(),
+                });
+            }
+        },
     };
     match &*kpi.name {
         "rc" | "perc" => {

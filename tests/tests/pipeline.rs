@@ -47,8 +47,11 @@ settings:
     let path = dir.join("e2e.yml");
     std::fs::write(&path, config).unwrap();
     let plan = load_with(&[path], &opts).expect("the config loads");
+    let compiled = executor::cli::compile_plan(&plan);
+    assert!(compiled.problems.is_empty(), "{:?}", compiled.problems);
     let ran = run(
         plan,
+        compiled.scenarios,
         RunOptions {
             progress: Progress::Lines,
             quiet: true,

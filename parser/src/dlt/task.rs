@@ -49,7 +49,8 @@ pub struct TaskResult {
     pub stats: GroupStats,
     pub test_duration: f64,
     pub labels: Vec<GroupStats>,
-    /// v3.3.3+ `TaskId`, `TaskCPU`, `TaskMemory`, `ECSDuration` as xml-js would type them, when present.
+    /// v3.3.3+ `TaskId`, `TaskCPU`, `TaskMemory`, `ECSDuration` as xml-js would type them, when present
+    /// with text.
     pub task_meta: Vec<(&'static str, Value)>,
 }
 
@@ -86,8 +87,9 @@ pub fn task_result(fs: &FinalStatus, era: Era) -> Result<TaskResult, DltError> {
     ]
     .iter()
     .filter_map(|(tag, key)| {
-        let text = fs.extra.iter().find(|(t, _)| t == tag)?;
-        Some((*key, native_type(&text.1)))
+        let (_, text) = fs.extra.iter().find(|(t, _)| t == tag)?;
+        // xml-js gives an empty or whitespace-only element no `_text`, and JSON drops the undefined.
+        (!text.trim().is_empty()).then(|| (*key, native_type(text)))
     })
     .collect();
     Ok(TaskResult {

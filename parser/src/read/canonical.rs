@@ -166,11 +166,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// `<name value="…"[ param="…"]>` children `</name>`, after the name. The value attribute wins
-    /// over a `<value>` child in the general reader, so the children are only checked.
+    /// `<name value="…"[ param="…"]>` children `</name>`, after the name. The value is the one DLT
+    /// reads (see `add_kpi` in the general reader): an rc's attribute, else the first `<value>`
+    /// child's text when it has any, else the attribute.
     fn kpi(&mut self, group: &mut Group, name: &str) -> Option<()> {
         self.expect(b" value=\"")?;
-        let value = parse_num(self.attr_value()?)?;
+        let attr = self.attr_value()?;
+        let mut value = parse_num(attr)?;
         let param = if self.eat(b" param=\"") {
             Some(self.attr_value()?)
         } else {
@@ -178,6 +180,7 @@ impl<'a> Cursor<'a> {
         };
         if !self.eat(b"/>") {
             self.expect(b">")?;
+            let mut seen_value = false;
             loop {
                 self.skip_ws();
                 self.expect(b"<")?;
@@ -186,7 +189,12 @@ impl<'a> Cursor<'a> {
                     break;
                 }
                 let child = self.name()?;
-                self.text_element(child, false)?;
+                let first_value = child == "value" && !std::mem::replace(&mut seen_value, true);
+                let text = self.text_element(child, first_value)?;
+                // Taurus writes the same text twice: only a different one needs parsing.
+                if first_value && name != "rc" && text != attr && !text.trim().is_empty() {
+                    value = parse_num(text)?;
+                }
             }
         }
         match name {
