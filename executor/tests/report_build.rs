@@ -41,6 +41,7 @@ fn plan(effective: serde_json::Value, artifacts: PathBuf) -> Plan {
         merged: serde_json::Value::Null,
         env: Default::default(),
         sequential: false,
+        search_path: Vec::new(),
     }
 }
 

@@ -104,6 +104,9 @@ fn build(
         merged: Value::Object(merged),
         env,
         sequential,
+        search_path: std::iter::once(opts.cwd.clone())
+            .chain(origins.dirs.iter().cloned())
+            .collect(),
     })
 }
 

@@ -60,6 +60,10 @@ pub struct Plan {
     pub env: Envs,
     /// `modules.local.sequential`: executions run one after another instead of in parallel.
     pub sequential: bool,
+    /// Where a relative data file (`data-sources`, `upload-files`, `body-file`) is looked for, in
+    /// order, as Taurus's file search does: the working directory, then the directory of every
+    /// loaded config file in load order.
+    pub search_path: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
