@@ -42,6 +42,7 @@ pub fn plan(
         merged: json!({}),
         env: Default::default(),
         sequential: false,
+        search_path: Vec::new(),
     }
 }
 
