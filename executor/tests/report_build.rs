@@ -42,7 +42,6 @@ fn plan(effective: serde_json::Value, artifacts: PathBuf) -> Plan {
         env: Default::default(),
         sequential: false,
         search_path: Vec::new(),
-        search_path: Vec::new(),
     }
 }
 
