@@ -245,17 +245,14 @@ mod tests {
     async fn a_user_task_stays_small() {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         let e = Execution {
-            profile: Arc::new(
-                Profile::from_load(&stampede_config::LoadSpec {
-                    concurrency: 1,
-                    ramp_up: None,
-                    hold_for: None,
-                    iterations: Some(1),
-                    throughput: None,
-                    steps: None,
-                })
-                .0,
-            ),
+            profile: Arc::new(Profile::from_load(&stampede_config::LoadSpec {
+                concurrency: 1,
+                ramp_up: None,
+                hold_for: None,
+                iterations: Some(1),
+                throughput: None,
+                steps: None,
+            })),
             script: Arc::new(SimpleScript::new(vec![SimpleRequest::get(
                 "http://127.0.0.1:9/",
             )])),

@@ -22,7 +22,7 @@ fn load(c: u32) -> LoadSpec {
 }
 
 fn exec(l: &LoadSpec, urls: &[String], source: u16) -> Execution<SimpleScript> {
-    let (p, _) = Profile::from_load(l);
+    let p = Profile::from_load(l);
     let reqs = urls.iter().map(|u| SimpleRequest::get(u)).collect();
     Execution {
         profile: Arc::new(p),
