@@ -1,6 +1,6 @@
 //! What a virtual user's iteration calls: pacing, recording, think time, all cancellable.
 
-use super::profile::Profile;
+use super::profile::{Profile, Step};
 use stampede_kpi::Sample;
 use stampede_scenario::Hooks;
 use std::sync::Arc;
@@ -21,6 +21,30 @@ pub struct Pacer {
     pub profile: Arc<Profile>,
     pub start: Instant,
     pub sent: AtomicU64,
+}
+
+impl Pacer {
+    /// Takes the next request ticket and waits for its turn, as [`Profile::pace`] says. Returns the
+    /// ticket's scheduled instant and how late it was sent; `None` when the schedule or the
+    /// execution is over, or on `stop`.
+    pub async fn ticket(&self, stop: &CancellationToken) -> Option<(Instant, Duration)> {
+        let n = self.sent.fetch_add(1, Ordering::Relaxed);
+        loop {
+            let elapsed = self.start.elapsed();
+            match self.profile.pace(elapsed, n) {
+                Step::Go { late } => return Some((self.start + elapsed - late, late)),
+                Step::Wait(d) => {
+                    // Until the scheduled instant itself, so the time spent here adds no drift.
+                    let at = self.start + elapsed + d;
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(at.into()) => {}
+                        _ = stop.cancelled() => return None,
+                    }
+                }
+                Step::Stop => return None,
+            }
+        }
+    }
 }
 
 /// The per-user [`Hooks`] the engine gives a script.
@@ -77,16 +101,8 @@ impl Hooks for UserHooks {
         let Some(p) = &self.pacer else {
             return Some(Instant::now());
         };
-        let n = p.sent.fetch_add(1, Ordering::Relaxed);
-        let at = p.start + p.profile.send_time(n)?;
-        let now = Instant::now();
-        if at > now {
-            tokio::select! {
-                _ = tokio::time::sleep_until(at.into()) => {}
-                _ = self.stop.cancelled() => return None,
-            }
-        }
-        self.lateness = Some(Instant::now().saturating_duration_since(at));
+        let (at, late) = p.ticket(&self.stop).await?;
+        self.lateness = Some(late);
         Some(at)
     }
 

@@ -3,7 +3,7 @@
 //!
 //! Pacing is pure: [`Profile::pace`] maps (elapsed, requests already sent) to a [`Step`], so it is tested
 //! with tables and no clock. The engine hands out request tickets from one counter per execution and
-//! sleeps each ticket until [`Profile::send_time`] (a global limiter, like JMeter's Throughput Shaping
+//! paces each ticket with it, waiting until [`Profile::send_time`] (a global limiter, like JMeter's Throughput Shaping
 //! Timer, but a schedule rather than a cap: a ticket whose time has passed is sent at once, so the
 //! achieved rate catches up after a stall as long as users are free).
 
@@ -13,7 +13,10 @@ use std::time::Duration;
 /// What a user should do before its next request.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Step {
-    Go,
+    /// Send now; the request was due `late` ago (coordinated omission adds it to the sample).
+    Go {
+        late: Duration,
+    },
     Wait(Duration),
     Stop,
 }
@@ -123,14 +126,21 @@ impl Profile {
         None
     }
 
-    /// The pacing rule: go now, wait, or stop (schedule exhausted or the duration is over).
+    /// The pacing rule for request number `sent` (0-based) of the execution, `elapsed` after its
+    /// start: go (and how late), wait, or stop (schedule exhausted or the duration is over).
     pub fn pace(&self, elapsed: Duration, sent: u64) -> Step {
         if self.duration.is_some_and(|d| elapsed >= d) {
             return Step::Stop;
         }
+        if !self.is_open_loop() {
+            // No schedule to be late for.
+            return Step::Go {
+                late: Duration::ZERO,
+            };
+        }
         match self.send_time(sent) {
             None => Step::Stop,
-            Some(t) if t <= elapsed => Step::Go,
+            Some(t) if t <= elapsed => Step::Go { late: elapsed - t },
             Some(t) => Step::Wait(t - elapsed),
         }
     }
@@ -295,22 +305,23 @@ mod tests {
         let mut l = load(5, 0, 10);
         l.throughput = Some(100.0);
         let (p, _) = profile(&l);
+        let go = |late| Step::Go { late: S(late) };
         let table = [
-            (0.0, 0, Step::Go),
+            (0.0, 0, go(0.0)),
             (0.0, 1, Step::Wait(S(0.01))),
             (0.005, 1, Step::Wait(S(0.005))),
-            (0.5, 50, Step::Go),
-            (0.5, 40, Step::Go),
-            (9.99, 999, Step::Go),
+            (0.5, 50, go(0.0)),
+            (0.5, 40, go(0.1)),
+            (9.99, 999, go(0.0)),
             (9.99, 1000, Step::Stop),
             (10.0, 5, Step::Stop),
         ];
         for (t, sent, want) in table {
             match (p.pace(S(t), sent), want) {
-                (Step::Wait(a), Step::Wait(b)) => {
+                (Step::Wait(a), Step::Wait(b)) | (Step::Go { late: a }, Step::Go { late: b }) => {
                     assert!(
                         (a.as_secs_f64() - b.as_secs_f64()).abs() < 1e-9,
-                        "{t} {sent}"
+                        "{t} {sent}: {a:?} {b:?}"
                     )
                 }
                 (got, want) => assert_eq!(got, want, "at {t}s after {sent}"),
@@ -336,7 +347,7 @@ mod tests {
     #[test]
     fn closed_loop_always_goes_until_the_end() {
         let (p, _) = profile(&load(1, 0, 2));
-        assert_eq!(p.pace(S(1.0), 1_000_000), Step::Go);
+        assert_eq!(p.pace(S(1.0), 1_000_000), Step::Go { late: S(0.0) });
         assert_eq!(p.pace(S(2.0), 0), Step::Stop);
         assert!(p.user_done(S(2.0), 0));
         assert!(!p.user_done(S(1.0), 100));
