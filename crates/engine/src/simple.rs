@@ -2,7 +2,7 @@
 //! use it; real configs run the compiled Taurus scenario.
 
 use stampede_http::{Client, ClientConfig, RequestParts, Response, TransportError};
-use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_kpi::{Failure, FailureKind, Message, Rc, Sample};
 use stampede_scenario::{Hooks, IterationEnd, Script};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -54,13 +54,17 @@ pub fn epoch_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Turns a client result into a sample, JMeter's way: HTTP >= 400 and transport errors fail.
+/// Turns a client result into a sample, JMeter's way: HTTP >= 400 and transport errors fail. The
+/// failure is recorded as data (no text is formatted here).
 pub fn to_sample(label: &Arc<str>, start_ms: u64, r: &Result<Response, TransportError>) -> Sample {
     let (rc, failure, t, bytes, sent) = match r {
         Ok(resp) => {
             let failure = (resp.status >= 400).then(|| Failure {
                 kind: FailureKind::Error,
-                message: resp.reason().into(),
+                message: match &resp.custom_reason {
+                    Some(reason) => Message::Text(reason.clone()),
+                    None => Message::Reason(resp.status),
+                },
             });
             let rc = Some(Rc::Http(resp.status));
             (rc, failure, resp.timing, resp.bytes, resp.sent_bytes)
@@ -68,15 +72,9 @@ pub fn to_sample(label: &Arc<str>, start_ms: u64, r: &Result<Response, Transport
         Err(e) => {
             let failure = Some(Failure {
                 kind: FailureKind::Error,
-                message: e.message.clone(),
+                message: e.message(),
             });
-            (
-                Some(Rc::Text(e.kind.rc_name().into())),
-                failure,
-                e.timing,
-                0,
-                0,
-            )
+            (Some(Rc::Transport(e.kind)), failure, e.timing, 0, 0)
         }
     };
     Sample {
