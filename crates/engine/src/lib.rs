@@ -166,7 +166,6 @@ fn new_user<S: Script>(
         source: e.source,
         thread: i + 1,
         pacer: pacer.clone(),
-        lateness: None,
         gates: 0,
     };
     let client = Client::with_connector(e.script.client_config(), ctx.connector.clone());

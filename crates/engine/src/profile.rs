@@ -13,7 +13,8 @@ use std::time::Duration;
 /// What a user should do before its next request.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Step {
-    /// Send now; the request was due `late` ago (coordinated omission adds it to the sample).
+    /// Send now; the request was due `late` ago (its sample is measured from then: coordinated
+    /// omission).
     Go {
         late: Duration,
     },
