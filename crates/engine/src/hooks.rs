@@ -33,10 +33,11 @@ impl Pacer {
         match self.profile.pace(elapsed, n) {
             Step::Go { late } => Some(self.start + elapsed - late),
             Step::Wait(d) => {
-                // The ticket is due before the end: it goes when its time comes, however late the
-                // timer wakes us (that lag is measured, from `at`).
+                // The ticket is due before the end: it goes when its time comes, even if a busy
+                // runtime polls us after the end too (that lag is measured, from `at`).
                 let at = self.start + elapsed + d;
                 tokio::select! {
+                    biased;
                     _ = tokio::time::sleep_until(at.into()) => Some(at),
                     _ = stop.cancelled() => None,
                 }
