@@ -33,7 +33,7 @@ fn main() {
             throughput: (rate > 0.0).then_some(rate),
             steps: None,
         };
-        let (profile, _) = Profile::from_load(&load);
+        let profile = Profile::from_load(&load);
         let script = SimpleScript::new(vec![SimpleRequest::get(&url)]);
         let exec = Execution { profile: Arc::new(profile), script: Arc::new(script), source: 0, delay: std::time::Duration::ZERO };
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

@@ -3,7 +3,7 @@
 
 use executor::reporters::{BuildOptions, build_with};
 use serde_json::json;
-use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_kpi::{ErrorKind, Failure, FailureKind, Message, Rc, Sample};
 use stampede_log::{Level, MemoryLog};
 use stampede_report::{Finished, Pipeline};
 use stampede_stats::{Aggregator, AggregatorSettings};
@@ -20,7 +20,7 @@ fn sample(ts_ms: u64, label: &str, ok: bool) -> Sample {
         rc: Some(if ok { Rc::Http(200) } else { Rc::Http(503) }),
         failure: (!ok).then(|| Failure {
             kind: FailureKind::Error,
-            message: Arc::from("Service Unavailable"),
+            message: "Service Unavailable".into(),
         }),
         bytes: 100,
         sent_bytes: 50,
@@ -214,18 +214,33 @@ fn errors_only() {
 /// `responseCode` of JMeter's error.jtl, as in the real `err-closed-port` run.
 #[test]
 fn transport_errors_in_junit_carry_jmeters_response_code() {
+    // As the engine records it (kinds, text made by the reports) and as a replayed JTL carries it.
+    let as_data = (
+        Rc::Transport(ErrorKind::ConnectRefused),
+        Message::Transport("Connection refused".into()),
+    );
+    let as_text = (
+        Rc::Text(Arc::from("ConnectException")),
+        "Non HTTP response message: Connection refused".into(),
+    );
+    for (rc, message) in [as_data, as_text] {
+        let samples: Vec<Sample> = (0..3)
+            .map(|i| Sample {
+                rc: Some(rc.clone()),
+                failure: Some(Failure {
+                    kind: FailureKind::Error,
+                    message: message.clone(),
+                }),
+                bytes: 0,
+                ..sample(1_700_000_000_000 + i * 400, "refused", false)
+            })
+            .collect();
+        check_transport_errors(&samples);
+    }
+}
+
+fn check_transport_errors(samples: &[Sample]) {
     let dir = tempfile::tempdir().unwrap();
-    let samples: Vec<Sample> = (0..3)
-        .map(|i| Sample {
-            rc: Some(Rc::Text(Arc::from("ConnectException"))),
-            failure: Some(Failure {
-                kind: FailureKind::Error,
-                message: Arc::from("Non HTTP response message: Connection refused"),
-            }),
-            bytes: 0,
-            ..sample(1_700_000_000_000 + i * 400, "refused", false)
-        })
-        .collect();
     let effective = json!({"reporting": [
         "final-stats",
         {"module": "junit-xml", "filename": dir.path().join("jmeter.xml")},
@@ -236,7 +251,7 @@ fn transport_errors_in_junit_carry_jmeters_response_code() {
     };
     let reporters = build_with(&effective, dir.path(), &opts).unwrap();
     let mut p = Pipeline::new(Aggregator::new(AggregatorSettings::default()), reporters);
-    for s in &samples {
+    for s in samples {
         p.sample(s);
     }
     p.finish(&mut MemoryLog::default());
@@ -246,7 +261,7 @@ fn transport_errors_in_junit_carry_jmeters_response_code() {
         "{jmeter}"
     );
     // Without JMeter's error.jtl (replayed kpi.jtl, apiritif) Taurus keeps the short class.
-    run_all(dir.path(), &samples);
+    run_all(dir.path(), samples);
     let xml = std::fs::read_to_string(dir.path().join("results.xml")).unwrap();
     assert!(
         xml.contains("<rc value=\"3\" param=\"ConnectException\">"),

@@ -25,6 +25,7 @@ mod error;
 mod execution;
 mod files;
 mod lint;
+mod load;
 mod merge;
 mod modules;
 mod origin;
@@ -40,6 +41,7 @@ pub use duration::{TimeError, dehumanize, dehumanize_seconds};
 pub use env::Envs;
 pub use error::{ConfigError, Typo};
 pub use execution::RawExecution;
+pub use load::{LoadKeys, LoadSpec, LoadWarning};
 pub use merge::merge;
 pub use yaml::to_yaml;
 
@@ -85,28 +87,6 @@ pub struct ExecutionPlan {
     pub errors_file: Option<PathBuf>,
     /// The execution item as in the effective config (for `criteria`, `env`, executor extras).
     pub raw: serde_json::Value,
-}
-
-/// Taurus's derived load (spec §2.2).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadSpec {
-    pub concurrency: u32,
-    pub ramp_up: Option<Duration>,
-    pub hold_for: Option<Duration>,
-    /// Per user; `None` = unlimited (a duration is set).
-    pub iterations: Option<u64>,
-    /// Total requests per second for the execution; `None` = no limit.
-    pub throughput: Option<f64>,
-    pub steps: Option<u32>,
-}
-
-impl LoadSpec {
-    /// `ramp-up + hold-for`: when the execution ends (zero = iterations only).
-    pub fn duration(&self) -> Duration {
-        self.ramp_up
-            .unwrap_or_default()
-            .saturating_add(self.hold_for.unwrap_or_default())
-    }
 }
 
 impl Plan {

@@ -1,6 +1,6 @@
 //! What a virtual user's iteration calls: pacing, recording, think time, all cancellable.
 
-use super::profile::Profile;
+use super::profile::{Profile, Step};
 use stampede_kpi::Sample;
 use stampede_scenario::Hooks;
 use std::sync::Arc;
@@ -23,13 +23,36 @@ pub struct Pacer {
     pub sent: AtomicU64,
 }
 
+impl Pacer {
+    /// Takes the next request ticket and waits for its turn, as [`Profile::pace`] says. Returns the
+    /// ticket's scheduled instant (earlier than now when it is sent late); `None` when the schedule
+    /// or the execution is over, or on `stop`.
+    pub async fn ticket(&self, stop: &CancellationToken) -> Option<Instant> {
+        let n = self.sent.fetch_add(1, Ordering::Relaxed);
+        let elapsed = self.start.elapsed();
+        match self.profile.pace(elapsed, n) {
+            Step::Go { late } => Some(self.start + elapsed - late),
+            Step::Wait(d) => {
+                // The ticket is due before the end: it goes when its time comes, even if a busy
+                // runtime polls us after the end too (that lag is measured, from `at`).
+                let at = self.start + elapsed + d;
+                tokio::select! {
+                    biased;
+                    _ = tokio::time::sleep_until(at.into()) => Some(at),
+                    _ = stop.cancelled() => None,
+                }
+            }
+            Step::Stop => None,
+        }
+    }
+}
+
 /// The per-user [`Hooks`] the engine gives a script.
 ///
-/// Coordinated omission: in throughput runs each request has a scheduled send time. When a request
-/// leaves later than scheduled (all users were busy), the lateness `L = gate return − scheduled time`
-/// is added to the next recorded sample's `elapsed_us` and `latency_us`, and its `start_ms` is moved
-/// back by `L`, so samples are measured from the scheduled send time as wrk2 and JMeter users expect.
-/// `connect_us` is left as measured.
+/// Coordinated omission: in throughput runs each request has a scheduled send time, which
+/// [`Hooks::gate`] returns; the script measures its sample from it (a request that leaves late, all
+/// users being busy, counts the wait), as wrk2 and JMeter users expect. The engine does not touch
+/// the recorded times.
 pub struct UserHooks {
     pub(super) tx: UnboundedSender<Vec<Sample>>,
     pub(super) batch: Vec<Sample>,
@@ -39,7 +62,6 @@ pub struct UserHooks {
     pub(super) source: u16,
     pub(super) thread: u32,
     pub(super) pacer: Option<Arc<Pacer>>,
-    pub(super) lateness: Option<Duration>,
     /// Gate calls, so that the engine can tell an iteration that sent nothing.
     pub(super) gates: u64,
 }
@@ -77,26 +99,10 @@ impl Hooks for UserHooks {
         let Some(p) = &self.pacer else {
             return Some(Instant::now());
         };
-        let n = p.sent.fetch_add(1, Ordering::Relaxed);
-        let at = p.start + p.profile.send_time(n)?;
-        let now = Instant::now();
-        if at > now {
-            tokio::select! {
-                _ = tokio::time::sleep_until(at.into()) => {}
-                _ = self.stop.cancelled() => return None,
-            }
-        }
-        self.lateness = Some(Instant::now().saturating_duration_since(at));
-        Some(at)
+        p.ticket(&self.stop).await
     }
 
     fn record(&mut self, mut sample: Sample) {
-        if let Some(late) = self.lateness.take() {
-            let us = late.as_micros() as u64;
-            sample.elapsed_us += us;
-            sample.latency_us += us;
-            sample.start_ms = sample.start_ms.saturating_sub(us / 1000);
-        }
         sample.concurrency = self.active.load(Ordering::Relaxed);
         sample.source = self.source;
         sample.thread = self.thread;

@@ -166,7 +166,6 @@ fn new_user<S: Script>(
         source: e.source,
         thread: i + 1,
         pacer: pacer.clone(),
-        lateness: None,
         gates: 0,
     };
     let client = Client::with_connector(e.script.client_config(), ctx.connector.clone());
@@ -245,17 +244,14 @@ mod tests {
     async fn a_user_task_stays_small() {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         let e = Execution {
-            profile: Arc::new(
-                Profile::from_load(&stampede_config::LoadSpec {
-                    concurrency: 1,
-                    ramp_up: None,
-                    hold_for: None,
-                    iterations: Some(1),
-                    throughput: None,
-                    steps: None,
-                })
-                .0,
-            ),
+            profile: Arc::new(Profile::from_load(&stampede_config::LoadSpec {
+                concurrency: 1,
+                ramp_up: None,
+                hold_for: None,
+                iterations: Some(1),
+                throughput: None,
+                steps: None,
+            })),
             script: Arc::new(SimpleScript::new(vec![SimpleRequest::get(
                 "http://127.0.0.1:9/",
             )])),

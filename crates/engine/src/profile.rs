@@ -3,7 +3,7 @@
 //!
 //! Pacing is pure: [`Profile::pace`] maps (elapsed, requests already sent) to a [`Step`], so it is tested
 //! with tables and no clock. The engine hands out request tickets from one counter per execution and
-//! sleeps each ticket until [`Profile::send_time`] (a global limiter, like JMeter's Throughput Shaping
+//! paces each ticket with it, waiting until [`Profile::send_time`] (a global limiter, like JMeter's Throughput Shaping
 //! Timer, but a schedule rather than a cap: a ticket whose time has passed is sent at once, so the
 //! achieved rate catches up after a stall as long as users are free).
 
@@ -13,7 +13,11 @@ use std::time::Duration;
 /// What a user should do before its next request.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Step {
-    Go,
+    /// Send now; the request was due `late` ago (its sample is measured from then: coordinated
+    /// omission).
+    Go {
+        late: Duration,
+    },
     Wait(Duration),
     Stop,
 }
@@ -40,43 +44,26 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Derives the profile as Taurus does; returns the warnings Taurus would print.
-    pub fn from_load(l: &LoadSpec) -> (Profile, Vec<String>) {
-        let mut warnings = Vec::new();
-        let ramp = l.ramp_up.unwrap_or_default();
-        let hold = l.hold_for.unwrap_or_default();
-        let total = ramp + hold;
-        let duration = (!total.is_zero()).then_some(total);
-        let iterations = match l.iterations {
-            Some(0) | None if duration.is_some() => None,
-            Some(0) | None => Some(1),
-            Some(n) => Some(n),
+    /// The schedule of a derived load; Taurus's rules (defaults, ignored keys) were applied by
+    /// [`stampede_config::LoadKeys::derive`].
+    pub fn from_load(l: &LoadSpec) -> Profile {
+        let (ramp, hold) = (
+            l.ramp_up.unwrap_or_default(),
+            l.hold_for.unwrap_or_default(),
+        );
+        let duration = Some(l.duration()).filter(|d| !d.is_zero());
+        let schedule = match l.throughput {
+            Some(thr) if duration.is_some() => shaper_rows(thr, ramp, hold, l.steps),
+            _ => Vec::new(),
         };
-        let mut steps = l.steps.filter(|&s| s > 0);
-        if steps.is_some() && ramp.is_zero() {
-            warnings.push("'steps' needs 'ramp-up'; ignoring 'steps'".to_string());
-            steps = None;
-        }
-        let mut schedule = Vec::new();
-        if let Some(thr) = l.throughput.filter(|t| *t > 0.0) {
-            if duration.is_none() {
-                warnings.push(
-                    "You must set 'ramp-up' and/or 'hold-for' when using 'throughput' option"
-                        .to_string(),
-                );
-            } else {
-                schedule = shaper_rows(thr, ramp, hold, steps);
-            }
-        }
-        let profile = Profile {
+        Profile {
             concurrency: l.concurrency,
             ramp_up: ramp,
-            steps,
-            iterations,
+            steps: l.steps,
+            iterations: l.iterations,
             duration,
             schedule,
-        };
-        (profile, warnings)
+        }
     }
 
     /// When user `i` (0-based) starts, relative to the execution's start.
@@ -140,14 +127,21 @@ impl Profile {
         None
     }
 
-    /// The pacing rule: go now, wait, or stop (schedule exhausted or the duration is over).
+    /// The pacing rule for request number `sent` (0-based) of the execution, `elapsed` after its
+    /// start: go (and how late), wait, or stop (schedule exhausted or the duration is over).
     pub fn pace(&self, elapsed: Duration, sent: u64) -> Step {
         if self.duration.is_some_and(|d| elapsed >= d) {
             return Step::Stop;
         }
+        if !self.is_open_loop() {
+            // No schedule to be late for.
+            return Step::Go {
+                late: Duration::ZERO,
+            };
+        }
         match self.send_time(sent) {
             None => Step::Stop,
-            Some(t) if t <= elapsed => Step::Go,
+            Some(t) if t <= elapsed => Step::Go { late: elapsed - t },
             Some(t) => Step::Wait(t - elapsed),
         }
     }
@@ -212,40 +206,46 @@ fn shaper_rows(thr: f64, ramp: Duration, hold: Duration, steps: Option<u32>) -> 
 mod tests {
     use super::*;
 
-    fn load(c: u32, ramp: u64, hold: u64) -> LoadSpec {
-        LoadSpec {
-            concurrency: c,
+    use stampede_config::{LoadKeys, LoadWarning};
+
+    fn load(c: u32, ramp: u64, hold: u64) -> LoadKeys {
+        LoadKeys {
+            concurrency: Some(c),
             ramp_up: (ramp > 0).then(|| Duration::from_secs(ramp)),
             hold_for: (hold > 0).then(|| Duration::from_secs(hold)),
-            iterations: None,
-            throughput: None,
-            steps: None,
+            ..LoadKeys::default()
         }
+    }
+
+    /// The keys as written, through config's rules, as a run builds its profile.
+    fn profile(k: &LoadKeys) -> (Profile, Vec<LoadWarning>) {
+        let (l, w) = k.derive();
+        (Profile::from_load(&l), w)
     }
 
     const S: fn(f64) -> Duration = Duration::from_secs_f64;
 
     #[test]
     fn defaults_follow_taurus() {
-        let (p, _) = Profile::from_load(&load(3, 0, 0));
+        let (p, _) = profile(&load(3, 0, 0));
         assert_eq!((p.iterations, p.duration), (Some(1), None));
-        let (p, _) = Profile::from_load(&load(3, 2, 5));
+        let (p, _) = profile(&load(3, 2, 5));
         assert_eq!((p.iterations, p.duration), (None, Some(S(7.0))));
         let mut l = load(3, 0, 5);
         l.iterations = Some(4);
-        let (p, _) = Profile::from_load(&l);
+        let (p, _) = profile(&l);
         assert_eq!((p.iterations, p.duration), (Some(4), Some(S(5.0))));
         let mut l = load(3, 0, 0);
         l.throughput = Some(10.0);
         l.steps = Some(2);
-        let (p, w) = Profile::from_load(&l);
+        let (p, w) = profile(&l);
         assert!(p.schedule.is_empty() && p.steps.is_none());
         assert_eq!(w.len(), 2);
     }
 
     #[test]
     fn linear_ramp_up() {
-        let (p, _) = Profile::from_load(&load(4, 4, 10));
+        let (p, _) = profile(&load(4, 4, 10));
         let starts: Vec<_> = (0..4).map(|i| p.user_start(i)).collect();
         assert_eq!(starts, [S(0.0), S(1.0), S(2.0), S(3.0)]);
         let table = [
@@ -266,7 +266,7 @@ mod tests {
     fn stepping_ramp_up() {
         let mut l = load(10, 6, 4);
         l.steps = Some(3);
-        let (p, _) = Profile::from_load(&l);
+        let (p, _) = profile(&l);
         // Targets round(10·k/3) = 3, 7, 10 users at 0, 2, 4 s.
         let table = [(0.0, 3), (1.9, 3), (2.0, 7), (3.9, 7), (4.0, 10), (9.0, 10)];
         for (t, c) in table {
@@ -278,7 +278,7 @@ mod tests {
     fn shaper_rows_as_taurus() {
         let mut l = load(10, 10, 30);
         l.throughput = Some(100.0);
-        let (p, _) = Profile::from_load(&l);
+        let (p, _) = profile(&l);
         assert_eq!(
             p.schedule,
             [
@@ -295,7 +295,7 @@ mod tests {
             ]
         );
         l.steps = Some(3);
-        let (p, _) = Profile::from_load(&l);
+        let (p, _) = profile(&l);
         let secs: Vec<f64> = p.schedule.iter().map(|r| r.secs).collect();
         assert_eq!(secs, [3.0, 4.0, 3.0, 30.0]); // round(3.33), round(6.67)-3, 10-7
         assert!((p.schedule[1].start_rps - 66.666_666).abs() < 1e-3);
@@ -305,23 +305,24 @@ mod tests {
     fn pace_constant_rate() {
         let mut l = load(5, 0, 10);
         l.throughput = Some(100.0);
-        let (p, _) = Profile::from_load(&l);
+        let (p, _) = profile(&l);
+        let go = |late| Step::Go { late: S(late) };
         let table = [
-            (0.0, 0, Step::Go),
+            (0.0, 0, go(0.0)),
             (0.0, 1, Step::Wait(S(0.01))),
             (0.005, 1, Step::Wait(S(0.005))),
-            (0.5, 50, Step::Go),
-            (0.5, 40, Step::Go),
-            (9.99, 999, Step::Go),
+            (0.5, 50, go(0.0)),
+            (0.5, 40, go(0.1)),
+            (9.99, 999, go(0.0)),
             (9.99, 1000, Step::Stop),
             (10.0, 5, Step::Stop),
         ];
         for (t, sent, want) in table {
             match (p.pace(S(t), sent), want) {
-                (Step::Wait(a), Step::Wait(b)) => {
+                (Step::Wait(a), Step::Wait(b)) | (Step::Go { late: a }, Step::Go { late: b }) => {
                     assert!(
                         (a.as_secs_f64() - b.as_secs_f64()).abs() < 1e-9,
-                        "{t} {sent}"
+                        "{t} {sent}: {a:?} {b:?}"
                     )
                 }
                 (got, want) => assert_eq!(got, want, "at {t}s after {sent}"),
@@ -334,7 +335,7 @@ mod tests {
         // 0 → 10 s ramp from 1 rps (max(1, 20/20)) to 20 rps: 105 requests in the ramp, then 20/s.
         let mut l = load(5, 10, 10);
         l.throughput = Some(20.0);
-        let (p, _) = Profile::from_load(&l);
+        let (p, _) = profile(&l);
         let t = |n| p.send_time(n).unwrap().as_secs_f64();
         assert!((t(105) - 10.0).abs() < 1e-9);
         assert!((t(125) - 11.0).abs() < 1e-9);
@@ -346,8 +347,8 @@ mod tests {
 
     #[test]
     fn closed_loop_always_goes_until_the_end() {
-        let (p, _) = Profile::from_load(&load(1, 0, 2));
-        assert_eq!(p.pace(S(1.0), 1_000_000), Step::Go);
+        let (p, _) = profile(&load(1, 0, 2));
+        assert_eq!(p.pace(S(1.0), 1_000_000), Step::Go { late: S(0.0) });
         assert_eq!(p.pace(S(2.0), 0), Step::Stop);
         assert!(p.user_done(S(2.0), 0));
         assert!(!p.user_done(S(1.0), 100));

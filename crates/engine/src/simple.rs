@@ -2,10 +2,10 @@
 //! use it; real configs run the compiled Taurus scenario.
 
 use stampede_http::{Client, ClientConfig, RequestParts, Response, TransportError};
-use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_kpi::{Failure, FailureKind, Message, Rc, Sample};
 use stampede_scenario::{Hooks, IterationEnd, Script};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Clone, Debug)]
 pub struct SimpleRequest {
@@ -54,13 +54,24 @@ pub fn epoch_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Turns a client result into a sample, JMeter's way: HTTP >= 400 and transport errors fail.
-pub fn to_sample(label: &Arc<str>, start_ms: u64, r: &Result<Response, TransportError>) -> Sample {
+/// Turns a client result into a sample, JMeter's way: HTTP >= 400 and transport errors fail. The
+/// failure is recorded as data (no text is formatted here). `queued` is how long the request waited
+/// after its scheduled send time: in open-loop runs it counts (coordinated omission), and `start_ms`
+/// is the scheduled time.
+pub fn to_sample(
+    label: &Arc<str>,
+    start_ms: u64,
+    queued: Duration,
+    r: &Result<Response, TransportError>,
+) -> Sample {
     let (rc, failure, t, bytes, sent) = match r {
         Ok(resp) => {
             let failure = (resp.status >= 400).then(|| Failure {
                 kind: FailureKind::Error,
-                message: resp.reason().into(),
+                message: match &resp.custom_reason {
+                    Some(reason) => Message::Text(reason.clone()),
+                    None => Message::Reason(resp.status),
+                },
             });
             let rc = Some(Rc::Http(resp.status));
             (rc, failure, resp.timing, resp.bytes, resp.sent_bytes)
@@ -68,22 +79,16 @@ pub fn to_sample(label: &Arc<str>, start_ms: u64, r: &Result<Response, Transport
         Err(e) => {
             let failure = Some(Failure {
                 kind: FailureKind::Error,
-                message: e.message.clone(),
+                message: e.message(),
             });
-            (
-                Some(Rc::Text(e.kind.rc_name().into())),
-                failure,
-                e.timing,
-                0,
-                0,
-            )
+            (Some(Rc::Transport(e.kind)), failure, e.timing, 0, 0)
         }
     };
     Sample {
         start_ms,
         label: label.clone(),
-        elapsed_us: t.elapsed.as_micros() as u64,
-        latency_us: t.latency.as_micros() as u64,
+        elapsed_us: (t.elapsed + queued).as_micros() as u64,
+        latency_us: (t.latency + queued).as_micros() as u64,
         connect_us: t.connect.as_micros() as u64,
         rc,
         failure,
@@ -116,10 +121,11 @@ impl Script for SimpleScript {
             {
                 return IterationEnd::Stopped;
             }
-            if hooks.gate().await.is_none() {
+            let Some(scheduled) = hooks.gate().await else {
                 return IterationEnd::Stopped;
-            }
-            let start_ms = epoch_ms();
+            };
+            let queued = Instant::now().saturating_duration_since(scheduled);
+            let start_ms = epoch_ms().saturating_sub(queued.as_millis() as u64);
             let parts = RequestParts {
                 method: &r.method,
                 url: &r.url,
@@ -131,7 +137,7 @@ impl Script for SimpleScript {
                 want_headers: false,
             };
             let res = client.send(&parts).await;
-            hooks.record(to_sample(&r.label, start_ms, &res));
+            hooks.record(to_sample(&r.label, start_ms, queued, &res));
         }
         IterationEnd::Completed
     }

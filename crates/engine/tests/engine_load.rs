@@ -22,7 +22,7 @@ fn load(c: u32) -> LoadSpec {
 }
 
 fn exec(l: &LoadSpec, urls: &[String], source: u16) -> Execution<SimpleScript> {
-    let (p, _) = Profile::from_load(l);
+    let p = Profile::from_load(l);
     let reqs = urls.iter().map(|u| SimpleRequest::get(u)).collect();
     Execution {
         profile: Arc::new(p),
@@ -118,18 +118,57 @@ async fn throughput_is_an_open_loop_schedule() {
     assert!(took < Duration::from_millis(1700), "{took:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn coordinated_omission_is_corrected() {
-    let srv = TestServer::start().await;
+/// The coordinated-omission load: one user, 50 ms per request, 50 req/s scheduled, so it falls
+/// behind by 30 ms per request.
+fn late_load() -> LoadSpec {
     let mut l = load(1);
     l.hold_for = Some(Duration::from_millis(600));
     l.throughput = Some(50.0);
-    // One user, 50 ms per request, 50 req/s scheduled: it falls behind by 30 ms per request.
+    l
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinated_omission_is_corrected() {
+    let srv = TestServer::start().await;
     let (samples, _) = run(
-        vec![exec(&l, &[srv.url("/delay/50")], 0)],
+        vec![exec(&late_load(), &[srv.url("/delay/50")], 0)],
         CancellationToken::new(),
     )
     .await;
+    assert_measured_from_the_schedule(&samples);
+}
+
+/// The same through a compiled Taurus scenario, which measures from the instant the gate returns:
+/// the lateness is counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinated_omission_is_corrected_once_for_a_compiled_scenario() {
+    let srv = TestServer::start().await;
+    let scenario = serde_json::json!({"requests": [srv.url("/delay/50")]});
+    let config = serde_json::json!({});
+    let ctx = stampede_scenario::CompileContext {
+        base_dir: std::path::Path::new("."),
+        config: &config,
+        source: 0,
+    };
+    let script = stampede_scenario::CompiledScenario::compile("late", &scenario, &ctx).unwrap();
+    let e = Execution {
+        profile: Arc::new(Profile::from_load(&late_load())),
+        script: Arc::new(script),
+        source: 0,
+        delay: Duration::ZERO,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let state = Arc::new(LoadState::default());
+    let eng = tokio::spawn(engine::run(vec![e], tx, CancellationToken::new(), state));
+    let mut samples = Vec::new();
+    while let Some(b) = rx.recv().await {
+        samples.extend(b);
+    }
+    eng.await.unwrap();
+    assert_measured_from_the_schedule(&samples);
+}
+
+fn assert_measured_from_the_schedule(samples: &[Sample]) {
     assert!(samples.len() >= 8, "{}", samples.len());
     let last = samples.iter().max_by_key(|s| s.elapsed_us).unwrap();
     assert!(

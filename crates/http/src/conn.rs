@@ -3,7 +3,7 @@
 
 use super::h1::H1Conn;
 use super::target::{DnsCache, Target};
-use super::{ErrorKind, Timing, TransportError, error::io_kind};
+use super::{Detail, ErrorKind, Timing, TransportError, error::io_kind};
 use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
@@ -127,7 +127,7 @@ impl Connector {
         timeout: Duration,
         started: Instant,
     ) -> Result<(Conn, Duration), TransportError> {
-        let fail = |kind, detail: &str| {
+        let fail = |kind, detail: Detail| {
             let elapsed = started.elapsed();
             let timing = Timing {
                 connect: Duration::ZERO,
@@ -140,12 +140,12 @@ impl Connector {
             .dns
             .resolve(&t.origin.host, t.origin.port)
             .await
-            .map_err(|m| fail(ErrorKind::UnknownHost, &m))?;
+            .map_err(|m| fail(ErrorKind::UnknownHost, m.into()))?;
         let connect_start = Instant::now();
         // One deadline for TCP and TLS together.
         let connect_by = super::deadline(timeout);
         let tcp = tcp_connect(&addrs, connect_by, &t.authority).await;
-        let tcp = tcp.map_err(|(k, m)| fail(k, &m))?;
+        let tcp = tcp.map_err(|(k, m)| fail(k, m))?;
         let _ = tcp.set_nodelay(true);
         let stream = if t.origin.https {
             let cfg = if verify_tls {
@@ -154,14 +154,14 @@ impl Connector {
                 &self.tls_any
             };
             let name = ServerName::try_from(t.origin.host.to_string())
-                .map_err(|_| fail(ErrorKind::Tls, "invalid TLS server name"))?;
+                .map_err(|_| fail(ErrorKind::Tls, "invalid TLS server name".into()))?;
             let tls = tokio::time::timeout_at(
                 connect_by,
                 TlsConnector::from(cfg.clone()).connect(name, tcp),
             );
             match tls.await {
-                Err(_) => return Err(fail(ErrorKind::ConnectTimeout, "connect timed out")),
-                Ok(Err(e)) => return Err(fail(ErrorKind::Tls, &e.to_string())),
+                Err(_) => return Err(fail(ErrorKind::ConnectTimeout, "connect timed out".into())),
+                Ok(Err(e)) => return Err(fail(ErrorKind::Tls, e.to_string().into())),
                 Ok(Ok(s)) => Stream::Tls(Box::new(s)),
             }
         } else {
@@ -171,7 +171,7 @@ impl Connector {
         let conn = if h2 {
             let (sender, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
                 .await
-                .map_err(|e| fail(ErrorKind::Other, &e.to_string()))?;
+                .map_err(|e| fail(ErrorKind::Other, e.to_string().into()))?;
             tokio::spawn(conn);
             Conn::H2 { sender }
         } else {
@@ -186,8 +186,8 @@ async fn tcp_connect(
     addrs: &[std::net::SocketAddr],
     deadline: tokio::time::Instant,
     authority: &str,
-) -> Result<TcpStream, (ErrorKind, String)> {
-    let mut last = (ErrorKind::Other, format!("{authority}: no address"));
+) -> Result<TcpStream, (ErrorKind, Detail)> {
+    let mut last = (ErrorKind::Other, format!("{authority}: no address").into());
     for addr in addrs {
         match tokio::time::timeout_at(deadline, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => return Ok(s),
@@ -195,7 +195,7 @@ async fn tcp_connect(
             Err(_) => {
                 let ip = addr.ip();
                 let msg = format!("Connect to {authority} [/{ip}] failed: connect timed out");
-                return Err((ErrorKind::ConnectTimeout, msg));
+                return Err((ErrorKind::ConnectTimeout, msg.into()));
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::error::hyper_kind;
 use super::h1::{Outgoing, carries_body};
 use super::{Failed, deadline, wait_until};
-use crate::ErrorKind;
+use crate::{Detail, ErrorKind};
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use http_body_util::{BodyExt, Full};
@@ -71,7 +71,7 @@ async fn read_body(
     timer: &mut Pin<Box<tokio::time::Sleep>>,
     timeout: Duration,
     mut keep: Option<&mut BytesMut>,
-) -> Result<u64, (ErrorKind, String)> {
+) -> Result<u64, (ErrorKind, Detail)> {
     let mut n = 0;
     loop {
         let deadline = deadline(timeout);

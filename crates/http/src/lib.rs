@@ -42,7 +42,7 @@ pub mod tls;
 
 pub use conn::Connector;
 pub use cookies::{Cookie, Jar};
-pub use error::{ErrorKind, TransportError};
+pub use error::{Detail, ErrorKind, Message, TransportError};
 
 use bytes::BytesMut;
 use conn::Conn;
@@ -154,17 +154,17 @@ pub struct Client {
 #[derive(Debug)]
 pub(crate) struct Failed {
     kind: ErrorKind,
-    message: String,
+    detail: Detail,
     answered: bool,
     /// The request was not (fully) written: retrying cannot repeat a request the server acted on.
     unsent: bool,
 }
 
 impl Failed {
-    fn new(kind: ErrorKind, message: String, answered: bool) -> Self {
+    fn new(kind: ErrorKind, detail: Detail, answered: bool) -> Self {
         Failed {
             kind,
-            message,
+            detail,
             answered,
             unsent: false,
         }
@@ -265,7 +265,7 @@ impl Client {
         let msg = format!("Exceeded maximum number of redirects: {MAX_REDIRECTS}");
         Err(TransportError::new(
             ErrorKind::TooManyRedirects,
-            &msg,
+            msg.into(),
             timing,
         ))
     }
@@ -329,7 +329,11 @@ impl Client {
                         c => match c.decode(&raw) {
                             Ok(v) => v.into(),
                             Err(m) => {
-                                return Err(TransportError::new(ErrorKind::Other, &m, timing));
+                                return Err(TransportError::new(
+                                    ErrorKind::Other,
+                                    m.into(),
+                                    timing,
+                                ));
                             }
                         },
                     };
@@ -358,7 +362,7 @@ impl Client {
                         latency: Duration::ZERO,
                         elapsed: started.elapsed(),
                     };
-                    return Err(TransportError::new(f.kind, &f.message, timing));
+                    return Err(TransportError::new(f.kind, f.detail, timing));
                 }
             }
         }

@@ -36,7 +36,7 @@ impl Target {
         let bad = |why: &str| {
             TransportError::new(
                 ErrorKind::Other,
-                &format!("invalid URL {url:?}: {why}"),
+                format!("invalid URL {url:?}: {why}").into(),
                 Timing::default(),
             )
         };

@@ -243,7 +243,10 @@ async fn truncated_and_malformed_responses_are_errors_with_httpclients_messages(
             .await
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Other);
-        assert_eq!(&*e.message, format!("Non HTTP response message: {want}"));
+        assert_eq!(
+            e.message().to_string(),
+            format!("Non HTTP response message: {want}")
+        );
     }
 }
 
@@ -497,7 +500,10 @@ async fn a_gzip_body_is_read_decoded_and_counted_as_received() {
     let e = request(&mut c, Method::GET, &url(&srv), false)
         .await
         .unwrap_err();
-    assert_eq!(&*e.message, "Non HTTP response message: Not in GZIP format");
+    assert_eq!(
+        e.message().to_string(),
+        "Non HTTP response message: Not in GZIP format"
+    );
     let r = request(&mut c, Method::GET, &url(&srv), false)
         .await
         .unwrap();

@@ -71,9 +71,11 @@ async fn certificate_checking_is_off_by_default_and_can_be_turned_on() {
     assert_eq!(e.kind, ErrorKind::Tls);
     assert_eq!(e.kind.rc_name(), "SSLHandshakeException");
     assert!(
-        e.message.starts_with("Non HTTP response message: "),
+        e.message()
+            .to_string()
+            .starts_with("Non HTTP response message: "),
         "{}",
-        e.message
+        e.message()
     );
 }
 

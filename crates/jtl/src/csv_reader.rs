@@ -3,7 +3,7 @@
 //! response codes shortened to the class name.
 
 use super::JtlError;
-use stampede_kpi::{Failure, FailureKind, Rc, Sample};
+use stampede_kpi::{Failure, FailureKind, Message, Rc, Sample};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -170,11 +170,12 @@ impl JtlCsvReader {
         let message = c.message.and_then(|i| rec.get(i)).unwrap_or("");
         let failure = (!success).then(|| Failure {
             kind: FailureKind::Error,
-            message: Arc::from(if message.is_empty() {
+            // A JTL row's message is any text: kept as it is.
+            message: Message::Text(Arc::from(if message.is_empty() {
                 "unknown error"
             } else {
                 message
-            }),
+            })),
         });
         let thread = c
             .thread

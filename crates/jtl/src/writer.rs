@@ -50,6 +50,7 @@ impl KpiJtlWriter {
                     .unwrap_or("")
                     .to_string(),
             ),
+            Some(Rc::Transport(kind)) => (kind.rc_name().to_string(), String::new()),
             Some(Rc::Text(t)) => (t.to_string(), String::new()),
             None => (String::new(), String::new()),
         };

@@ -32,7 +32,10 @@ fn columns_by_name_and_values_in_microseconds() {
     );
     assert!(first.failure.is_none());
     let nf = &samples[1];
-    assert_eq!(nf.failure.as_ref().map(|f| &*f.message), Some("Not Found"));
+    assert_eq!(
+        nf.failure.as_ref().map(|f| f.message.text()),
+        Some("Not Found".into())
+    );
 }
 
 #[test]
@@ -47,7 +50,7 @@ fn tab_delimited_files_are_sniffed() {
 fn quoted_fields_with_commas_and_doubled_quotes() {
     let samples = read_all(&jtl("doublequoting.jtl")).unwrap();
     assert_eq!(samples.len(), 2);
-    let msg = &samples[0].failure.as_ref().unwrap().message;
+    let msg = &samples[0].failure.as_ref().unwrap().message.text();
     assert!(msg.contains("\"(\""), "{msg}");
     assert_eq!(samples[0].elapsed_us, 3_205_000);
 }

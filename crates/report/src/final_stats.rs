@@ -342,7 +342,10 @@ mod tests {
             let mut set = KpiSet::default();
             for (i, us) in times.into_iter().enumerate() {
                 let s = sample(label, us, if i == 1 { 404 } else { 200 });
-                let err = s.failure.as_ref().map(|f| f.message.clone());
+                let err = s
+                    .failure
+                    .as_ref()
+                    .map(|f| std::sync::Arc::from(f.message.text()));
                 set.add_sample(&s, Some(rc_str(s.rc.as_ref().unwrap())), err.clone());
                 all.add_sample(&s, Some(rc_str(s.rc.as_ref().unwrap())), err);
             }

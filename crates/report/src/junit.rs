@@ -4,7 +4,7 @@
 use super::passfail::SharedCriteria;
 use super::{ReportError, Reporter};
 use parser::write::{escape_attr, escape_text};
-use stampede_kpi::FailureKind;
+use stampede_kpi::{ErrorKind, FailureKind};
 use stampede_log::Log;
 use stampede_stats::Summary;
 use std::borrow::Cow;
@@ -15,20 +15,7 @@ use std::path::PathBuf;
 /// short class (`ConnectException`, the KPI rc) becomes `Non HTTP response code: java.net.ConnectException`.
 /// Codes already in that form (replayed error.jtl) and HTTP codes are kept.
 fn response_code(rc: &str) -> Cow<'_, str> {
-    use stampede_http::ErrorKind::*;
-    [
-        UnknownHost,
-        ConnectRefused,
-        ConnectTimeout,
-        ResponseTimeout,
-        NoHttpResponse,
-        Tls,
-        TooManyRedirects,
-        Other,
-    ]
-    .into_iter()
-    .find(|k| k.rc_name() == rc)
-    .map_or(Cow::Borrowed(rc), |k| Cow::Owned(k.response_code()))
+    ErrorKind::from_rc_name(rc).map_or(Cow::Borrowed(rc), |k| Cow::Owned(k.response_code()))
 }
 
 pub enum JunitSource {

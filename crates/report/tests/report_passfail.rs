@@ -22,7 +22,7 @@ fn second(sec: u64, n: u64, rt_ms: u64, failed: u64, label: &str) -> Vec<Sample>
             rc: Some(Rc::Http(if i < failed { 500 } else { 200 })),
             failure: (i < failed).then(|| Failure {
                 kind: FailureKind::Error,
-                message: Arc::from("boom"),
+                message: "boom".into(),
             }),
             bytes: 1,
             sent_bytes: 0,

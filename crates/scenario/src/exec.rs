@@ -6,9 +6,8 @@ use super::extract::Exchange;
 use super::request::Request;
 use super::template::RenderEnv;
 use super::{CompiledScenario, Hooks, IterationEnd, UserState};
-use stampede_http::{Client, ErrorKind, RequestParts, Timing};
-use stampede_kpi::{Failure, FailureKind, Rc, Sample};
-use std::sync::Arc;
+use stampede_http::{Client, RequestParts, Timing};
+use stampede_kpi::{Failure, FailureKind, Message, Rc, Sample};
 use std::time::{Duration, Instant};
 
 const LAST_SAMPLE_OK: &str = "JMeterThread.last_sample_ok";
@@ -242,9 +241,9 @@ async fn request<H: Hooks>(
         thread: u.thread,
     };
     match rendered {
-        Ok(()) => send(r, &s.texts, u, client, &mut sample, queued).await,
+        Ok(()) => send(r, u, client, &mut sample, queued).await,
         Err(message) => {
-            sample.rc = Some(Rc::Text("IllegalArgumentException".into()));
+            sample.rc = Some(s.texts.illegal_argument.clone());
             sample.failure = Some(Failure {
                 kind: FailureKind::Error,
                 message: message.into(),
@@ -258,7 +257,6 @@ async fn request<H: Hooks>(
 /// Sends the rendered request and fills the sample from the response (or the transport error).
 async fn send(
     r: &Request,
-    texts: &Texts,
     u: &mut UserState,
     client: &mut Client,
     sample: &mut Sample,
@@ -294,15 +292,14 @@ async fn send(
                 counters: &mut u.counters,
                 thread: u.thread,
             };
-            sample.failure = judge(r, &ex, env, texts);
+            sample.failure = judge(r, &ex, env);
         }
         Err(e) => {
             set_timing(sample, e.timing, queued);
-            sample.rc = Some(texts.exception(e.kind));
+            sample.rc = Some(Rc::Transport(e.kind));
             sample.failure = Some(Failure {
                 kind: FailureKind::Error,
-                // The client's message is already JMeter's `Non HTTP response message: ...`.
-                message: e.message.clone(),
+                message: e.message(),
             });
         }
     }
@@ -326,12 +323,7 @@ fn finish<H: Hooks>(s: &CompiledScenario, u: &mut UserState, sample: Sample, hoo
 }
 
 /// Post-processors, then assertions, then the HTTP status: JMeter's order and precedence.
-pub(super) fn judge(
-    r: &Request,
-    ex: &Exchange<'_>,
-    mut env: RenderEnv<'_>,
-    texts: &Texts,
-) -> Option<Failure> {
+pub(super) fn judge(r: &Request, ex: &Exchange<'_>, mut env: RenderEnv<'_>) -> Option<Failure> {
     for e in &r.extractors {
         e.apply(ex, env.vars, env.rng);
     }
@@ -350,64 +342,29 @@ pub(super) fn judge(
     if ex.status >= 400 && !r.assume_success {
         return Some(Failure {
             kind: FailureKind::Error,
-            message: ex
-                .reason
-                .cloned()
-                .unwrap_or_else(|| texts.reason(ex.status)),
+            message: match ex.reason {
+                Some(reason) => Message::Text(reason.clone()),
+                None => Message::Reason(ex.status),
+            },
         });
     }
     None
 }
 
-/// Failure texts built once, so failing samples do not allocate them.
+/// Failure data built once, so failing samples do not allocate it (the other failures are data:
+/// [`Rc::Transport`], [`Message::Reason`]; reports make their text).
 #[derive(Debug)]
 pub struct Texts {
-    /// Reason phrases of 400..=599.
-    reasons: Vec<Arc<str>>,
-    exceptions: Vec<Rc>,
+    /// A request that could not be built (JMeter's `IllegalArgumentException`).
+    illegal_argument: Rc,
 }
-
-const KINDS: [ErrorKind; 8] = [
-    ErrorKind::UnknownHost,
-    ErrorKind::ConnectRefused,
-    ErrorKind::ConnectTimeout,
-    ErrorKind::ResponseTimeout,
-    ErrorKind::NoHttpResponse,
-    ErrorKind::Tls,
-    ErrorKind::TooManyRedirects,
-    ErrorKind::Other,
-];
 
 impl Texts {
     pub fn new() -> Texts {
         Texts {
-            reasons: (400..600).map(reason).collect(),
-            exceptions: KINDS.iter().map(|k| Rc::Text(k.rc_name().into())).collect(),
+            illegal_argument: Rc::Text("IllegalArgumentException".into()),
         }
     }
-
-    fn reason(&self, status: u16) -> Arc<str> {
-        match status {
-            400..600 => self.reasons[usize::from(status - 400)].clone(),
-            _ => reason(status),
-        }
-    }
-
-    fn exception(&self, kind: ErrorKind) -> Rc {
-        let i = KINDS
-            .iter()
-            .position(|k| *k == kind)
-            .expect("every kind is listed");
-        self.exceptions[i].clone()
-    }
-}
-
-/// The response message JMeter reports (the reason phrase).
-fn reason(status: u16) -> Arc<str> {
-    http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .map_or_else(|| Arc::from(status.to_string()), Arc::from)
 }
 
 fn set_timing(s: &mut Sample, t: Timing, queued: Duration) {
@@ -421,13 +378,12 @@ fn emit_tx<H: Hooks>(s: &CompiledScenario, u: &UserState, acc: TxAcc, hooks: &mu
         return;
     }
     let tx = &s.prog.txs[acc.tx];
-    let failure = (acc.failures > 0).then(|| Failure {
+    let failure = (acc.failures > 0).then_some(Failure {
         kind: FailureKind::SubSample,
-        message: format!(
-            "Number of samples in transaction : {}, number of failing samples : {}",
-            acc.calls, acc.failures
-        )
-        .into(),
+        message: Message::SubSamples {
+            calls: acc.calls,
+            failures: acc.failures,
+        },
     });
     hooks.record(Sample {
         start_ms: acc.start_ms.unwrap_or(0),

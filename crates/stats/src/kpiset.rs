@@ -53,8 +53,8 @@ pub fn level_str(level: f64) -> String {
 /// Taurus's response-code string: the HTTP status, or the (shortened) exception name.
 pub fn rc_str(rc: &Rc) -> Arc<str> {
     match rc {
-        Rc::Http(code) => Arc::from(code.to_string()),
         Rc::Text(t) => t.clone(),
+        other => Arc::from(other.text()),
     }
 }
 

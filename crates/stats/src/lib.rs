@@ -124,7 +124,8 @@ pub struct Aggregator {
     /// Error details from an `error.jtl`, replacing the samples' own messages when present.
     error_details: Option<ErrorsBuffer>,
     warnings: Vec<String>,
-    http_codes: std::collections::HashMap<u16, Arc<str>>,
+    /// The text of each response code and failure message seen, made once (see [`Aggregator::add`]).
+    texts: Texts,
     started: f64,
 }
 
@@ -155,7 +156,7 @@ impl Aggregator {
             errors: Folder::new(settings.max_error_variety),
             error_details: None,
             warnings: Vec::new(),
-            http_codes: Default::default(),
+            texts: Texts::default(),
             started: now_epoch(),
             settings,
         }
@@ -186,19 +187,11 @@ impl Aggregator {
         } else {
             self.labels.fold(&sample.label)
         };
-        let rc = sample.rc.as_ref().map(|rc| match rc {
-            // HTTP codes repeat: one shared string per code instead of an allocation per sample.
-            stampede_kpi::Rc::Http(code) => self
-                .http_codes
-                .entry(*code)
-                .or_insert_with(|| rc_str(rc))
-                .clone(),
-            stampede_kpi::Rc::Text(t) => t.clone(),
+        let rc = sample.rc.as_ref().map(|rc| self.texts.rc(rc));
+        let error = sample.failure.as_ref().map(|f| {
+            let text = self.texts.message(&f.message);
+            self.errors.fold(&text)
         });
-        let error = sample
-            .failure
-            .as_ref()
-            .map(|f| self.errors.fold(&f.message));
         let second = self.buffer.entry(ts).or_default();
         second
             .labels
@@ -334,6 +327,45 @@ impl Aggregator {
             started: self.started,
             ended: now_epoch(),
         }
+    }
+}
+
+/// Samples carry their response code and failure message as data; these are their texts, made
+/// when first seen, so that repeated codes and messages share one string instead of an allocation
+/// per sample. Cleared past a size, which bounds memory whatever the variety.
+#[derive(Debug, Default)]
+struct Texts {
+    rcs: std::collections::HashMap<stampede_kpi::Rc, Arc<str>>,
+    messages: std::collections::HashMap<stampede_kpi::Message, Arc<str>>,
+}
+
+const TEXTS_LIMIT: usize = 10_000;
+
+impl Texts {
+    fn rc(&mut self, rc: &stampede_kpi::Rc) -> Arc<str> {
+        if let stampede_kpi::Rc::Text(t) = rc {
+            return t.clone();
+        }
+        if self.rcs.len() >= TEXTS_LIMIT {
+            self.rcs.clear();
+        }
+        self.rcs
+            .entry(rc.clone())
+            .or_insert_with(|| rc_str(rc))
+            .clone()
+    }
+
+    fn message(&mut self, m: &stampede_kpi::Message) -> Arc<str> {
+        if let stampede_kpi::Message::Text(t) = m {
+            return t.clone();
+        }
+        if self.messages.len() >= TEXTS_LIMIT {
+            self.messages.clear();
+        }
+        self.messages
+            .entry(m.clone())
+            .or_insert_with(|| Arc::from(m.text()))
+            .clone()
     }
 }
 

@@ -16,7 +16,7 @@ fn s(ms_offset: u64, label: &str, elapsed_ms: u64, ok: bool) -> Sample {
         rc: Some(Rc::Http(if ok { 200 } else { 500 })),
         failure: (!ok).then(|| Failure {
             kind: FailureKind::Error,
-            message: Arc::from("Internal Server Error"),
+            message: "Internal Server Error".into(),
         }),
         bytes: 10,
         sent_bytes: 0,
@@ -236,7 +236,7 @@ fn many_distinct_urls_stay_bounded() {
             i % 2 == 0,
         );
         if let Some(f) = v.failure.as_mut() {
-            f.message = Arc::from(format!("error #{i} at {}", i * 7));
+            f.message = format!("error #{i} at {}", i * 7).into();
         }
         a.add(&v);
         if i % 1000 == 0 {

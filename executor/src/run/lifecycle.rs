@@ -260,10 +260,7 @@ where
     let work = if external == 0 {
         let mut execs = Vec::new();
         for e in &plan.executions {
-            let (profile, warnings) = Profile::from_load(&e.load);
-            for w in warnings {
-                log.warn(&w);
-            }
+            let profile = Profile::from_load(&e.load);
             execs.push(Execution {
                 profile: Arc::new(profile),
                 script: Arc::new((parts.compile)(plan, e)?),

@@ -1,5 +1,7 @@
 //! The chunked transfer coding, decoded incrementally from whatever bytes have arrived.
 
+use crate::Detail;
+
 /// Where the decoder is between reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Chunked {
@@ -82,14 +84,13 @@ impl Chunked {
 impl Chunked {
     /// Apache HttpClient's message when the stream ends in this state (JMeter shows it as the
     /// sample's response message, and Taurus groups errors by it).
-    pub fn eof_message(self) -> String {
+    pub fn eof_message(self) -> Detail {
         match self {
-            Chunked::Data { size, left } => {
-                format!(
-                    "Truncated chunk (expected size: {size}; actual size: {})",
-                    size - left
-                )
-            }
+            Chunked::Data { size, left } => format!(
+                "Truncated chunk (expected size: {size}; actual size: {})",
+                size - left
+            )
+            .into(),
             Chunked::DataEnd => "CRLF expected at end of chunk".into(),
             _ => "Premature end of chunk coded message body: closing chunk expected".into(),
         }
@@ -143,7 +144,7 @@ mod tests {
         let (_, state, _) = feed(b"5\r\nhel", 100).unwrap();
         assert_eq!(state, Chunked::Data { size: 5, left: 2 });
         assert_eq!(
-            state.eof_message(),
+            &*state.eof_message(),
             "Truncated chunk (expected size: 5; actual size: 3)"
         );
         assert_eq!(feed(b"zz\r\n", 100).unwrap_err(), "Bad chunk header: zz");

@@ -18,7 +18,7 @@ pub use request::{Outgoing, carries_body, encode};
 
 use super::conn::Stream;
 use super::error::io_kind;
-use super::{ErrorKind, Failed, deadline, wait_until};
+use super::{Detail, ErrorKind, Failed, deadline, wait_until};
 use bytes::BytesMut;
 use std::future::poll_fn;
 use std::pin::Pin;
@@ -145,13 +145,17 @@ impl H1Conn {
                     ));
                 }
                 Ok(None) => {}
-                Err(m) => return Err(fail(ErrorKind::Other, m, true)),
+                Err(m) => return Err(fail(ErrorKind::Other, m.into(), true)),
             }
             let got = self.buf.len() - self.pos;
             match self.fill(timer, r.timeout).await {
                 Ok(0) => {
                     let m = format!("{} failed to respond", r.authority);
-                    return Err(fail(ErrorKind::NoHttpResponse, m, got + bytes as usize > 0));
+                    return Err(fail(
+                        ErrorKind::NoHttpResponse,
+                        m.into(),
+                        got + bytes as usize > 0,
+                    ));
                 }
                 Ok(_) => {}
                 Err((kind, m)) => return Err(fail(kind, m, got + bytes as usize > 0)),
@@ -193,7 +197,7 @@ impl H1Conn {
         timer: &mut Pin<Box<tokio::time::Sleep>>,
         timeout: Duration,
         data: &mut impl FnMut(&[u8]),
-    ) -> Result<(u64, bool), (ErrorKind, String)> {
+    ) -> Result<(u64, bool), (ErrorKind, Detail)> {
         let mut n = 0u64;
         match framing {
             Framing::None => {}
@@ -212,7 +216,7 @@ impl H1Conn {
                     let m = format!(
                         "Premature end of Content-Length delimited message body (expected: {len}; received: {n})"
                     );
-                    return Err((ErrorKind::Other, m));
+                    return Err((ErrorKind::Other, m.into()));
                 }
             },
             Framing::Chunked => {
@@ -220,7 +224,7 @@ impl H1Conn {
                 loop {
                     let used = state
                         .decode(&self.buf[self.pos..], data)
-                        .map_err(|m| (ErrorKind::Other, m))?;
+                        .map_err(|m| (ErrorKind::Other, m.into()))?;
                     self.pos += used;
                     n += used as u64;
                     if state == Chunked::Done {
@@ -254,7 +258,7 @@ impl H1Conn {
         &mut self,
         timer: &mut Pin<Box<tokio::time::Sleep>>,
         timeout: Duration,
-    ) -> Result<usize, (ErrorKind, String)> {
+    ) -> Result<usize, (ErrorKind, Detail)> {
         if self.pos == self.buf.len() {
             self.buf.clear();
             self.pos = 0;

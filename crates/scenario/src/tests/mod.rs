@@ -569,9 +569,8 @@ fn assertion_message_matches_the_real_jmeter_run() {
         counters: &mut u.counters,
         thread: 1,
     };
-    let failure =
-        exec::judge(&s.prog.requests[0], &ex, env, &s.texts).expect("the assertion fails");
+    let failure = exec::judge(&s.prog.requests[0], &ex, env).expect("the assertion fails");
     assert_eq!(failure.kind, stampede_kpi::FailureKind::Assertion);
-    assert_eq!(&*failure.message, expected);
+    assert_eq!(failure.message.text(), expected);
     assert_eq!(expected, "Test failed: text expected to contain /Goodbye/");
 }
