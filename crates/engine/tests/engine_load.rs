@@ -149,6 +149,7 @@ async fn coordinated_omission_is_corrected_once_for_a_compiled_scenario() {
         base_dir: std::path::Path::new("."),
         config: &config,
         source: 0,
+        file: None,
     };
     let script = stampede_scenario::CompiledScenario::compile("late", &scenario, &ctx).unwrap();
     let e = Execution {
