@@ -1,6 +1,6 @@
 //! Transport errors named as JMeter names them, so Taurus's reports and DLT's dashboards read them as before.
 
-use super::Timing;
+use crate::timing::Timing;
 pub use stampede_kpi::{Detail, ErrorKind, Message};
 
 /// A request that got no usable HTTP response: its class and what happened (`Connection refused`),

@@ -2,8 +2,8 @@
 //! requires, and the user's task sends requests and reads body frames.
 
 use super::error::hyper_kind;
-use super::h1::{Outgoing, carries_body};
-use super::{Failed, deadline, wait_until};
+use super::outgoing::{Outgoing, carries_body};
+use crate::timing::{Failed, deadline, wait_until};
 use crate::{Detail, ErrorKind};
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
@@ -97,7 +97,7 @@ async fn read_body(
 }
 
 /// Builds the request and counts its bytes as HTTP/1.1 would put them on the wire (JMeter's count),
-/// including the `host` and `content-length` fields [`super::h1::encode`] would add.
+/// including the `host` and `content-length` fields [`crate::h1::encode`] would add.
 fn build_request(o: &Outgoing<'_>) -> (http::Request<Full<Bytes>>, u64) {
     let target_len = o
         .target

@@ -37,12 +37,17 @@ pub mod cookies;
 mod error;
 pub mod h1;
 mod h2;
+mod outgoing;
+mod stream;
 pub mod target;
+mod timing;
 pub mod tls;
 
 pub use conn::Connector;
 pub use cookies::{Cookie, Jar};
 pub use error::{Detail, ErrorKind, Message, TransportError};
+pub use timing::Timing;
+use timing::{Failed, deadline};
 
 use bytes::BytesMut;
 use conn::Conn;
@@ -95,14 +100,6 @@ pub struct RequestParts<'a> {
     pub want_headers: bool,
 }
 
-/// Timings of one exchange, JMeter's definitions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Timing {
-    pub connect: Duration,
-    pub latency: Duration,
-    pub elapsed: Duration,
-}
-
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
@@ -147,28 +144,6 @@ pub struct Client {
     body_buf: BytesMut,
     /// The HTTP/1.1 request being sent, encoded in place (reused, so no allocation per request).
     wire: Vec<u8>,
-}
-
-/// A failed exchange on one connection: JMeter's error class and message, and whether any response
-/// byte had arrived (a request that got nothing back on a reused connection is retried once).
-#[derive(Debug)]
-pub(crate) struct Failed {
-    kind: ErrorKind,
-    detail: Detail,
-    answered: bool,
-    /// The request was not (fully) written: retrying cannot repeat a request the server acted on.
-    unsent: bool,
-}
-
-impl Failed {
-    fn new(kind: ErrorKind, detail: Detail, answered: bool) -> Self {
-        Failed {
-            kind,
-            detail,
-            answered,
-            unsent: false,
-        }
-    }
 }
 
 /// One hop's outcome, whatever the protocol.
@@ -486,31 +461,4 @@ async fn checkout(
     totals.connect += ct;
     conns.push((t.origin.clone(), c));
     Ok((conns.len() - 1, false))
-}
-
-/// The deadline `timeout` from now; a zero timeout means none, as in JMeter (`timeout: 0`), which
-/// becomes tokio's own "far future" (30 years).
-fn deadline(timeout: Duration) -> tokio::time::Instant {
-    let limit = if timeout.is_zero() {
-        Duration::from_secs(86_400 * 365 * 30)
-    } else {
-        timeout
-    };
-    tokio::time::Instant::now() + limit
-}
-
-/// Completes at `deadline`. The user's one timer is only re-armed when the deadline moves earlier or
-/// when it fires before the deadline, so a request costs no timer registration in the common case
-/// (deadlines only move forward while responses arrive in time).
-async fn wait_until(timer: &mut Pin<Box<tokio::time::Sleep>>, deadline: tokio::time::Instant) {
-    loop {
-        if timer.deadline() > deadline {
-            timer.as_mut().reset(deadline);
-        }
-        timer.as_mut().await;
-        if tokio::time::Instant::now() >= deadline {
-            return;
-        }
-        timer.as_mut().reset(deadline);
-    }
 }

@@ -1,6 +1,7 @@
 //! Where a URL goes: parsed once per distinct URL string (per user), and DNS resolved once per run.
 
-use super::{ErrorKind, Timing, TransportError};
+use super::timing::Timing;
+use super::{ErrorKind, TransportError};
 use http::{HeaderValue, Uri};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};

@@ -12,13 +12,15 @@ mod head;
 mod request;
 
 // Public for the fuzz target (`fuzz/fuzz_targets/http_response.rs`).
+pub use crate::outgoing::{Outgoing, carries_body};
 pub use chunked::Chunked;
 pub use head::{Framing, Head, Sink, parse as parse_head};
-pub use request::{Outgoing, carries_body, encode};
+pub use request::encode;
 
-use super::conn::Stream;
 use super::error::io_kind;
-use super::{Detail, ErrorKind, Failed, deadline, wait_until};
+use crate::stream::Stream;
+use crate::timing::{Failed, deadline, wait_until};
+use crate::{Detail, ErrorKind};
 use bytes::BytesMut;
 use std::future::poll_fn;
 use std::pin::Pin;

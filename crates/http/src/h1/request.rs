@@ -1,17 +1,7 @@
 //! Writes an HTTP/1.1 request head (and body) into the user's reusable buffer.
 
-use crate::target::Target;
-use http::{HeaderName, HeaderValue, Method, header};
-
-/// What one request puts on the wire (HTTP/2 sends the same, framed its way).
-pub struct Outgoing<'a> {
-    pub method: &'a Method,
-    pub target: &'a Target,
-    pub headers: &'a [(HeaderName, HeaderValue)],
-    pub cookie: Option<&'a HeaderValue>,
-    pub body: &'a [u8],
-    pub keepalive: bool,
-}
+use crate::outgoing::{Outgoing, carries_body};
+use http::header;
 
 /// Encodes `r` into `out` (cleared first). `Host` comes from the URL unless the scenario set one;
 /// `content-length` is added when there is a body, or for methods that carry one (an empty POST
@@ -65,12 +55,6 @@ pub fn encode(r: &Outgoing<'_>, out: &mut Vec<u8>) -> bool {
     close
 }
 
-/// Whether the request gets a `content-length`: it has a body, or its method carries one (an empty
-/// POST sends `content-length: 0`, as HttpClient does).
-pub fn carries_body(method: &Method, body: &[u8]) -> bool {
-    !body.is_empty() || matches!(*method, Method::POST | Method::PUT | Method::PATCH)
-}
-
 fn field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
@@ -81,6 +65,8 @@ fn field(out: &mut Vec<u8>, name: &str, value: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::Target;
+    use http::{HeaderName, HeaderValue, Method};
 
     fn encoded(
         method: Method,
