@@ -212,12 +212,8 @@ pub(crate) fn aggregate(
 ) -> Result<serde_json::Map<String, Value>, DltError> {
     let mut results = dlt::final_results(tasks, era)?;
     if !sidecars.is_empty() && sidecars.iter().all(Option::is_some) {
-        match sidecar::merge(sidecars.iter().flatten().copied()) {
-            Ok(merged) => dlt::attach_exact(&mut results, &merged),
-            Err(e) => {
-                tracing::warn!(error = %e, "histogram sidecars do not merge; no exact attributes")
-            }
-        }
+        let merged = sidecar::merge(sidecars.iter().flatten().copied());
+        dlt::attach_exact(&mut results, &merged);
     }
     Ok(results)
 }
