@@ -58,8 +58,7 @@ pub enum StoreError {
         message: String,
         transient: bool,
     },
-    /// An item over DynamoDB's 400 KB limit (what upstream DLT hit in
-    /// aws-solutions/distributed-load-testing-on-aws#81).
+    /// An item over DynamoDB's 400 KB limit.
     #[error("DynamoDB {op} on {table}: item exceeds the 400 KB item size limit")]
     ItemTooLarge { op: &'static str, table: String },
     #[error("table {0:?} is not configured: set its environment variable")]
