@@ -30,8 +30,9 @@
 //!
 //! In memory a label is a [`stampede_kpi::Kpi`], whose histogram has Taurus's millisecond layout:
 //! the writer records each bucket's count at its lowest value in microseconds, and the reader puts
-//! each HdrHistogram bucket back at the whole millisecond it holds (or, for a bucket holding none,
-//! at its lowest value truncated to the millisecond, as Taurus truncates).
+//! each HdrHistogram bucket back into the Taurus bucket whose lowest value it holds (a bucket that
+//! holds none, as another writer's may, at its lowest value truncated to the millisecond, as Taurus
+//! truncates).
 
 use std::collections::HashSet;
 
