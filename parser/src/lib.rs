@@ -1,5 +1,6 @@
 //! The Taurus `final-stats` results XML (`dump-xml`) as one model that both writes and reads the format,
-//! plus DLT's per-file statistics and cross-task aggregation. Pure: no async runtime, no AWS SDK.
+//! plus DLT's per-file statistics and cross-task aggregation, and the histogram sidecar that carries
+//! a task's exact [`stampede_kpi::Kpi`]s. Pure: no async runtime, no AWS SDK.
 //!
 //! ```
 //! let xml = "<?xml version='1.0' encoding='UTF-8'?>\n<FinalStatus>\n  <TestDuration>1.0</TestDuration>\n</FinalStatus>\n";
@@ -8,7 +9,6 @@
 //! ```
 
 pub mod dlt;
-pub mod hist;
 pub mod model;
 pub mod read;
 pub mod sidecar;

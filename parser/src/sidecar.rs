@@ -27,57 +27,38 @@
 //!   same bytes Java's `HistogramLogWriter` writes, so any HdrHistogram implementation can read it.
 //!
 //! Readers reject unknown `format`, a `version` they do not know and any `unit` other than `us`.
+//!
+//! In memory a label is a [`stampede_kpi::Kpi`], whose histogram has Taurus's millisecond layout:
+//! the writer records each bucket's count at its lowest value in microseconds, and the reader puts
+//! each HdrHistogram bucket back into the Taurus bucket whose lowest value it holds (a bucket that
+//! holds none, as another writer's may, at its lowest value truncated to the millisecond, as Taurus
+//! truncates).
 
 use std::collections::HashSet;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
+use stampede_kpi::hist::{bucket_index, bucket_lowest};
+use stampede_kpi::{Histogram, Kpi};
 
 const FORMAT: &str = "stampede-hist";
 const VERSION: u32 = 1;
 const UNIT: &str = "us";
 
-/// The exact counters kept per label next to its histogram. Times are integer microseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sums {
-    pub count: u64,
-    pub succ: u64,
-    pub fail: u64,
-    pub bytes: u64,
-    pub sum_rt: u64,
-    pub sum_lt: u64,
-    pub sum_ct: u64,
-    pub concurrency: u64,
-}
-
-impl std::ops::AddAssign for Sums {
-    fn add_assign(&mut self, o: Sums) {
-        self.count += o.count;
-        self.succ += o.succ;
-        self.fail += o.fail;
-        self.bytes += o.bytes;
-        self.sum_rt += o.sum_rt;
-        self.sum_lt += o.sum_lt;
-        self.sum_ct += o.sum_ct;
-        self.concurrency += o.concurrency;
-    }
-}
-
 /// One label's exact statistics.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LabelHist {
     /// `""` is the overall entry.
     pub label: String,
-    pub sums: Sums,
-    /// Response times in microseconds.
-    pub hist: Histogram<u64>,
+    pub kpi: Kpi,
+    /// The task's peak number of virtual users; tasks run in parallel, so merging sums it.
+    pub concurrency: u64,
 }
 
-/// One task's sidecar.
-#[derive(Clone, Debug, Default)]
+/// One task's sidecar, or the merge of several.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sidecar {
     pub labels: Vec<LabelHist>,
 }
@@ -103,8 +84,6 @@ pub enum SidecarError {
     Histogram { label: String, reason: String },
     #[error("sidecar label {label:?} appears twice")]
     DuplicateLabel { label: String },
-    #[error("sidecar label {label:?}: histograms do not merge: {reason}")]
-    Merge { label: String, reason: String },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -115,35 +94,51 @@ struct FileJson {
     labels: Vec<EntryJson>,
 }
 
+/// One label as the file spells it (field order is the documented one).
 #[derive(Serialize, Deserialize)]
 struct EntryJson {
     label: String,
-    #[serde(flatten)]
-    sums: Sums,
+    count: u64,
+    succ: u64,
+    fail: u64,
+    bytes: u64,
+    sum_rt: u64,
+    sum_lt: u64,
+    sum_ct: u64,
+    concurrency: u64,
     hist: String,
 }
 
-/// Serialises a task's histograms: `(label, histogram in microseconds, sums)` per label, `""` for the
-/// overall entry. This is the function the executor calls when it writes the results XML.
-pub fn to_string(entries: &[(&str, &Histogram<u64>, &Sums)]) -> Result<String, SidecarError> {
-    let mut labels = Vec::with_capacity(entries.len());
+/// Serialises a task's labels: `(label, kpi, peak concurrency)` each, `""` for the overall entry.
+/// This is what the final-stats reporter writes next to the results XML.
+pub fn to_string<'a>(
+    entries: impl IntoIterator<Item = (&'a str, &'a Kpi, u64)>,
+) -> Result<String, SidecarError> {
+    let mut labels = Vec::new();
     let mut seen = HashSet::new();
-    for (label, hist, sums) in entries {
-        if !seen.insert(*label) {
+    for (label, kpi, concurrency) in entries {
+        if !seen.insert(label) {
             return Err(SidecarError::DuplicateLabel {
-                label: (*label).into(),
+                label: label.into(),
             });
         }
         let mut bytes = Vec::new();
         V2DeflateSerializer::new()
-            .serialize(hist, &mut bytes)
+            .serialize(&to_hdr(&kpi.hist), &mut bytes)
             .map_err(|e| SidecarError::Histogram {
-                label: (*label).into(),
+                label: label.into(),
                 reason: format!("{e:?}"),
             })?;
         labels.push(EntryJson {
-            label: (*label).into(),
-            sums: **sums,
+            label: label.into(),
+            count: kpi.throughput,
+            succ: kpi.succ,
+            fail: kpi.fail,
+            bytes: kpi.bytes,
+            sum_rt: kpi.sum_rt_us,
+            sum_lt: kpi.sum_lt_us,
+            sum_ct: kpi.sum_ct_us,
+            concurrency,
             hist: STANDARD.encode(bytes),
         });
     }
@@ -172,35 +167,74 @@ pub fn from_str(text: &str) -> Result<Sidecar, SidecarError> {
         if !seen.insert(e.label.clone()) {
             return Err(SidecarError::DuplicateLabel { label: e.label });
         }
-        let bytes = STANDARD
-            .decode(e.hist.as_bytes())
-            .map_err(|source| SidecarError::Base64 {
-                label: e.label.clone(),
-                source,
-            })?;
-        let hist: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut bytes.as_slice())
-            .map_err(|err| SidecarError::Histogram {
-                label: e.label.clone(),
-                reason: format!("{err:?}"),
-            })?;
+        let hist = read_hist(&e.label, &e.hist)?;
         labels.push(LabelHist {
+            kpi: Kpi {
+                throughput: e.count,
+                succ: e.succ,
+                fail: e.fail,
+                bytes: e.bytes,
+                sum_rt_us: e.sum_rt,
+                sum_lt_us: e.sum_lt,
+                sum_ct_us: e.sum_ct,
+                hist,
+            },
+            concurrency: e.concurrency,
             label: e.label,
-            sums: e.sums,
-            hist,
         });
     }
     Ok(Sidecar { labels })
 }
 
-/// The microsecond HdrHistogram of a Taurus-layout [`crate::hist::Histogram`] (whole milliseconds):
-/// every bucket's count at its lowest value, as Taurus reports it. For an executor whose per-label
-/// histograms are `parser::hist::Histogram`s.
-pub fn from_taurus(h: &crate::hist::Histogram) -> Histogram<u64> {
-    let mut out = Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
+fn read_hist(label: &str, base64: &str) -> Result<Histogram, SidecarError> {
+    let bytes = STANDARD
+        .decode(base64.as_bytes())
+        .map_err(|source| SidecarError::Base64 {
+            label: label.into(),
+            source,
+        })?;
+    let hdr: hdrhistogram::Histogram<u64> = Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|err| SidecarError::Histogram {
+            label: label.into(),
+            reason: format!("{err:?}"),
+        })?;
+    Ok(from_hdr(&hdr))
+}
+
+/// The microsecond HdrHistogram of a Taurus-layout histogram: every bucket's count at its lowest
+/// value, the value Taurus reports for it.
+fn to_hdr(h: &Histogram) -> hdrhistogram::Histogram<u64> {
+    let mut out =
+        hdrhistogram::Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
     for (lowest_ms, _, count) in h.buckets() {
         out.record_n(lowest_ms.saturating_mul(1000), count)
             .expect("auto-resizing histograms accept any value");
+    }
+    out
+}
+
+/// The Taurus-layout histogram of a microsecond HdrHistogram: each bucket goes to the first Taurus
+/// bucket whose lowest value (what [`to_hdr`] writes) it holds, else to its lowest value truncated
+/// to the millisecond, as Taurus truncates. Above about 1 s a microsecond bucket can hold two Taurus
+/// values (it is up to 1024/1000 as wide); both then read as the lower.
+fn from_hdr(hdr: &hdrhistogram::Histogram<u64>) -> Histogram {
+    let mut out = Histogram::default();
+    for v in hdr.iter_recorded() {
+        let highest = v.value_iterated_to();
+        let lowest = hdr.lowest_equivalent(highest);
+        let from = lowest.div_ceil(1000);
+        let mut index = bucket_index(from);
+        if bucket_lowest(index) < from {
+            index += 1;
+        }
+        let candidate = bucket_lowest(index);
+        let ms = if candidate.saturating_mul(1000) <= highest {
+            candidate
+        } else {
+            lowest / 1000
+        };
+        out.record_n(ms, v.count_at_value());
     }
     out
 }
@@ -211,41 +245,20 @@ pub fn key_for_xml(xml_key: &str) -> String {
     format!("{stem}.hist.json")
 }
 
-/// Merges several tasks' sidecars label by label (overall entry included), labels in first-seen order.
-pub fn merge<'a>(sidecars: impl IntoIterator<Item = &'a Sidecar>) -> Result<Sidecar, SidecarError> {
+/// Merges several tasks' sidecars label by label (overall entry included), labels in first-seen
+/// order: KPIs add, concurrency sums the tasks' peaks.
+pub fn merge<'a>(sidecars: impl IntoIterator<Item = &'a Sidecar>) -> Sidecar {
     let mut out: Vec<LabelHist> = Vec::new();
-    for sc in sidecars {
-        for lh in &sc.labels {
-            match out.iter_mut().find(|o| o.label == lh.label) {
-                Some(acc) => {
-                    acc.sums += lh.sums;
-                    acc.hist.add(&lh.hist).map_err(|e| SidecarError::Merge {
-                        label: lh.label.clone(),
-                        reason: format!("{e:?}"),
-                    })?;
-                }
-                None => {
-                    // An auto-resizing copy, so later histograms with larger values still merge.
-                    let mut hist = Histogram::<u64>::new(lh.hist.sigfig()).map_err(|e| {
-                        SidecarError::Merge {
-                            label: lh.label.clone(),
-                            reason: format!("{e:?}"),
-                        }
-                    })?;
-                    hist.add(&lh.hist).map_err(|e| SidecarError::Merge {
-                        label: lh.label.clone(),
-                        reason: format!("{e:?}"),
-                    })?;
-                    out.push(LabelHist {
-                        label: lh.label.clone(),
-                        sums: lh.sums,
-                        hist,
-                    });
-                }
+    for lh in sidecars.into_iter().flat_map(|sc| &sc.labels) {
+        match out.iter_mut().find(|o| o.label == lh.label) {
+            Some(acc) => {
+                acc.kpi += &lh.kpi;
+                acc.concurrency = acc.concurrency.saturating_add(lh.concurrency);
             }
+            None => out.push(lh.clone()),
         }
     }
-    Ok(Sidecar { labels: out })
+    Sidecar { labels: out }
 }
 
 impl Sidecar {
@@ -258,34 +271,66 @@ impl Sidecar {
 mod tests {
     use super::*;
 
-    fn hist(values: &[u64]) -> Histogram<u64> {
-        let mut h = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
-        for v in values {
-            h.record(*v).unwrap();
+    fn kpi(ms: &[u64]) -> Kpi {
+        let mut k = Kpi::default();
+        for &v in ms {
+            k.throughput += 1;
+            k.succ += 1;
+            k.sum_rt_us += v * 1000;
+            k.hist.record_ms(v);
         }
-        h
+        k
     }
 
     #[test]
     fn round_trips_and_merges_exactly() {
-        let a = hist(&[1000, 2000, 3000]);
-        let sums = Sums {
-            count: 3,
-            succ: 3,
-            sum_rt: 6000,
-            concurrency: 2,
-            ..Sums::default()
-        };
-        let text = to_string(&[("GET /", &a, &sums), ("", &a, &sums)]).unwrap();
+        let a = kpi(&[1, 2, 3]);
+        let text = to_string([("GET /", &a, 2), ("", &a, 2)]).unwrap();
         let sc = from_str(&text).unwrap();
         assert_eq!(sc.labels.len(), 2);
-        assert_eq!(sc.label("GET /").unwrap().hist, a);
-        assert_eq!(sc.label("").unwrap().sums, sums);
-        let merged = merge([&sc, &sc]).unwrap();
+        assert_eq!(sc.label("GET /").unwrap().kpi, a);
+        assert_eq!(sc.label("").unwrap().concurrency, 2);
+        let merged = merge([&sc, &sc]);
         let all = merged.label("").unwrap();
-        assert_eq!(all.hist.len(), 6);
-        assert_eq!(all.sums.sum_rt, 12000);
-        assert_eq!(all.sums.concurrency, 4);
+        assert_eq!(all.kpi.hist.total(), 6);
+        assert_eq!(all.kpi.sum_rt_us, 12000);
+        assert_eq!(all.concurrency, 4);
+    }
+
+    /// Every Taurus bucket below 1 s, the 2- and 4-ms buckets above 2 s and a 1-hour value come
+    /// back where they were written.
+    #[test]
+    fn taurus_buckets_survive_the_microsecond_encoding() {
+        let ms: Vec<u64> = (0..1000)
+            .chain([2049, 2050, 6479, 9000, 3_600_000])
+            .collect();
+        let written = kpi(&ms);
+        let text = to_string([("", &written, 1)]).unwrap();
+        let read = from_str(&text).unwrap();
+        assert_eq!(read.labels[0].kpi.hist, written.hist);
+    }
+
+    /// Another HdrHistogram writer's microseconds are truncated to milliseconds, as Taurus does.
+    #[test]
+    fn any_writers_microseconds_read_as_taurus_milliseconds() {
+        let mut hdr = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
+        for us in [400, 1_234, 1_999, 57_000] {
+            hdr.record(us).unwrap();
+        }
+        let mut bytes = Vec::new();
+        V2DeflateSerializer::new()
+            .serialize(&hdr, &mut bytes)
+            .unwrap();
+        let text = format!(
+            r#"{{"format":"stampede-hist","version":1,"unit":"us","labels":[{{"label":"","count":4,"succ":4,"fail":0,"bytes":0,"sum_rt":60633,"sum_lt":0,"sum_ct":0,"concurrency":1,"hist":"{}"}}]}}"#,
+            STANDARD.encode(bytes)
+        );
+        let got: Vec<(u64, u64, u64)> = from_str(&text).unwrap().labels[0]
+            .kpi
+            .hist
+            .buckets()
+            .collect();
+        assert_eq!(got, [(0, 1, 1), (1, 1, 2), (57, 1, 1)]);
     }
 
     #[test]
@@ -299,25 +344,8 @@ mod tests {
         let bad = r#"{"format":"stampede-hist","version":1,"unit":"us","labels":[{"label":"a","count":0,"succ":0,"fail":0,"bytes":0,"sum_rt":0,"sum_lt":0,"sum_ct":0,"concurrency":0,"hist":"!!"}]}"#;
         let err = from_str(bad).unwrap_err().to_string();
         assert!(err.contains("\"a\""), "{err}");
-        let h = hist(&[1]);
-        let s = Sums::default();
-        assert!(to_string(&[("x", &h, &s), ("x", &h, &s)]).is_err());
-    }
-
-    #[test]
-    fn taurus_histograms_convert_at_bucket_lowest_values() {
-        let mut t = crate::hist::Histogram::default();
-        for ms in [57, 62, 63, 6479] {
-            t.record_ms(ms);
-        }
-        let h = from_taurus(&t);
-        assert_eq!(h.len(), 4);
-        assert_eq!(
-            h.count_at(6_476_000),
-            1,
-            "6479 ms sits in Taurus's 4-ms bucket from 6476"
-        );
-        assert!(h.equivalent(h.min(), 57_000));
+        let k = kpi(&[1]);
+        assert!(to_string([("x", &k, 0), ("x", &k, 0)]).is_err());
     }
 
     #[test]

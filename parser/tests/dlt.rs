@@ -276,35 +276,26 @@ fn local_report_has_tasks_then_final() {
 
 #[test]
 fn exact_attributes_merge_histograms_and_weight_averages() {
-    use parser::sidecar::{self, Sums};
-    let hist = |values: &[u64]| {
-        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
-        values.iter().for_each(|v| h.record(*v).unwrap());
-        h
+    use parser::sidecar;
+    let kpi = |ms: &[u64]| {
+        let mut k = stampede_kpi::Kpi::default();
+        for &v in ms {
+            k.throughput += 1;
+            k.succ += 1;
+            k.sum_rt_us += v * 1000;
+            k.hist.record_ms(v);
+        }
+        k
     };
-    let (a, b) = (hist(&[1000, 2000, 3000, 4000]), hist(&[100_000]));
-    let sa = Sums {
-        count: 4,
-        succ: 4,
-        sum_rt: 10_000,
-        concurrency: 2,
-        ..Sums::default()
-    };
-    let sb = Sums {
-        count: 1,
-        succ: 1,
-        sum_rt: 100_000,
-        concurrency: 3,
-        ..Sums::default()
-    };
-    let sc_a = sidecar::from_str(&sidecar::to_string(&[("API1", &a, &sa), ("", &a, &sa)]).unwrap())
-        .unwrap();
-    let sc_b = sidecar::from_str(&sidecar::to_string(&[("API1", &b, &sb), ("", &b, &sb)]).unwrap())
-        .unwrap();
+    let (a, b) = (kpi(&[1, 2, 3, 4]), kpi(&[100]));
+    let sc_a =
+        sidecar::from_str(&sidecar::to_string([("API1", &a, 2), ("", &a, 2)]).unwrap()).unwrap();
+    let sc_b =
+        sidecar::from_str(&sidecar::to_string([("API1", &b, 3), ("", &b, 3)]).unwrap()).unwrap();
     let task = parse(&fixture("results-multiple-rc-RECONSTRUCTED.xml"), Era::V4);
     let mut results = dlt::final_results(&[&task, &task], Era::V4).unwrap();
     let dlt_avg = results["avg_rt"].clone();
-    dlt::attach_exact(&mut results, &sidecar::merge([&sc_a, &sc_b]).unwrap());
+    dlt::attach_exact(&mut results, &sidecar::merge([&sc_a, &sc_b]));
     let exact = &results["exact"];
     assert_eq!(exact["count"], 5);
     assert_eq!(exact["concurrency"], 5, "total VUs across tasks");

@@ -51,20 +51,14 @@ pub fn compare(run: &Side<'_>, against: &Side<'_>) -> Value {
 }
 
 fn stats(l: &LabelHist, duration_s: f64) -> Map<String, Value> {
-    let h = &l.hist;
-    // Taurus reports a bucket's lowest value; HdrHistogram returns its highest.
-    let ms = |q: f64| {
-        if h.is_empty() {
-            0.0
-        } else {
-            h.lowest_equivalent(h.value_at_quantile(q)) as f64 / 1000.0
-        }
-    };
-    let n = l.sums.count;
+    let h = &l.kpi.hist;
+    // Taurus's nearest rank: a bucket's lowest value, as the results XML reports it.
+    let ms = |q: f64| h.percentile_ms(q * 100.0).unwrap_or(0) as f64;
+    let n = l.kpi.throughput;
     let errors = if n == 0 {
         0.0
     } else {
-        l.sums.fail as f64 * 100.0 / n as f64
+        l.kpi.fail as f64 * 100.0 / n as f64
     };
     let rps = if duration_s > 0.0 {
         n as f64 / duration_s

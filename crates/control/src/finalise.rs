@@ -129,7 +129,9 @@ fn aggregate(tasks: &[&Loaded]) -> Option<(Map<String, Value>, Option<Sidecar>)>
     let results: Vec<&TaskResult> = tasks.iter().map(|l| &l.result).collect();
     let mut out = dlt::final_results(&results, Era::V4).ok()?;
     let merged = if tasks.iter().all(|l| l.sidecar.is_some()) {
-        sidecar::merge(tasks.iter().filter_map(|l| l.sidecar.as_ref())).ok()
+        Some(sidecar::merge(
+            tasks.iter().filter_map(|l| l.sidecar.as_ref()),
+        ))
     } else {
         None
     };
@@ -140,11 +142,10 @@ fn aggregate(tasks: &[&Loaded]) -> Option<(Map<String, Value>, Option<Sidecar>)>
 }
 
 fn sidecar_text(s: &Sidecar) -> String {
-    let entries: Vec<_> = s
-        .labels
-        .iter()
-        .map(|l| (l.label.as_str(), &l.hist, &l.sums))
-        .collect();
-    sidecar::to_string(&entries)
-        .expect("a merged sidecar has unique labels and serialisable histograms")
+    sidecar::to_string(
+        s.labels
+            .iter()
+            .map(|l| (l.label.as_str(), &l.kpi, l.concurrency)),
+    )
+    .expect("a merged sidecar has unique labels")
 }

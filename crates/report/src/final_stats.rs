@@ -7,16 +7,17 @@
 //! Whenever `dump-xml` writes `X.xml`, the histogram sidecar `X.hist.json` is written next to it
 //! (a path without `.xml` gets `.hist.json` appended): per label and overall (`""`), exact counts,
 //! the sums of response/latency/connect times in microseconds and the response-time HdrHistogram,
-//! in the `stampede-hist` v1 format of `parser::sidecar`. The results-parser Lambda merges the
-//! sidecars of all tasks into exact percentiles and a weighted average (DLT averages per-task
-//! values); DLT's own parser reads only `.xml` keys and ignores it. Response times in the histogram
-//! are Taurus's whole milliseconds (each bucket's lowest value), the same values the XML's
-//! percentiles come from; the time sums are the XML's sums rounded to the microsecond.
+//! in the `stampede-hist` v1 format of `parser::sidecar`: each set's `stampede_kpi::Kpi` and peak
+//! concurrency. The results-parser Lambda merges the sidecars of all tasks into exact percentiles
+//! and a weighted average (DLT averages per-task values); DLT's own parser reads only `.xml` keys
+//! and ignores it. Response times in the histogram are Taurus's whole milliseconds (each bucket's
+//! lowest value), the same values the XML's percentiles come from; the time sums are the exact
+//! sums of the samples' microseconds.
 
 use super::table::{Align, ascii_table};
 use super::{ReportError, Reporter};
 use parser::Num;
-use parser::sidecar::{self, Sums};
+use parser::sidecar;
 use parser::write::python_float_str;
 use stampede_log::Log;
 use stampede_stats::{KpiSet, Summary};
@@ -178,30 +179,13 @@ fn csv_line(fields: &[String]) -> String {
     format!("{}\r\n", cells.join(","))
 }
 
-/// The exact counters of one cumulative set; times rounded from float seconds to microseconds.
-fn sums(set: &KpiSet) -> Sums {
-    let us = |secs: f64| (secs * 1e6).round() as u64;
-    Sums {
-        count: set.throughput,
-        succ: set.succ,
-        fail: set.fail,
-        bytes: set.bytes,
-        sum_rt: us(set.sum_rt),
-        sum_lt: us(set.sum_lt),
-        sum_ct: us(set.sum_ct),
-        concurrency: set.concurrency,
-    }
-}
-
 /// The `stampede-hist` sidecar of the cumulative sets, labels in the XML's order.
 pub fn sidecar_string(summary: &Summary) -> Result<String, sidecar::SidecarError> {
-    let converted: Vec<_> = summary
+    let entries = summary
         .cumulative
         .iter()
-        .map(|(label, set)| (&**label, sidecar::from_taurus(&set.hist), sums(set)))
-        .collect();
-    let entries: Vec<_> = converted.iter().map(|(l, h, s)| (*l, h, s)).collect();
-    sidecar::to_string(&entries)
+        .map(|(label, set)| (&**label, &set.kpi, set.concurrency));
+    sidecar::to_string(entries)
 }
 
 /// The sidecar's path for a `dump-xml` path: `X.xml` → `X.hist.json`.
@@ -384,32 +368,22 @@ mod tests {
                 .label(&group.label)
                 .expect("every XML label is in the sidecar");
             let int = |n: &Num| n.to_taurus_string().parse::<u64>().unwrap();
-            assert_eq!(lh.sums.count, int(&group.throughput), "{}", group.label);
-            assert_eq!(lh.sums.succ, int(&group.succ));
-            assert_eq!(lh.sums.fail, int(&group.fail));
-            assert_eq!(lh.sums.bytes, int(&group.bytes));
-            assert_eq!(lh.sums.concurrency, int(&group.concurrency));
-            assert_eq!(lh.hist.len(), lh.sums.count);
+            let k = &lh.kpi;
+            assert_eq!(k.throughput, int(&group.throughput), "{}", group.label);
+            assert_eq!(k.succ, int(&group.succ));
+            assert_eq!(k.fail, int(&group.fail));
+            assert_eq!(k.bytes, int(&group.bytes));
+            assert_eq!(lh.concurrency, int(&group.concurrency));
+            assert_eq!(k.hist.total(), k.throughput);
             let avg: f64 = group.avg_rt.to_taurus_string().parse().unwrap();
-            let exact_avg = lh.sums.sum_rt as f64 / lh.sums.count as f64 / 1e6;
+            let exact_avg = k.sum_rt_us as f64 / k.throughput as f64 / 1e6;
             // The XML rounds averages to 5 decimals, as Taurus does.
             assert!((avg - exact_avg).abs() <= 5e-6, "{avg} vs {exact_avg}");
             for kpi in &group.perc {
                 let level: f64 = kpi.param.parse().unwrap();
                 let xml_ms: f64 = kpi.value.to_taurus_string().parse().unwrap();
-                let h = &lh.hist;
-                let us = match kpi.param.as_str() {
-                    "0.0" => h.min(),
-                    "100.0" => h.lowest_equivalent(h.max()),
-                    _ => h.lowest_equivalent(h.value_at_quantile(level / 100.0)),
-                };
-                assert_eq!(
-                    (us as f64 / 1e3).round() / 1e3,
-                    xml_ms,
-                    "{} p{}",
-                    group.label,
-                    kpi.param
-                );
+                let ms = k.hist.percentile_ms(level).unwrap();
+                assert_eq!(ms as f64 / 1e3, xml_ms, "{} p{}", group.label, kpi.param);
             }
         }
     }

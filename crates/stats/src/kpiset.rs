@@ -1,12 +1,12 @@
-//! One label's KPIs over some seconds (Taurus's `KPISet`): counters, sums, a response-code counter,
-//! errors merged by message, and the HDR histogram. Merging is `+=`; the derived values (averages,
+//! One label's KPIs over some seconds (Taurus's `KPISet`): the shared [`Kpi`] (counts, exact sums,
+//! histogram) plus what only Taurus's reports need: a response-code counter, errors merged by
+//! message, concurrency, and Taurus's own float sums. Merging is `+=`; the derived values (averages,
 //! percentiles, stdev, concurrency) are refreshed by [`KpiSet::recalculate`].
 
 use indexmap::IndexMap;
-use parser::hist::Histogram;
-use parser::{Group, Kpi, Num};
-use stampede_kpi::{FailureKind, Rc, Sample};
-use std::ops::AddAssign;
+use parser::{Group, Kpi as XmlKpi, Num};
+use stampede_kpi::{FailureKind, Kpi, Rc, Sample};
+use std::ops::{AddAssign, Deref};
 use std::sync::Arc;
 
 /// Errors of one kind, merged by message (Taurus's error item).
@@ -22,23 +22,22 @@ pub struct ErrorItem {
 /// KPIs of one label over some seconds (Taurus's KPISet). Times in seconds.
 #[derive(Clone, Debug, Default)]
 pub struct KpiSet {
-    pub throughput: u64,
-    pub succ: u64,
-    pub fail: u64,
+    /// Counts, exact sums and the histogram; its fields read through `Deref` (`set.throughput`).
+    pub kpi: Kpi,
     /// Per-second sets: the sum over sources of each source's peak; cumulative sets: the peak second.
     pub concurrency: u64,
     pub avg_rt: f64,
     pub avg_lt: f64,
     pub avg_ct: f64,
-    pub bytes: u64,
     pub stdev_rt: f64,
+    /// Taurus adds float seconds sample by sample, and its averages (printed in full) depend on that
+    /// rounding; these reproduce it, while `kpi` keeps the exact microsecond sums.
     pub sum_rt: f64,
     pub sum_lt: f64,
     pub sum_ct: f64,
     /// Response code → count, first-seen order (only samples that had a code).
     pub rc: IndexMap<Arc<str>, u64>,
     pub errors: Vec<ErrorItem>,
-    pub hist: Histogram,
     /// (level, seconds) for the tracked levels, ascending; empty while the histogram is.
     pub perc: Vec<(f64, f64)>,
     /// Peak concurrency per source within one second.
@@ -66,7 +65,7 @@ pub fn secs(us: u64) -> f64 {
 impl KpiSet {
     /// Adds one sample (Taurus `add_sample`); `error` is the (possibly folded) failure message.
     pub fn add_sample(&mut self, s: &Sample, rc: Option<Arc<str>>, error: Option<Arc<str>>) {
-        self.throughput += 1;
+        self.kpi.add_sample(s, rc.is_some());
         if s.concurrency > 0 {
             self.add_concurrency(s.source, u64::from(s.concurrency));
         }
@@ -80,21 +79,15 @@ impl KpiSet {
                 self.sum_lt += secs(s.latency_us);
             }
             self.sum_rt += secs(s.elapsed_us);
-            self.hist.record_us(s.elapsed_us);
         }
-        match (&s.failure, error) {
-            (Some(f), Some(msg)) => {
-                self.fail += 1;
-                self.add_error(ErrorItem {
-                    msg,
-                    cnt: 1,
-                    rc,
-                    kind: f.kind,
-                });
-            }
-            _ => self.succ += 1,
+        if let (Some(f), Some(msg)) = (&s.failure, error) {
+            self.add_error(ErrorItem {
+                msg,
+                cnt: 1,
+                rc,
+                kind: f.kind,
+            });
         }
-        self.bytes += s.bytes;
     }
 
     fn add_concurrency(&mut self, source: u16, value: u64) {
@@ -125,23 +118,19 @@ impl KpiSet {
         self.sum_ct += other.sum_ct;
         self.sum_lt += other.sum_lt;
         self.sum_rt += other.sum_rt;
-        self.throughput += other.throughput;
-        self.succ += other.succ;
-        self.fail += other.fail;
-        self.bytes += other.bytes;
+        self.kpi += &other.kpi;
         for (code, n) in &other.rc {
             *self.rc.entry(code.clone()).or_insert(0) += n;
         }
         for e in &other.errors {
             self.add_error(e.clone());
         }
-        self.hist += &other.hist;
     }
 
     /// Refreshes the derived values (Taurus `recalculate`).
     pub fn recalculate(&mut self, levels: &[f64]) {
-        if self.throughput > 0 {
-            let n = self.throughput as f64;
+        if self.kpi.throughput > 0 {
+            let n = self.kpi.throughput as f64;
             self.avg_ct = self.sum_ct / n;
             self.avg_lt = self.sum_lt / n;
             self.avg_rt = self.sum_rt / n;
@@ -150,56 +139,59 @@ impl KpiSet {
             self.concurrency = self.sources.iter().map(|(_, v)| v).sum();
         }
         self.perc.clear();
-        if !self.hist.is_empty() {
-            let values = self.hist.percentiles_ms(levels);
+        let hist = &self.kpi.hist;
+        if !hist.is_empty() {
+            let values = hist.percentiles_ms(levels);
             for (&l, ms) in levels.iter().zip(values) {
                 let ms = ms.expect("histogram is not empty");
                 self.perc.push((l, ms as f64 / 1000.0));
             }
-            self.stdev_rt = self.hist.stdev_ms(self.avg_rt * 1000.0) / 1000.0;
+            self.stdev_rt = hist.stdev_ms(self.avg_rt * 1000.0) / 1000.0;
         }
     }
 
     /// Response time at `level` percent (0–100), seconds, Taurus's nearest-rank on the HDR histogram.
     pub fn percentile(&self, level: f64) -> f64 {
-        self.hist
+        self.kpi
+            .hist
             .percentile_ms(level)
             .map_or(0.0, |ms| ms as f64 / 1000.0)
     }
 
     /// Failed share in percent (0 when empty).
     pub fn fail_percent(&self) -> f64 {
-        if self.throughput == 0 {
+        if self.kpi.throughput == 0 {
             0.0
         } else {
-            self.fail as f64 * 100.0 / self.throughput as f64
+            self.kpi.fail as f64 * 100.0 / self.kpi.throughput as f64
         }
     }
 
     /// The `<Group>` Taurus would dump for this set. Values never computed stay int `0`, as in Taurus.
     pub fn to_group(&self, label: &str) -> Group {
-        let computed = self.throughput > 0;
+        let computed = self.kpi.throughput > 0;
         let avg = |v: f64| if computed { Num::Float(v) } else { Num::Int(0) };
         let int = |v: u64| Num::Int(v as i64);
+        let k = &self.kpi;
         Group {
             label: label.to_string(),
-            throughput: int(self.throughput),
+            throughput: int(k.throughput),
             concurrency: int(self.concurrency),
-            succ: int(self.succ),
-            fail: int(self.fail),
+            succ: int(k.succ),
+            fail: int(k.fail),
             avg_rt: avg(self.avg_rt),
-            stdev_rt: if self.hist.is_empty() {
+            stdev_rt: if k.hist.is_empty() {
                 Num::Int(0)
             } else {
                 Num::Float(self.stdev_rt)
             },
             avg_lt: avg(self.avg_lt),
             avg_ct: avg(self.avg_ct),
-            bytes: int(self.bytes),
+            bytes: int(k.bytes),
             rc: self
                 .rc
                 .iter()
-                .map(|(c, n)| Kpi {
+                .map(|(c, n)| XmlKpi {
                     param: c.to_string(),
                     value: int(*n),
                 })
@@ -207,12 +199,21 @@ impl KpiSet {
             perc: self
                 .perc
                 .iter()
-                .map(|&(l, v)| Kpi {
+                .map(|&(l, v)| XmlKpi {
                     param: level_str(l),
                     value: Num::Float(v),
                 })
                 .collect(),
         }
+    }
+}
+
+/// The shared counters read as fields of the set (`set.throughput`, `set.hist`), as reporters
+/// read Taurus's KPISet.
+impl Deref for KpiSet {
+    type Target = Kpi;
+    fn deref(&self) -> &Kpi {
+        &self.kpi
     }
 }
 

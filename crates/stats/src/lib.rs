@@ -1,4 +1,4 @@
-//! Taurus-exact aggregation (issue 5, spec taurus.md §5): samples are buffered by start second; a
+//! Taurus-exact aggregation (Taurus's `ConsolidatingAggregator`): samples are buffered by start second; a
 //! second is turned into per-label [`KpiSet`]s plus the overall set (label `""`) once the buffer spans
 //! `buffer_len` seconds, and every emitted second is merged into the cumulative sets that the final
 //! reports print. Memory is bounded: per-second sets live only while buffered, and labels and error

@@ -1,4 +1,4 @@
-//! Aggregation edge cases pinned against Taurus's rules (spec taurus.md §5).
+//! Aggregation edge cases pinned against Taurus's rules (`ConsolidatingAggregator` and `KPISet`).
 
 use stampede_kpi::{Failure, FailureKind, Rc, Sample};
 use stampede_stats::{Aggregator, AggregatorSettings, Summary};

@@ -150,7 +150,7 @@ where
     R: std::fmt::Debug,
 {
     let msg = message(&e);
-    // DynamoDB reports an oversized item as a ValidationException with this text (DLT issue #81).
+    // DynamoDB reports an item over its 400 KB limit as a ValidationException with this text.
     if msg.contains("Item size has exceeded") || msg.contains("Item size to update has exceeded") {
         return StoreError::ItemTooLarge {
             op,

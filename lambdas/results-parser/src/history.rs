@@ -1,4 +1,4 @@
-//! Keeping a Scenarios item under DynamoDB's 400 KB limit (DLT issue #81): DLT appends every run's
+//! Keeping a Scenarios item under DynamoDB's 400 KB limit: DLT appends every run's
 //! results (and, before v2.0.1, a base64 PNG) to one item until writes fail. We drop the oldest
 //! history entries instead, log how many, and fail clearly only if the newest results alone do not fit.
 

@@ -94,11 +94,7 @@ pub fn run(args: &Args) -> Result<Value, LocalError> {
     }
     let mut report = dlt::local_report(&tasks, args.era).map_err(LocalError::Aggregate)?;
     if sidecars.iter().all(Option::is_some) {
-        let merged =
-            sidecar::merge(sidecars.iter().flatten()).map_err(|source| LocalError::Sidecar {
-                path: args.files[0].clone(),
-                source,
-            })?;
+        let merged = sidecar::merge(sidecars.iter().flatten());
         if let Some(Value::Object(fin)) = report.get_mut("final") {
             dlt::attach_exact(fin, &merged);
         }

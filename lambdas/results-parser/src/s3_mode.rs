@@ -13,36 +13,30 @@
 //! Unlike DLT v1.0 the finaliser only aggregates the Results items of this run's `taskIds` (v1.0
 //! scanned every item ever written for the testId, mixing in earlier runs).
 
-use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
-use crate::handler::{Config, HandlerError, Parsed, aggregate, fetch_task, mark_failed, short_id};
+use crate::config::Config;
+use crate::error::HandlerError;
+use crate::event::S3Event;
 use crate::history;
+use crate::scenario::{mark_failed, short_id};
 use crate::store::{Cond, Item, Store, StoreError, Table, Update, key};
+use crate::task_files::{Parsed, aggregate, fetch_task};
 use parser::dlt::{self, TaskResult};
+use parser::sidecar::{self, Sidecar};
 
 /// Handles every record (DLT took only `Records[0]`). Permanent per-file problems mark the test
 /// failed and are reported in the returned JSON, so Lambda's async retries do not replay them;
 /// transient store errors are returned as `Err` so Lambda does retry.
 pub async fn handle(
-    event: &Value,
+    event: &S3Event,
     store: &impl Store,
     cfg: &Config,
 ) -> Result<Value, HandlerError> {
-    let records = event["Records"]
-        .as_array()
-        .ok_or_else(|| HandlerError::BadEvent("Records is not a list".into()))?;
-    let mut outcomes = Vec::with_capacity(records.len());
-    for record in records {
-        let bucket = record.pointer("/s3/bucket/name").and_then(Value::as_str);
-        let raw_key = record.pointer("/s3/object/key").and_then(Value::as_str);
-        let (Some(bucket), Some(raw_key)) = (bucket, raw_key) else {
-            return Err(HandlerError::BadEvent(
-                "a record without s3.bucket.name / s3.object.key".into(),
-            ));
-        };
-        let key = decode_key(raw_key);
-        let outcome = match record_outcome(store, cfg, bucket, &key).await {
+    let mut outcomes = Vec::with_capacity(event.records.len());
+    for record in &event.records {
+        let key = record.key();
+        let outcome = match record_outcome(store, cfg, record.bucket(), &key).await {
             Ok(v) => v,
             Err(e) if e.is_transient() => return Err(e),
             Err(e) => {
@@ -53,12 +47,6 @@ pub async fn handle(
         outcomes.push(outcome);
     }
     Ok(json!({ "records": outcomes }))
-}
-
-/// S3 event keys are form-encoded: `+` is a space, `%XX` a byte (moto even encodes `/`).
-pub fn decode_key(raw: &str) -> String {
-    let spaced = raw.replace('+', " ");
-    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 async fn record_outcome(
@@ -210,17 +198,16 @@ async fn finalise(
         .map(|i| TaskResult::from_json(&Value::Object((*i).clone())))
         .collect::<Result<_, _>>()
         .map_err(stored)?;
-    let sidecars: Vec<Option<parser::sidecar::Sidecar>> = mine
+    let sidecars: Vec<Option<Sidecar>> = mine
         .iter()
         .map(|i| {
             i.get("hist")
                 .and_then(Value::as_str)
-                .and_then(|t| parser::sidecar::from_str(t).ok())
+                .and_then(|t| sidecar::from_str(t).ok())
         })
         .collect();
     let refs: Vec<&TaskResult> = tasks.iter().collect();
-    let sc_refs: Vec<Option<&parser::sidecar::Sidecar>> =
-        sidecars.iter().map(Option::as_ref).collect();
+    let sc_refs: Vec<Option<&Sidecar>> = sidecars.iter().map(Option::as_ref).collect();
     let results = aggregate(&refs, &sc_refs, cfg.s3_era).map_err(|source| HandlerError::Dlt {
         key: format!("results/{test_id}"),
         source,
@@ -270,22 +257,4 @@ async fn finalise(
         .update_item(Table::Scenarios, key("testId", test_id), update)
         .await?
         .is_some())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_url_decoded() {
-        assert_eq!(
-            decode_key("results%2Ftest+1%2Frun-1.xml"),
-            "results/test 1/run-1.xml"
-        );
-        assert_eq!(
-            decode_key("results/Ar_wFhrqx/1e80.xml"),
-            "results/Ar_wFhrqx/1e80.xml"
-        );
-        assert_eq!(decode_key("a%2Bb"), "a+b");
-    }
 }

@@ -13,64 +13,26 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::handler::{Config, HandlerError, Parsed, aggregate, fetch_task, mark_failed, short_id};
+use crate::config::Config;
+use crate::error::HandlerError;
+use crate::event::SfnEvent;
 use crate::history;
+use crate::scenario::{mark_failed, short_id};
 use crate::store::{Cond, Item, Store, StoreError, Table, Update, key};
+use crate::task_files::{Parsed, aggregate, fetch_task};
 use parser::dlt::{self, Era, TaskResult};
 
-/// The fields of the event the parser uses.
-struct Event<'a> {
-    test_id: &'a str,
-    prefix: &'a str,
-    regions: Option<Vec<&'a str>>,
-    test_run_id: Option<&'a str>,
-}
-
-fn event_fields(event: &Value) -> Result<Event<'_>, HandlerError> {
-    let test_id = event["testId"]
-        .as_str()
-        .or_else(|| event.pointer("/scenario/testId").and_then(Value::as_str))
-        .ok_or_else(|| HandlerError::BadEvent("testId is not a string".into()))?;
-    let prefix = event["prefix"]
-        .as_str()
-        .ok_or_else(|| HandlerError::BadEvent("prefix is missing".into()))?;
-    let regions = match event.get("testTaskConfig") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(cfgs)) => Some(
-            cfgs.iter()
-                .map(|c| {
-                    c["region"]
-                        .as_str()
-                        .ok_or_else(|| HandlerError::BadEvent("testTaskConfig[].region".into()))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        Some(_) => {
-            return Err(HandlerError::BadEvent(
-                "testTaskConfig is not a list".into(),
-            ));
-        }
-    };
-    Ok(Event {
-        test_id,
-        prefix,
-        regions,
-        test_run_id: event["testRunId"].as_str(),
-    })
-}
-
 pub async fn handle(
-    event: &Value,
+    ev: &SfnEvent,
     store: &impl Store,
     cfg: &Config,
 ) -> Result<Value, HandlerError> {
-    let ev = event_fields(event)?;
     let bucket = cfg.bucket.as_deref().ok_or(HandlerError::NoBucket)?;
     let mut scenario = None;
     if ev.test_run_id.is_none() {
         // v1.2–v3 skip runs that were cancelled or already failed; v4 parses whatever exists.
         let item = store
-            .get_item(Table::Scenarios, key("testId", ev.test_id))
+            .get_item(Table::Scenarios, key("testId", &ev.test_id))
             .await?;
         let status = item
             .as_ref()
@@ -82,13 +44,13 @@ pub async fn handle(
         }
         scenario = item;
     }
-    match run(&ev, bucket, store, cfg, scenario.unwrap_or_default()).await {
+    match run(ev, bucket, store, cfg, scenario.unwrap_or_default()).await {
         Ok(v) => Ok(v),
         Err(e) if e.is_transient() => Err(e),
         Err(e) => {
             // v4 leaves the status to its cleanup step when there are no files; earlier eras fail.
             if !(ev.test_run_id.is_some() && matches!(e, HandlerError::NoResults { .. })) {
-                mark_failed(store, ev.test_id, &e, cfg).await?;
+                mark_failed(store, &ev.test_id, &e, cfg).await?;
             }
             Err(e)
         }
@@ -96,7 +58,7 @@ pub async fn handle(
 }
 
 async fn run(
-    ev: &Event<'_>,
+    ev: &SfnEvent,
     bucket: &str,
     store: &impl Store,
     cfg: &Config,
@@ -125,7 +87,8 @@ async fn run(
         }
         return write_legacy(ev, store, cfg, scenario, &parsed).await;
     };
-    let mut by_region: Vec<(&str, Vec<&str>)> = regions.iter().map(|r| (*r, Vec::new())).collect();
+    let mut by_region: Vec<(&str, Vec<&str>)> =
+        regions.iter().map(|r| (r.as_str(), Vec::new())).collect();
     for k in &keys {
         let region = dlt::region_of_key(k).map_err(|source| HandlerError::BadKey {
             key: k.clone(),
@@ -210,7 +173,7 @@ async fn set(
 }
 
 async fn write_regional(
-    ev: &Event<'_>,
+    ev: &SfnEvent,
     store: &impl Store,
     cfg: &Config,
     scenario: Item,
@@ -225,11 +188,11 @@ async fn write_regional(
     s.insert("results".into(), Value::Object(results.clone()));
     s.insert("completeTasks".into(), Value::Object(complete.clone()));
     let end_time = cfg.timestamp();
-    if let Some(run_id) = ev.test_run_id {
+    if let Some(run_id) = &ev.test_run_id {
         set(
             store,
             Table::Scenarios,
-            key("testId", ev.test_id),
+            key("testId", &ev.test_id),
             s,
             Cond::Exists,
         )
@@ -239,7 +202,7 @@ async fn write_regional(
             h.insert("results".into(), Value::Object(results));
             h.insert("completeTasks".into(), Value::Object(complete));
             h.insert("succPercent".into(), json!(sp));
-            let mut k = key("testId", ev.test_id);
+            let mut k = key("testId", &ev.test_id);
             k.insert("testRunId".into(), json!(run_id));
             set(store, Table::History, k, h, Cond::None).await?;
         }
@@ -250,7 +213,7 @@ async fn write_regional(
     set(
         store,
         Table::Scenarios,
-        key("testId", ev.test_id),
+        key("testId", &ev.test_id),
         s,
         Cond::Exists,
     )
@@ -280,7 +243,7 @@ async fn write_regional(
 
 /// v1.1–v2: one flat `results`, and the run appended to the item's own `history`, newest first.
 async fn write_legacy(
-    ev: &Event<'_>,
+    ev: &SfnEvent,
     store: &impl Store,
     cfg: &Config,
     scenario: Item,
@@ -326,7 +289,7 @@ async fn write_legacy(
     )?;
     if fitted.dropped > 0 {
         tracing::warn!(
-            test_id = ev.test_id,
+            test_id = %ev.test_id,
             dropped = fitted.dropped,
             "history trimmed: oldest entries dropped to stay under 400 KB"
         );
@@ -339,7 +302,7 @@ async fn write_legacy(
     set(
         store,
         Table::Scenarios,
-        key("testId", ev.test_id),
+        key("testId", &ev.test_id),
         s,
         Cond::Exists,
     )

@@ -58,7 +58,7 @@ pub enum StoreError {
         message: String,
         transient: bool,
     },
-    /// DLT issue #81: an item over DynamoDB's 400 KB limit.
+    /// An item over DynamoDB's 400 KB limit.
     #[error("DynamoDB {op} on {table}: item exceeds the 400 KB item size limit")]
     ItemTooLarge { op: &'static str, table: String },
     #[error("table {0:?} is not configured: set its environment variable")]

@@ -189,19 +189,14 @@ fn sfn_event(test_id: &str, prefix: &str, regions: &[&str], run_id: Option<&str>
 }
 
 fn sidecar_for(values_us: &[u64]) -> String {
-    let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
-    for v in values_us {
-        h.record(*v).unwrap();
+    let mut kpi = stampede_kpi::Kpi::default();
+    for &us in values_us {
+        kpi.throughput += 1;
+        kpi.succ += 1;
+        kpi.sum_rt_us += us;
+        kpi.hist.record_us(us);
     }
-    let n = values_us.len() as u64;
-    let sums = parser::sidecar::Sums {
-        count: n,
-        succ: n,
-        sum_rt: values_us.iter().sum(),
-        concurrency: 5,
-        ..Default::default()
-    };
-    parser::sidecar::to_string(&[("API1", &h, &sums), ("", &h, &sums)]).unwrap()
+    parser::sidecar::to_string([("API1", &kpi, 5), ("", &kpi, 5)]).unwrap()
 }
 
 #[tokio::test]

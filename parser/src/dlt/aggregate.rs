@@ -15,8 +15,9 @@ use super::{DltError, Era};
 /// the statistically correct numbers). `rc` merges equal codes by summing counts, first-seen order.
 ///
 /// DLT v3.0.0–v3.2.9 mutated the first task's rc objects while reducing, so a region pass followed by
-/// the total pass counted codes several times over (issue #102). This function is pure: it never
-/// changes its input, so region and total results both carry the true counts.
+/// the total pass counted codes several times over (more rc counts than failures; fixed in DLT
+/// v3.2.10). This function is pure: it never changes its input, so region and total results both
+/// carry the true counts.
 ///
 /// From v1.2 the result carries `labels`: every label's groups aggregated the same way, with
 /// `testDuration: "0"` because label groups have no duration. The v1.0/v1.1 era has no `labels` key.

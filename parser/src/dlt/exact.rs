@@ -14,6 +14,8 @@ use crate::sidecar::{LabelHist, Sidecar};
 /// `exact` = `{count, succ, fail, throughput, bytes, concurrency}` as numbers (totals: bytes summed,
 /// concurrency = the sum of the tasks' peak VUs) and `avg_rt/avg_lt/avg_ct` (Σ/count, `toFixed(5)`),
 /// `stdev_rt` and `p0_0 … p100_0` (from the merged histogram, `toFixed(3)`) in seconds, like DLT's.
+/// The percentiles are Taurus's own on the merged histogram, so one task's `exact` percentiles equal
+/// its XML's.
 pub fn attach_exact(results: &mut Map<String, Value>, merged: &Sidecar) {
     if let Some(all) = merged.label("") {
         results.insert("exact".into(), Value::Object(exact_json(all)));
@@ -33,42 +35,25 @@ pub fn attach_exact(results: &mut Map<String, Value>, merged: &Sidecar) {
 }
 
 fn exact_json(lh: &LabelHist) -> Map<String, Value> {
-    let s = &lh.sums;
-    let secs = |us: f64| us / 1e6;
-    let avg = |sum: u64| {
-        if s.count == 0 {
-            0.0
-        } else {
-            secs(sum as f64 / s.count as f64)
-        }
-    };
+    let k = &lh.kpi;
     let mut m = Map::new();
-    m.insert("count".into(), Value::from(s.count));
-    m.insert("succ".into(), Value::from(s.succ));
-    m.insert("fail".into(), Value::from(s.fail));
-    m.insert("throughput".into(), Value::from(s.count));
-    m.insert("bytes".into(), Value::from(s.bytes));
-    m.insert("concurrency".into(), Value::from(s.concurrency));
-    m.insert("avg_rt".into(), to_fixed(avg(s.sum_rt), 5).into());
-    m.insert("avg_lt".into(), to_fixed(avg(s.sum_lt), 5).into());
-    m.insert("avg_ct".into(), to_fixed(avg(s.sum_ct), 5).into());
-    let h = &lh.hist;
-    let empty = h.is_empty();
-    m.insert(
-        "stdev_rt".into(),
-        to_fixed(if empty { 0.0 } else { secs(h.stdev()) }, 3).into(),
-    );
+    m.insert("count".into(), Value::from(k.throughput));
+    m.insert("succ".into(), Value::from(k.succ));
+    m.insert("fail".into(), Value::from(k.fail));
+    m.insert("throughput".into(), Value::from(k.throughput));
+    m.insert("bytes".into(), Value::from(k.bytes));
+    m.insert("concurrency".into(), Value::from(lh.concurrency));
+    m.insert("avg_rt".into(), to_fixed(k.mean_rt(), 5).into());
+    m.insert("avg_lt".into(), to_fixed(k.mean_lt(), 5).into());
+    m.insert("avg_ct".into(), to_fixed(k.mean_ct(), 5).into());
+    // Taurus's stdev: around the exact mean, each bucket at its median value.
+    let stdev_ms = k.hist.stdev_ms(k.mean_rt() * 1000.0);
+    m.insert("stdev_rt".into(), to_fixed(stdev_ms / 1000.0, 3).into());
     for (param, key) in PERCENTILES {
         let level: f64 = param.parse().expect("fixed levels parse");
-        // Taurus reports 0% as the minimum and 100% as the maximum recorded value.
-        let v = match (empty, param) {
-            (true, _) => 0,
-            (false, "0.0") => h.min(),
-            (false, "100.0") => h.max(),
-            // Taurus reports a bucket's lowest value; HdrHistogram returns its highest.
-            _ => h.lowest_equivalent(h.value_at_quantile(level / 100.0)),
-        };
-        m.insert(key.into(), to_fixed(secs(v as f64), 3).into());
+        // Taurus's nearest rank on the merged buckets, as each task's XML reports its own.
+        let ms = k.hist.percentile_ms(level).unwrap_or(0);
+        m.insert(key.into(), to_fixed(ms as f64 / 1000.0, 3).into());
     }
     m
 }

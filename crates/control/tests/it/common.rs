@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
 use parser::model::{FinalStatus, Group, Kpi, Num};
-use parser::sidecar::Sums;
 use serde_json::{Value, json};
 use stampede_control::blobs::DirBlobs;
 use stampede_control::clock::{ManualClock, SequentialIds};
@@ -14,6 +12,7 @@ use stampede_control::launcher::ProcessLauncher;
 use stampede_control::ports::ConfigValidator;
 use stampede_control::service::{ControlPlane, Deps};
 use stampede_control::sqlite::SqliteStore;
+use stampede_kpi::Kpi as Counters;
 
 pub const T0: i64 = 1_767_225_600_000; // 2026-01-01 00:00:00 UTC
 
@@ -103,14 +102,13 @@ pub struct LabelSamples<'a> {
 /// its exact `.hist.json`.
 pub fn write_task(root: &Path, index: u32, vu: i64, labels: &[LabelSamples<'_>], sidecar: bool) {
     let mut groups = Vec::new();
-    let mut entries: Vec<(String, Histogram<u64>, Sums)> = Vec::new();
-    let mut overall = (Histogram::<u64>::new(3).unwrap(), Sums::default());
+    let mut entries: Vec<(String, Counters, u64)> = Vec::new();
+    let mut overall = Counters::default();
     for l in labels {
-        let (g, h, s) = group(l, vu);
+        let (g, k) = group(l, vu);
         groups.push(g);
-        overall.0.add(&h).unwrap();
-        add(&mut overall.1, &s);
-        entries.push((l.label.into(), h, s));
+        overall += &k;
+        entries.push((l.label.into(), k, vu as u64));
     }
     let all: Vec<u64> = labels
         .iter()
@@ -129,7 +127,8 @@ pub fn write_task(root: &Path, index: u32, vu: i64, labels: &[LabelSamples<'_>],
         )
         .0,
     );
-    entries.push((String::new(), overall.0, overall.1));
+    // Peak VUs of one task are not summed across its own labels.
+    entries.push((String::new(), overall, vu as u64));
     let fs = FinalStatus {
         test_duration: Some("10.0".into()),
         groups,
@@ -138,34 +137,39 @@ pub fn write_task(root: &Path, index: u32, vu: i64, labels: &[LabelSamples<'_>],
     let base = fixtures(root).join(format!("task{index}"));
     std::fs::write(base.with_extension("xml"), parser::write::to_string(&fs)).unwrap();
     if sidecar {
-        let refs: Vec<_> = entries.iter().map(|(l, h, s)| (l.as_str(), h, s)).collect();
+        let refs = entries.iter().map(|(l, k, c)| (l.as_str(), k, *c));
         std::fs::write(
             base.with_extension("hist.json"),
-            parser::sidecar::to_string(&refs).unwrap(),
+            parser::sidecar::to_string(refs).unwrap(),
         )
         .unwrap();
     }
 }
 
-fn add(a: &mut Sums, b: &Sums) {
-    *a += *b;
-    // Peak VUs of one task are not summed across its own labels.
-    a.concurrency = b.concurrency;
-}
-
-fn group(l: &LabelSamples<'_>, vu: i64) -> (Group, Histogram<u64>, Sums) {
-    let mut h = Histogram::<u64>::new(3).unwrap();
-    for v in l.rt_us {
-        h.record(*v).unwrap();
-    }
+fn group(l: &LabelSamples<'_>, vu: i64) -> (Group, Counters) {
     let n = l.rt_us.len() as u64;
     let sum: u64 = l.rt_us.iter().sum();
+    let mut k = Counters {
+        throughput: n,
+        succ: n - l.fail,
+        fail: l.fail,
+        bytes: 100 * n,
+        sum_rt_us: sum,
+        sum_lt_us: sum,
+        sum_ct_us: 0,
+        ..Counters::default()
+    };
+    for v in l.rt_us {
+        k.hist.record_us(*v);
+    }
     let secs = |us: f64| Num::Float(us / 1e6);
     let perc = ["0.0", "50.0", "90.0", "95.0", "99.0", "99.9", "100.0"]
         .iter()
         .map(|p| Kpi {
             param: (*p).into(),
-            value: secs(h.value_at_quantile(p.parse::<f64>().unwrap() / 100.0) as f64),
+            value: Num::Float(
+                k.hist.percentile_ms(p.parse::<f64>().unwrap()).unwrap_or(0) as f64 / 1e3,
+            ),
         })
         .collect();
     let mut rc = vec![Kpi {
@@ -178,6 +182,7 @@ fn group(l: &LabelSamples<'_>, vu: i64) -> (Group, Histogram<u64>, Sums) {
             value: Num::Int(l.fail as i64),
         });
     }
+    let mean_ms = sum as f64 / n.max(1) as f64 / 1e3;
     let g = Group {
         label: l.label.into(),
         throughput: Num::Int(n as i64),
@@ -185,24 +190,14 @@ fn group(l: &LabelSamples<'_>, vu: i64) -> (Group, Histogram<u64>, Sums) {
         succ: Num::Int((n - l.fail) as i64),
         fail: Num::Int(l.fail as i64),
         avg_rt: secs(sum as f64 / n.max(1) as f64),
-        stdev_rt: secs(h.stdev()),
+        stdev_rt: Num::Float(k.hist.stdev_ms(mean_ms) / 1e3),
         avg_lt: secs(sum as f64 / n.max(1) as f64),
         avg_ct: Num::Float(0.0),
         bytes: Num::Int(100 * n as i64),
         rc,
         perc,
     };
-    let sums = Sums {
-        count: n,
-        succ: n - l.fail,
-        fail: l.fail,
-        bytes: 100 * n,
-        sum_rt: sum,
-        sum_lt: sum,
-        sum_ct: 0,
-        concurrency: vu as u64,
-    };
-    (g, h, sums)
+    (g, k)
 }
 
 /// Polls `f` until it returns `Some`, for at most 10 s.

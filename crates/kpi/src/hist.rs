@@ -6,7 +6,7 @@
 //! cumulative one at most a few thousand, whatever the test length; merging is adding counts.
 //!
 //! ```
-//! use parser::hist::Histogram;
+//! use stampede_kpi::Histogram;
 //! let mut h = Histogram::default();
 //! for ms in [57, 62, 63, 246, 272, 6479] {
 //!     h.record_ms(ms);
@@ -73,8 +73,10 @@ impl Histogram {
         if n == 0 {
             return;
         }
-        *self.counts.entry(bucket_index(ms)).or_insert(0) += n;
-        self.total += n;
+        let count = self.counts.entry(bucket_index(ms)).or_insert(0);
+        // Counts read from a sidecar file can be anything; saturate instead of overflowing.
+        *count = count.saturating_add(n);
+        self.total = self.total.saturating_add(n);
     }
 
     /// Records a response time given in microseconds, truncated to whole milliseconds as Taurus does.
@@ -156,9 +158,10 @@ impl Histogram {
 impl AddAssign<&Histogram> for Histogram {
     fn add_assign(&mut self, other: &Histogram) {
         for (&i, &c) in &other.counts {
-            *self.counts.entry(i).or_insert(0) += c;
+            let count = self.counts.entry(i).or_insert(0);
+            *count = count.saturating_add(c);
         }
-        self.total += other.total;
+        self.total = self.total.saturating_add(other.total);
     }
 }
 
@@ -186,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn reference_example_from_the_spec() {
+    fn taurus_reference_example() {
         let mut h = Histogram::default();
         for ms in [57, 62, 63, 246, 272, 6479] {
             h.record_ms(ms);
