@@ -33,10 +33,22 @@ where
 }
 
 pub async fn run(plan: Plan, opts: RunOptions) -> Outcome {
+    run_with_reporters(plan, opts, Vec::new()).await
+}
+
+/// [`run`] with `extra` reporters after the configured ones (the hub worker's live frames).
+pub async fn run_with_reporters(
+    plan: Plan,
+    opts: RunOptions,
+    extra: Vec<Box<dyn Reporter>>,
+) -> Outcome {
     let parts = Parts {
         compile: compile_taurus,
-        reporters: |p: &Plan| {
-            crate::reporters::build(p, &p.artifacts_dir).map_err(|e| format!("Config Error: {e}"))
+        reporters: move |p: &Plan| {
+            let mut built = crate::reporters::build(p, &p.artifacts_dir)
+                .map_err(|e| format!("Config Error: {e}"))?;
+            built.extend(extra);
+            Ok(built)
         },
     };
     run_with(plan, opts, parts).await
