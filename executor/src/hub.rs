@@ -96,11 +96,15 @@ async fn serve(opts: HubOptions) -> Result<(), String> {
         DEFAULT_GRACE,
     )
     .map_err(|e| e.to_string())?;
-    println!("Stampede hub on {url}/ (console) and {url}/api (DLT's API)");
-    println!("Data: {}", data.display());
+    let mut banner = format!(
+        "Stampede hub on {url}/ (console) and {url}/api (DLT's API)\nData: {}\n",
+        data.display()
+    );
     if config.token.is_some() {
-        println!("API calls need 'Authorization: Bearer <token>'");
+        banner.push_str("API calls need 'Authorization: Bearer <token>'\n");
     }
+    // A closed stdout (`stampede hub | head -1`) must not stop the hub.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
     let ticker = stampede_hub::spawn_ticker(Arc::clone(&cp), Duration::from_secs(1));
     let app = stampede_hub::router(Arc::clone(&cp), &config);
     let served = stampede_hub::serve(listener, app, shutdown_signal()).await;
