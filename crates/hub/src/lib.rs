@@ -15,6 +15,7 @@
 //! ```
 
 pub mod auth;
+mod console;
 pub mod error;
 mod live;
 mod routes;
