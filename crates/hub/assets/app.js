@@ -69,7 +69,7 @@ async function dashboard() {
     const last = h("td", { class: "muted" }, "…");
     api("GET", `/api/scenarios/${encodeURIComponent(t.testId)}/testruns?limit=1`).then(({ data }) => {
       const r = data && data.testRuns && data.testRuns[0];
-      last.replaceChildren(r && r.requests != null
+      last.replaceChildren(r && active(r.status) ? "running…" : r && r.requests != null
         ? `${fmt(r.requests)} requests · ${fmt(r.requestsPerSecond, 1)}/s · p95 ${fmt((r.exactPercentiles || r.percentiles).p95, 0)} ms · ${fmt(r.requests ? (100 * r.errors) / r.requests : 0, 2)}% errors`
         : "no results");
     });
@@ -227,7 +227,8 @@ async function details(testId, runId) {
   if (status !== 200) { show(h("div", { class: "card errors" }, (test && test.message) || "HTTP " + status)); return; }
   const running = active(test.status);
   const currentRun = runId || test.testRunId;
-  const run = runId ? (await api("GET", `${base}/testruns/${encodeURIComponent(runId)}`)).data : test;
+  // The run item has what the test item lacks (validity, per-task rows).
+  const run = currentRun && !running ? (await api("GET", `${base}/testruns/${encodeURIComponent(currentRun)}`)).data : test;
   const tc = (test.testTaskConfigs || [])[0] || {};
   const actions = h("div", { class: "row" },
     running ? h("button", { class: "btn danger", id: "cancel", onclick: async (e) => { e.target.disabled = true; await api("POST", base); details(testId); } }, "Cancel") : null,
@@ -259,7 +260,7 @@ async function details(testId, runId) {
     parts.push(h("div", { class: "card errors" }, run.errorReason || "This run has no results."));
   }
   parts.push(await historyCard(base, test, currentRun));
-  show(...parts);
+  show(...parts.filter(Boolean));
 }
 
 function follow(base, runId, onSecond, onEnd) {
