@@ -182,16 +182,18 @@ function chartPair(seconds) {
   let plots = null;
   const width = () => Math.max(320, Math.floor((app.clientWidth - 80) / (innerWidth > 900 ? 2 : 1)));
   const axis = { stroke: "#6b7385", grid: { stroke: "#eef0f4" } };
+  // Counts and times start at zero, so a flat line reads as flat, not as noise.
+  const fromZero = { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] };
   function build() {
     const o1 = {
-      width: width(), height: 230, scales: { x: { time: true }, vu: {}, rps: {} },
+      width: width(), height: 230, scales: { x: { time: true }, vu: fromZero, rps: fromZero },
       series: [{}, { label: "users", stroke: "#8a63d2", width: 2, scale: "vu" },
         { label: "req/s", stroke: "#2f6fed", width: 2, scale: "rps" },
         { label: "errors/s", stroke: "#d23f3f", width: 2, scale: "rps" }],
       axes: [axis, { ...axis, scale: "vu", label: "users" }, { ...axis, scale: "rps", side: 1, label: "per second", grid: { show: false } }],
     };
     const o2 = {
-      width: width(), height: 230, scales: { x: { time: true } },
+      width: width(), height: 230, scales: { x: { time: true }, y: fromZero },
       series: [{}, { label: "avg", stroke: "#6b7385", width: 1.5 }, { label: "p50", stroke: "#1f9d55", width: 2 },
         { label: "p95", stroke: "#c27c0e", width: 2 }, { label: "p99", stroke: "#d23f3f", width: 2 }],
       axes: [axis, { ...axis, label: "ms" }],
