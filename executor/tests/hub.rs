@@ -106,6 +106,18 @@ fn http(
     body: Option<&Value>,
     token: Option<&str>,
 ) -> (u16, Value) {
+    let (status, _, body) = http_raw(base, method, path, body, token);
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// One request on a fresh connection; the status, the head and the body as text.
+fn http_raw(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> (u16, String, String) {
     let host = base.strip_prefix("http://").unwrap();
     let mut conn = TcpStream::connect(host).unwrap();
     conn.set_read_timeout(Some(Duration::from_secs(30)))
@@ -125,8 +137,7 @@ fn http(
     conn.read_to_string(&mut reply).unwrap();
     let (head, body) = reply.split_once("\r\n\r\n").unwrap();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let value = serde_json::from_str(body).unwrap_or(Value::Null);
-    (status, value)
+    (status, head.to_ascii_lowercase(), body.to_string())
 }
 
 /// DLT's create body: `tasks` local tasks of `users` each, against `url`.
@@ -200,6 +211,23 @@ fn three_tasks_merge_exactly_and_history_survives_a_restart() {
         .sum();
     assert_eq!(live as u64, requests, "{seconds:?}");
     assert!(seconds.iter().any(|s| s["tasks"] == 3), "{seconds:?}");
+
+    // The console's downloads: each task's results XML and HTML report, as attachments.
+    let task = |n: u32, file: &str| {
+        let path = format!("/api/scenarios/{test_id}/testruns/{run_id}/tasks/{n}/{file}");
+        http_raw(&hub.url, "GET", &path, None, None)
+    };
+    let (code, head, xml) = task(0, "results.xml");
+    assert_eq!(code, 200);
+    assert!(head.contains("content-disposition: attachment"), "{head}");
+    let on_disk = data.join(format!("blobs/results/{test_id}/{run_id}/task0-local.xml"));
+    assert_eq!(xml, std::fs::read_to_string(on_disk).unwrap());
+    let (code, head, html) = task(2, "report.html");
+    assert_eq!(code, 200);
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(html.contains("<html"));
+    assert_eq!(task(7, "results.xml").0, 404);
+    assert_eq!(task(0, "bzt.log").0, 404);
 
     hub.stop();
     let hub = Hub::start(&data, &[]);
@@ -341,6 +369,23 @@ fn other_interfaces_need_a_token() {
 
     let hub = Hub::start(&dir.path().join("data"), &["--token", "s3cret"]);
     assert_eq!(hub.call("GET", "/api/scenarios", None).0, 401);
+    // The console's page is static and public; the data behind it is not.
+    let (code, head, page) = http_raw(&hub.url, "GET", "/", None, None);
+    assert_eq!(code, 200);
+    assert!(
+        head.contains("content-security-policy: default-src 'self'"),
+        "{head}"
+    );
+    assert!(page.contains("/assets/app.js"));
+    let (code, _, js) = http_raw(
+        &hub.url,
+        "GET",
+        "/assets/vendor/uPlot.iife.min.js",
+        None,
+        None,
+    );
+    assert_eq!(code, 200);
+    assert!(js.contains("uPlot"));
     let (code, list) = http(&hub.url, "GET", "/api/scenarios", None, Some("s3cret"));
     assert_eq!((code, list), (200, json!({"Items": []})));
 }
