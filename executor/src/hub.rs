@@ -137,18 +137,32 @@ async fn shutdown_signal() {
     }
 }
 
-/// Sends SIGTERM to the tasks of every active run, so no worker outlives the hub by long; the next
-/// start marks those runs failed (the hub is no longer there to finalise them).
+/// How long a stopping hub waits for cancelled runs to finalise.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+
+/// Cancels every active run (SIGTERM to its tasks, which write partial results) and waits up to
+/// [`SHUTDOWN_WAIT`] for them to end as `cancelled`; runs still active after that are marked
+/// failed by the next start.
 async fn stop_active_runs(cp: &Arc<stampede_control::ControlPlane>) {
     let cp = Arc::clone(cp);
     let _ = tokio::task::spawn_blocking(move || {
-        let Ok(list) = cp.list_tests() else { return };
-        for item in list["Items"].as_array().into_iter().flatten() {
-            if item["status"] == "running"
-                && let Some(id) = item["testId"].as_str()
-            {
-                let _ = cp.cancel(id);
-            }
+        let active = |cp: &stampede_control::ControlPlane| -> Vec<String> {
+            let Ok(list) = cp.list_tests() else {
+                return Vec::new();
+            };
+            let items = list["Items"].as_array().cloned().unwrap_or_default();
+            items
+                .iter()
+                .filter(|t| t["status"] == "running" || t["status"] == "cancelling")
+                .filter_map(|t| t["testId"].as_str().map(String::from))
+                .collect()
+        };
+        for id in active(&cp) {
+            let _ = cp.cancel(&id);
+        }
+        let began = std::time::Instant::now();
+        while !active(&cp).is_empty() && began.elapsed() < SHUTDOWN_WAIT {
+            std::thread::sleep(Duration::from_millis(100));
         }
     })
     .await;

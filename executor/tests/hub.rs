@@ -389,3 +389,25 @@ fn other_interfaces_need_a_token() {
     let (code, list) = http(&hub.url, "GET", "/api/scenarios", None, Some("s3cret"));
     assert_eq!((code, list), (200, json!({"Items": []})));
 }
+
+#[test]
+fn a_stopping_hub_cancels_its_runs_and_keeps_their_results() {
+    let target = TestServer::start_background();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let hub = Hub::start(&data, &[]);
+    let (test_id, run_id) = hub.create(&test_body("stop", &target.url("/"), 2, 1, "60s"));
+    let began = Instant::now();
+    while hub.timeline(&test_id, &run_id).is_empty() {
+        assert!(began.elapsed() < Duration::from_secs(30), "no live data");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    hub.stop();
+    assert!(
+        worker_pid(&run_id, "task0").is_none(),
+        "a worker outlived the hub"
+    );
+    let hub = Hub::start(&data, &[]);
+    let test = hub.wait_for(&test_id, &["cancelled"], Duration::from_secs(5));
+    assert!(num(&test["results"]["total"]["throughput"]) > 0.0, "{test}");
+}

@@ -358,10 +358,10 @@ async function historyCard(base, test, currentRun) {
   const compareTo = h("select", { id: "compare-with" }, runs.map((r) => h("option", { value: r.testRunId, selected: r.testRunId === baseId }, `${r.startTime} (${r.testRunId}${r.testRunId === baseId ? ", baseline" : ""})`)));
   const rows = runs.map((r) => h("tr", { class: r.testRunId === currentRun ? "overall" : "" },
     h("td", {}, h("a", { href: `#/test/${encodeURIComponent(test.testId)}/run/${encodeURIComponent(r.testRunId)}` }, r.startTime), r.testRunId === baseId ? " ★" : ""),
-    h("td", {}, badge(r.status)), h("td", { class: "num" }, fmt(r.requests)), h("td", { class: "num" }, fmt(r.requestsPerSecond, 1)),
+    h("td", {}, badge(r.status)), active(r.status) ? h("td", { class: "muted", colspan: 6 }, "running: live numbers above") : [h("td", { class: "num" }, fmt(r.requests)), h("td", { class: "num" }, fmt(r.requestsPerSecond, 1)),
     h("td", { class: "num" }, fmt(r.avgResponseTime, 1)), h("td", { class: "num" }, fmt((r.exactPercentiles || r.percentiles || {}).p95, 1)),
     h("td", { class: "num" }, r.requests ? fmt((100 * r.errors) / r.requests, 2) + "%" : "—"),
-    h("td", {}, r.validity && r.validity.tasksLost ? `${r.validity.tasksLost} task(s) lost` : ""),
+    h("td", {}, r.validity && r.validity.tasksLost ? `${r.validity.tasksLost} task(s) lost` : "")],
     h("td", {}, r.status === "complete" ? h("button", { class: "btn", onclick: async () => { await api("PUT", `${base}/baseline`, { testRunId: r.testRunId }); details(test.testId, r.testRunId === test.testRunId ? null : r.testRunId); } }, r.testRunId === baseId ? "Baseline" : "Set baseline") : null)));
   const compareBtn = h("button", { class: "btn", id: "compare", onclick: async () => {
     const { status, data } = await api("GET", `${base}/testruns/${encodeURIComponent(currentRun)}/compare?with=${encodeURIComponent(compareTo.value)}`);
