@@ -388,6 +388,44 @@ fn other_interfaces_need_a_token() {
     assert!(js.contains("uPlot"));
     let (code, list) = http(&hub.url, "GET", "/api/scenarios", None, Some("s3cret"));
     assert_eq!((code, list), (200, json!({"Items": []})));
+
+    // Workers send their live frames with the hub's token.
+    let target = TestServer::start_background();
+    let body = test_body("token", &target.url("/"), 1, 1, "2s");
+    let (code, created) = http(
+        &hub.url,
+        "POST",
+        "/api/scenarios",
+        Some(&body),
+        Some("s3cret"),
+    );
+    assert_eq!(code, 200, "{created}");
+    let (test_id, run_id) = (&created["testId"], &created["testRunId"]);
+    let (test_id, run_id) = (test_id.as_str().unwrap(), run_id.as_str().unwrap());
+    let began = Instant::now();
+    let test = loop {
+        let (_, test) = http(
+            &hub.url,
+            "GET",
+            &format!("/api/scenarios/{test_id}"),
+            None,
+            Some("s3cret"),
+        );
+        if test["status"] == "complete" {
+            break test;
+        }
+        assert!(began.elapsed() < Duration::from_secs(30), "{test}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let path = format!("/api/scenarios/{test_id}/testruns/{run_id}/timeline");
+    let (_, timeline) = http(&hub.url, "GET", &path, None, Some("s3cret"));
+    let live: f64 = timeline["seconds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| num(&s["succ"]))
+        .sum();
+    assert_eq!(live, num(&test["results"]["total"]["succ"]), "{timeline}");
 }
 
 #[test]
