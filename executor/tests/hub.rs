@@ -281,16 +281,14 @@ fn a_killed_worker_is_lost_and_the_run_completes() {
     let target = TestServer::start_background();
     let dir = tempfile::tempdir().unwrap();
     let hub = Hub::start(&dir.path().join("data"), &[]);
-    let (test_id, run_id) = hub.create(&test_body("kill", &target.url("/"), 3, 1, "3s"));
+    let (test_id, run_id) = hub.create(&test_body("kill", &target.url("/"), 3, 1, "6s"));
+    // Live data means every task is past the start barrier and sending load.
     let began = Instant::now();
-    let pid = loop {
-        if let Some(pid) = worker_pid(&run_id, "task1") {
-            break pid;
-        }
-        assert!(began.elapsed() < Duration::from_secs(10), "no worker task1");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    std::thread::sleep(Duration::from_millis(1500));
+    while hub.timeline(&test_id, &run_id).is_empty() {
+        assert!(began.elapsed() < Duration::from_secs(30), "no live data");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = worker_pid(&run_id, "task1").expect("task1 is running");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGKILL,
