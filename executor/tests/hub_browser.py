@@ -70,6 +70,20 @@ def main(hub, target):
         print("results rows:", [r.text for r in rows])
         print("painted pixels on the load chart:", driver.execute_script(PAINTED, "#chart-load"))
 
+        # Edit: the config comes back as JSON; saved with 2 users per task, it runs again.
+        driver.find_element(By.ID, "edit").click()
+        users = WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.NAME, "users")))
+        assert '"hold-for": "4s"' in driver.find_element(By.NAME, "yaml").get_attribute("value")
+        users.clear()
+        users.send_keys("2")
+        driver.find_element(By.ID, "run").click()
+        WebDriverWait(driver, 20).until(ec.url_contains("#/test/"))
+        status_is(driver, "complete", 90)
+        history = driver.find_element(By.ID, "history").text
+        assert "HISTORY (2 RUNS)" in history.upper(), history
+        assert "× 2 users" in driver.page_source, "the edited users per task are shown"
+        print("edited and ran again; history has 2 runs")
+
         # A run cancelled from its page, after live data was charted.
         create(driver, hub, target, "browser cancel", "120s")
         status_is(driver, "running", 30)

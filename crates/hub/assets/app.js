@@ -100,7 +100,9 @@ const FIELD_INPUTS = {
   "testScenario.scenarios.console.requests[0].url": "url",
 };
 
-function createForm() {
+// `edit`: an existing test, shown as its Taurus config (secrets masked; the hub keeps the stored
+// values for masked fields when the test is saved under its id).
+function createForm(edit) {
   const f = {};
   const input = (name, attrs) => (f[name] = h("input", { name, ...attrs }));
   let mode = "form";
@@ -121,6 +123,8 @@ function createForm() {
     simple.hidden = m !== "form";
     paste.hidden = m !== "yaml";
     f.url.required = m === "form";
+    // A pasted config has its own load profile; tasks and users per task still apply.
+    for (const el of [f.rampUp, f.holdFor]) if (el) el.closest("label").hidden = m !== "form";
     tabs.replaceChildren(
       h("button", { type: "button", class: m === "form" ? "on" : "", onclick: () => setMode("form") }, "Simple form"),
       h("button", { type: "button", class: m === "yaml" ? "on" : "", onclick: () => setMode("yaml") }, "Taurus YAML/JSON"));
@@ -136,9 +140,18 @@ function createForm() {
       h("label", {}, h("span", {}, "Ramp-up ", h("span", { class: "hint" }, "e.g. 10s")), input("rampUp", { value: "0s" })),
       h("label", {}, h("span", {}, "Hold for ", h("span", { class: "hint" }, "e.g. 1m")), input("holdFor", { value: "30s" }))),
     errors,
-    h("div", { class: "row" }, h("button", { class: "btn primary", type: "submit", id: "run" }, "Create and run"), h("a", { href: "#/" }, "Cancel")));
+    h("div", { class: "row" }, h("button", { class: "btn primary", type: "submit", id: "run" }, edit ? "Save and run" : "Create and run"), h("a", { href: "#/" }, "Cancel")));
   setMode("form");
-  show(h("h1", {}, "New test"), h("div", { class: "card" }, form));
+  if (edit) {
+    const tc = (edit.testTaskConfigs || [])[0] || {};
+    f.name.value = edit.testName;
+    f.description.value = edit.testDescription;
+    f.tasks.value = tc.taskCount || 1;
+    f.users.value = tc.concurrency || 1;
+    yaml.value = JSON.stringify(edit.testScenario, null, 2);
+    setMode("yaml");
+  }
+  show(h("h1", {}, edit ? "Edit test" : "New test"), h("div", { class: "card" }, form));
 
   async function submit() {
     for (const el of Object.values(f)) el.classList.remove("invalid");
@@ -159,6 +172,7 @@ function createForm() {
       scenario = { execution: [exec], scenarios: { console: { requests: [req] } } };
     }
     const payload = {
+      testId: edit ? edit.testId : undefined,
       testName: f.name.value, testDescription: f.description.value, testType: "simple",
       testTaskConfigs: [{ region: "local", taskCount: Number(f.tasks.value), concurrency: Number(f.users.value) }],
       testScenario: scenario,
@@ -235,6 +249,7 @@ async function details(testId, runId) {
   const actions = h("div", { class: "row" },
     running ? h("button", { class: "btn danger", id: "cancel", onclick: async (e) => { e.target.disabled = true; await api("POST", base); details(testId); } }, "Cancel") : null,
     !running ? h("button", { class: "btn primary", id: "rerun", onclick: () => rerun(test) }, "Run again") : null,
+    !running ? h("a", { class: "btn", id: "edit", href: "#/edit/" + encodeURIComponent(testId) }, "Edit") : null,
     !running ? h("button", { class: "btn danger", id: "delete", onclick: async () => { if (confirm("Delete this test and all its runs?")) { await api("DELETE", base); location.hash = "#/"; } } }, "Delete") : null);
   const head = h("div", { class: "spread" },
     h("div", {}, h("h1", { id: "test-name" }, test.testName), h("div", { class: "muted" }, test.testDescription),
@@ -391,6 +406,11 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   try {
     if (parts[0] === "new") createForm();
+    else if (parts[0] === "edit" && parts[1]) {
+      const { status, data } = await api("GET", "/api/scenarios/" + encodeURIComponent(parts[1]));
+      if (status === 200) createForm(data);
+      else show(h("div", { class: "card errors" }, (data && data.message) || "HTTP " + status));
+    }
     else if (parts[0] === "test" && parts[1]) await details(parts[1], parts[2] === "run" ? parts[3] : null);
     else await dashboard();
   } catch (e) {
