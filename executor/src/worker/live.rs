@@ -5,8 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::thread::JoinHandle;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
 use stampede_control::live::{LiveFrame, LiveLabel};
@@ -19,6 +18,8 @@ use super::TaskEnv;
 /// Frames waiting for the poster; more means the hub is not keeping up, and old news is dropped.
 const QUEUE: usize = 32;
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the end of the run waits for the last frames to reach the hub.
+const DRAIN: Duration = Duration::from_secs(5);
 
 /// Where frames go: `host:port` and the request path.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,7 +91,8 @@ impl Target {
 pub struct LiveReporter {
     task: u32,
     queue: Option<SyncSender<String>>,
-    poster: Option<JoinHandle<()>>,
+    /// Closed by the poster when it has sent (or given up on) every frame.
+    drained: Receiver<()>,
     cpu: CpuMeter,
 }
 
@@ -98,14 +100,18 @@ impl LiveReporter {
     pub fn start(url: &str, task: &TaskEnv) -> Result<Self, String> {
         let target = Target::new(url, &task.test_id, &task.run_id, task.token.clone())?;
         let (tx, rx) = sync_channel(QUEUE);
-        let poster = std::thread::Builder::new()
+        let (done, drained) = channel::<()>();
+        std::thread::Builder::new()
             .name("hub-live".into())
-            .spawn(move || post_all(&target, &rx))
+            .spawn(move || {
+                post_all(&target, &rx);
+                drop(done);
+            })
             .map_err(|e| e.to_string())?;
         Ok(LiveReporter {
             task: task.task_index,
             queue: Some(tx),
-            poster: Some(poster),
+            drained,
             cpu: CpuMeter::new(),
         })
     }
@@ -144,11 +150,9 @@ impl Reporter for LiveReporter {
     }
 
     fn finish(&mut self, _summary: &Summary, _log: &mut dyn Log) -> Result<bool, ReportError> {
-        // The last seconds are delivered before the process exits (each POST is time-bounded).
+        // The last seconds are delivered before the process exits, unless the hub is unreachable.
         drop(self.queue.take());
-        if let Some(p) = self.poster.take() {
-            let _ = p.join();
-        }
+        let _ = self.drained.recv_timeout(DRAIN);
         Ok(false)
     }
 }
