@@ -10,5 +10,7 @@
 //! command line; `stampede-ecs` is the DLT container entrypoint.
 
 pub mod cli;
+pub mod hub;
 pub mod reporters;
 pub mod run;
+pub mod worker;

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `TEST_ID`, `TEST_RUN_ID`, `PREFIX` | the test, the run, and DLT's results prefix (the run id) |
 //! | `TASK_INDEX`, `TASK_ID`, `TASK_REGION` | `0..n`, `task<index>`, the region (`local`) |
+//! | `TASK_COUNT` | tasks of this region: the start barrier waits for that many |
 //! | `CONCURRENCY` | virtual users for this task |
 //! | `BLOB_DIR` | the blob directory (DLT's bucket) |
 //! | `SCENARIO_FILE`, `RESULTS_FILE` | absolute paths: the Taurus config to run, the XML to write |
@@ -92,6 +93,7 @@ impl ProcessLauncher {
             .env("TASK_INDEX", index.to_string())
             .env("TASK_ID", &id)
             .env("TASK_REGION", &spec.region)
+            .env("TASK_COUNT", spec.task_count.to_string())
             .env("CONCURRENCY", spec.concurrency.to_string())
             .env("BLOB_DIR", &self.blob_dir)
             .env("SCENARIO_FILE", path(&spec.scenario_key)?)

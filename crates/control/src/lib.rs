@@ -46,4 +46,4 @@ pub mod sqlite;
 pub mod validate;
 pub mod validity;
 
-pub use service::{ControlError, ControlPlane, Deps, LiveEvent, Subscriber};
+pub use service::{ControlError, ControlPlane, Deps, LiveEvent, Subscriber, TaskFile};

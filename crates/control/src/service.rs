@@ -29,6 +29,15 @@ pub struct Deps {
     pub grace_ms: i64,
 }
 
+/// The files of a task a console can download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskFile {
+    /// `<taskId>-<region>.xml`, Taurus's final-stats XML.
+    Results,
+    /// `<taskId>-<region>/report.html`, the task's HTML report (the worker's artifacts).
+    Report,
+}
+
 /// Why a call failed. Each case maps to one HTTP status and `code` in a shell.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -292,6 +301,37 @@ impl ControlPlane {
 
     pub fn get_run(&self, test_id: &str, run_id: &str) -> Result<Value, ControlError> {
         Ok(api::run_item(&self.run(test_id, run_id)?))
+    }
+
+    /// A file one task of a run left: its results XML (`TaskFile::Results`) or its HTML report.
+    /// `Ok(None)` when the task left none (it was lost, or the report is turned off).
+    pub fn task_file(
+        &self,
+        test_id: &str,
+        run_id: &str,
+        task: u32,
+        file: TaskFile,
+    ) -> Result<Option<Vec<u8>>, ControlError> {
+        let run = self.run(test_id, run_id)?;
+        // Task indexes run on across regions, in the order of the task configs.
+        let mut first = 0;
+        let Some(region) = run.task_configs.iter().find_map(|c| {
+            let found = (task < first + c.task_count).then(|| c.region.clone());
+            first += c.task_count;
+            found
+        }) else {
+            return Ok(None);
+        };
+        let xml = crate::blobs::results_key(
+            &crate::blobs::results_prefix(test_id, run_id),
+            &crate::launcher::task_id(task),
+            &region,
+        );
+        let key = match file {
+            TaskFile::Results => xml,
+            TaskFile::Report => format!("{}/report.html", xml.trim_end_matches(".xml")),
+        };
+        Ok(self.deps.blobs.get(&key)?)
     }
 
     /// `DELETE …/testruns` with a list of run ids; an active run cannot be deleted.

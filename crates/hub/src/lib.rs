@@ -1,5 +1,6 @@
 //! `stampede hub`'s HTTP shell: DLT's API under `/api` over [`stampede_control::ControlPlane`], with
-//! live updates as server-sent events. The domain does the work; this crate maps requests to calls
+//! live updates as server-sent events, and the web console at `/` (assets embedded, see
+//! `assets/`). The domain does the work; this crate maps requests to calls
 //! and errors to statuses ([`error`]), checks the token ([`auth`]) and enforces the bind rule.
 //!
 //! ```no_run
@@ -15,6 +16,7 @@
 //! ```
 
 pub mod auth;
+mod console;
 pub mod error;
 mod live;
 mod routes;

@@ -26,7 +26,8 @@ pub(crate) struct AppState {
 
 type Reply = Result<axum::Json<Value>, ApiError>;
 
-/// The API router: DLT's routes under `/api`, Stampede's additions next to them.
+/// The hub's router: DLT's routes under `/api`, Stampede's additions next to them, the console
+/// at `/`.
 pub fn router(cp: Arc<ControlPlane>, config: &HubConfig) -> Router {
     let state = AppState {
         cp,
@@ -48,6 +49,10 @@ pub fn router(cp: Arc<ControlPlane>, config: &HubConfig) -> Router {
         .route(&format!("{runs}/{{run_id}}/timeline"), get(timeline))
         .route(&format!("{runs}/{{run_id}}/compare"), get(compare))
         .route(
+            &format!("{runs}/{{run_id}}/tasks/{{task}}/{{file}}"),
+            get(crate::console::task_file),
+        )
+        .route(
             "/api/scenarios/{test_id}/baseline",
             get(get_baseline).put(put_baseline).delete(delete_baseline),
         )
@@ -61,7 +66,7 @@ pub fn router(cp: Arc<ControlPlane>, config: &HubConfig) -> Router {
             crate::auth::require_token,
         ));
     }
-    api
+    crate::console::routes().merge(api)
 }
 
 /// Runs a domain call off the async threads.

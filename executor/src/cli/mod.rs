@@ -39,12 +39,19 @@ const ECS_EXAMPLES: &str = "\
 Example (the container's entrypoint; settings come from DLT's environment variables):
   TEST_ID=abc123 S3_BUCKET=my-bucket stampede ecs";
 
+const HUB_EXAMPLES: &str = "\
+Examples:
+  stampede hub                                   console on http://127.0.0.1:8080/, DLT's API under /api
+  stampede hub --listen 127.0.0.1:0 --data DIR   any free port (printed), state under DIR
+  STAMPEDE_HUB_TOKEN=s3cret stampede hub --listen 0.0.0.0:8080   other hosts need the token";
+
 const ABOUT: &str = "Stampede: a drop-in for Taurus (bzt) HTTP load tests, as run by Distributed Load Testing on AWS";
 
 const MAIN_EXAMPLES: &str = "\
 Examples:
   stampede run test.yml                 run a Taurus YAML/JSON config
   stampede validate test.yml --effective  check a config and print the effective config
+  stampede hub                          DLT's API and web console on http://127.0.0.1:8080/
   ln -s $(command -v stampede) bzt && ./bzt test.json -o modules.console.disable=true
                                         the same binary speaks bzt's command line";
 
@@ -66,6 +73,28 @@ pub enum Command {
     /// Run as DLT's ECS load-test container.
     #[command(after_help = ECS_EXAMPLES)]
     Ecs,
+    /// Serve DLT's API and the web console; run tests on local worker processes.
+    #[command(after_help = HUB_EXAMPLES)]
+    Hub(HubArgs),
+    /// One task of a hub run (started by `stampede hub`).
+    #[command(hide = true)]
+    Worker,
+}
+
+#[derive(Debug, Args)]
+pub struct HubArgs {
+    /// Address to listen on; anything but loopback needs a token.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Directory for the hub's state (default: ~/.local/share/stampede/hub).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Token every API call must send as `Authorization: Bearer <token>` (or STAMPEDE_HUB_TOKEN).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Let submitted configs run shell commands (`services: shellexec`) on this machine.
+    #[arg(long)]
+    pub allow_shell: bool,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +146,8 @@ pub enum Invocation {
         effective: bool,
     },
     Ecs,
+    Hub(crate::hub::HubOptions),
+    Worker,
 }
 
 impl From<Cli> for Invocation {
@@ -136,6 +167,13 @@ impl From<Cli> for Invocation {
                 effective: a.effective,
             },
             Command::Ecs => Invocation::Ecs,
+            Command::Hub(a) => Invocation::Hub(crate::hub::HubOptions {
+                listen: a.listen,
+                data: a.data,
+                token: a.token,
+                allow_shell: a.allow_shell,
+            }),
+            Command::Worker => Invocation::Worker,
         }
     }
 }
@@ -172,6 +210,8 @@ fn usage_error(msg: &str) -> ExitCode {
 fn dispatch(invocation: Invocation) -> ExitCode {
     let code = match invocation {
         Invocation::Ecs => return stampede_ecs::main(),
+        Invocation::Hub(opts) => crate::hub::main(opts),
+        Invocation::Worker => crate::worker::main(),
         Invocation::Validate {
             configs,
             overrides,

@@ -38,11 +38,24 @@ pub async fn run(
     scenarios: Vec<Option<CompiledScenario>>,
     opts: RunOptions,
 ) -> Outcome {
+    run_with_reporters(plan, scenarios, opts, Vec::new()).await
+}
+
+/// [`run`] with `extra` reporters after the configured ones (the hub worker's live frames).
+pub async fn run_with_reporters(
+    plan: Plan,
+    scenarios: Vec<Option<CompiledScenario>>,
+    opts: RunOptions,
+    extra: Vec<Box<dyn Reporter>>,
+) -> Outcome {
     let scenarios = std::sync::Mutex::new(scenarios);
     let parts = Parts {
         compile: |_: &Plan, e: &ExecutionPlan| take_compiled(&scenarios, e),
-        reporters: |p: &Plan| {
-            crate::reporters::build(p, &p.artifacts_dir).map_err(|e| format!("Config Error: {e}"))
+        reporters: move |p: &Plan| {
+            let mut built = crate::reporters::build(p, &p.artifacts_dir)
+                .map_err(|e| format!("Config Error: {e}"))?;
+            built.extend(extra);
+            Ok(built)
         },
     };
     run_with(plan, opts, parts).await

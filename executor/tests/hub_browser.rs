@@ -1,0 +1,95 @@
+//! The console in a real browser: `hub_browser.py` drives headless Chromium through chromedriver
+//! (selenium) against a real hub and target. It creates a test through the form, sees it run and
+//! complete, reads the results table, checks the chart canvas is painted, and cancels a second
+//! one. Without chromedriver or selenium the test says why and passes, unless
+//! `STAMPEDE_BROWSER_TEST=1` (set by `.ci/run`, which installs both) makes it mandatory.
+//! `STAMPEDE_BROWSER_PYTHON` names the Python that has selenium (default `python3`).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use testkit::TestServer;
+
+struct Hub(Child);
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.0.wait();
+    }
+}
+
+fn start_hub(data: &Path) -> (Hub, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stampede"))
+        .args(["hub", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env_remove("STAMPEDE_HUB_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (Hub(child), url)
+}
+
+/// Why the browser test cannot run here, if it cannot.
+fn missing(python: &str) -> Option<String> {
+    let found = |cmd: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {cmd}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !found("chromedriver") {
+        return Some(
+            "chromedriver is not installed (apt-get install chromium chromium-driver)".into(),
+        );
+    }
+    let selenium = Command::new(python)
+        .args(["-c", "import selenium"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (!selenium).then(|| format!("{python} has no selenium (pip install selenium)"))
+}
+
+#[test]
+fn the_console_creates_runs_charts_and_cancels_tests() {
+    let python = std::env::var("STAMPEDE_BROWSER_PYTHON").unwrap_or_else(|_| "python3".into());
+    if let Some(why) = missing(&python) {
+        assert!(
+            std::env::var("STAMPEDE_BROWSER_TEST").as_deref() != Ok("1"),
+            "STAMPEDE_BROWSER_TEST=1 but {why}"
+        );
+        eprintln!("SKIPPED the browser test: {why}");
+        return;
+    }
+    let target = TestServer::start_background();
+    let dir = tempfile::tempdir().unwrap();
+    let (_hub, url) = start_hub(&dir.path().join("data"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hub_browser.py");
+    let out = Command::new(&python)
+        .arg(script)
+        .args([&url, &target.url("/")])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "browser steps failed:\n{text}");
+    eprintln!("{text}");
+    assert!(text.contains("cancelled"), "{text}");
+    assert!(target.requests() > 0);
+}
