@@ -359,7 +359,7 @@ fn external_results_loader_files_from_the_scenario() {
     );
 }
 
-/// The derived load of spec §2.2, table-driven.
+/// The derived load of `docs/taurus-config.md#derived-load`, table-driven.
 #[test]
 fn derived_load_table() {
     let s = Duration::from_secs;

@@ -1,4 +1,4 @@
-//! The DLT ECS container contract (issue 7): env and era detection, keys, XML enrichment, barriers,
+//! The DLT ECS container contract: env and era detection, keys, XML enrichment, barriers,
 //! retries and lifecycle events, against moto S3 and a local ECS metadata stub. The container as a
 //! process is in `ecs_container.rs`.
 

@@ -1,4 +1,4 @@
-//! The one test every reporter must pass (STYLE.md §6): zero samples, one sample, errors only;
+//! The one test every reporter must pass: zero samples, one sample, errors only;
 //! plus DLT's parser rules on the XML we write, and unwritable report paths.
 
 use executor::reporters::{BuildOptions, build_with};
@@ -51,7 +51,7 @@ fn run_all(out: &Path, samples: &[Sample]) -> (Finished, MemoryLog) {
     (finished, log)
 }
 
-/// DLT's results parser (dlt.md §3.2) throws unless: at least one Group, one labelled Group,
+/// DLT's results parser (`docs/dlt-container.md#parse-file`) throws unless: at least one Group, one labelled Group,
 /// every Group with an rc and exactly the 7 default perc levels, only known KPI names, and a
 /// TestDuration.
 fn assert_dlt_accepts(xml: &str) {

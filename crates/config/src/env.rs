@@ -1,4 +1,4 @@
-//! `${VAR}` substitution (spec §1.5): only names defined in `settings.env` (plus
+//! `${VAR}` substitution (`docs/taurus-config.md#env`): only names defined in `settings.env` (plus
 //! `TAURUS_ARTIFACTS_DIR`) are replaced in config string values; everything else — JMeter `${var}`,
 //! `${__Random(1,10)}`, unknown `${HOME}` — is left verbatim.
 

@@ -246,7 +246,7 @@ fn find_file(name: &str, opts: &LoadOptions, origins: &Origins) -> Option<PathBu
         .find(|p| p.is_file())
 }
 
-/// Resolves the artifacts dir and substitutes `${VAR}` everywhere (spec §1.5). Returns the dir.
+/// Resolves the artifacts dir and substitutes `${VAR}` everywhere (`docs/taurus-config.md#env`). Returns the dir.
 fn substitute_env(
     config: &mut Map<String, Value>,
     opts: &LoadOptions,

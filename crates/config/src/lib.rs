@@ -1,7 +1,7 @@
-//! Taurus config loading (issue 2): files → merged tree → `included-configs` → `-o` → `${VAR}`
+//! Taurus config loading: files → merged tree → `included-configs` → `-o` → `${VAR}`
 //! substitution → validated [`Plan`].
 //!
-//! The order and rules are Taurus's (spec `taurus.md` §1–2): base defaults, then the files in order
+//! The order and rules are Taurus's (`docs/taurus-config.md#loading`, `#execution`): base defaults, then the files in order
 //! (every YAML document merged, lists concatenated, `^`/`~`/`$` key prefixes), included configs,
 //! overrides, env substitution; then `execution` is unified to a list and each item becomes an
 //! [`ExecutionPlan`] with real durations. Everything after the plan reads [`Plan::effective`] (a

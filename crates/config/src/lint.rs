@@ -37,7 +37,7 @@ pub const SCENARIO: &[&str] = &[
     "iterations", "hold-for", "ramp-up", "concurrency", "env", "data-file", "errors-file",
 ];
 
-/// Request and logic-block keys (spec §3.2, §3.6). Checked for near misses only: executors add their
+/// Request and logic-block keys (`docs/taurus-config.md#request-keys`, `docs/taurus-config.md#logic-blocks`). Checked for near misses only: executors add their
 /// own request keys, so a far unknown key is not worth a warning here.
 #[rustfmt::skip]
 pub const REQUEST: &[&str] = &[

@@ -1,4 +1,4 @@
-//! Taurus's derived load (spec §2.2), the one place its rules live: the defaults of `concurrency` and
+//! Taurus's derived load (`docs/taurus-config.md#derived-load`), the one place its rules live: the defaults of `concurrency` and
 //! `iterations`, and which keys Taurus ignores (`throughput` without a duration, `steps` without a
 //! ramp-up). The engine's `Profile` turns the derived [`LoadSpec`] into a schedule and applies no rule
 //! of its own.
@@ -16,7 +16,7 @@ pub struct LoadKeys {
     pub steps: Option<u32>,
 }
 
-/// Taurus's derived load (spec §2.2), built by [`LoadKeys::derive`]: `iterations` is `None` only when
+/// Taurus's derived load (`docs/taurus-config.md#derived-load`), built by [`LoadKeys::derive`]: `iterations` is `None` only when
 /// a duration is set, `throughput` only comes with a duration and `steps` only with a ramp-up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadSpec {

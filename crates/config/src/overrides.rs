@@ -1,4 +1,4 @@
-//! `-o PATH=VALUE` overrides, exactly as Taurus's `ConfigOverrider` applies them (spec §1.4).
+//! `-o PATH=VALUE` overrides, exactly as Taurus's `ConfigOverrider` applies them (`docs/taurus-config.md#overrides`).
 
 use serde_json::{Map, Value};
 
@@ -31,7 +31,7 @@ pub fn apply(config: &mut Map<String, Value>, spec: &str) -> Result<(), ConfigEr
         && k == "execution"
         && let Some(single @ Value::Object(_)) = config.get_mut("execution")
     {
-        // A single-dict `execution` is a list of one (spec §2), so `execution.0.hold-for=2s`
+        // A single-dict `execution` is a list of one (`docs/taurus-config.md#execution`), so `execution.0.hold-for=2s`
         // addresses it instead of adding an ignored key "0" to it.
         *single = Value::Array(vec![single.take()]);
     }

@@ -1,4 +1,4 @@
-//! What the config work writes into the artifacts dir at prepare time (Taurus §6.3): effective and
+//! What the config work writes into the artifacts dir at prepare time (`docs/taurus-config.md#artifacts`): effective and
 //! merged configs (secrets masked) and copies of the config files; plus the artifacts-dir template.
 
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! The config shapes DLT writes (spec dlt.md §2.2, verbatim), as the container runs them:
+//! The config shapes DLT writes (`docs/dlt-container.md#config-examples`, verbatim), as the container runs them:
 //! `bzt test.json -o modules.console.disable=true`.
 
 use serde_json::json;

@@ -302,7 +302,7 @@ fn dlt_json_shape_loads_cleanly() {
         .unwrap()
         .iter()
         .collect();
-    // Base final-stats + console, then the user's final-stats: two final-stats, as Taurus (§0.2).
+    // Base final-stats + console, then the user's final-stats: two final-stats, as Taurus (`docs/taurus-config.md#base-reporting`).
     assert_eq!(reporting.len(), 3);
     assert_eq!(
         reporting[2]["dump-xml"],

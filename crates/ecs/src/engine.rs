@@ -30,7 +30,7 @@ pub struct EngineRun {
     pub interrupted: bool,
 }
 
-/// The command line: the engine program, the config, then DLT's overrides (dlt.md §1.4) plus the
+/// The command line: the engine program, the config, then DLT's overrides (`docs/dlt-container.md#command-line`) plus the
 /// artifacts directory DLT's image set in `/etc/bzt.d/90-artifacts-dir.json`.
 pub fn command_line(engine: Option<&[String]>, config: &Path, artifacts: &Path) -> Vec<String> {
     let mut argv: Vec<String> = match engine {

@@ -1,10 +1,10 @@
-//! The container's environment (dlt.md §1.2), the DLT era it implies, and every S3 key the era uses.
+//! The container's environment (`docs/dlt-container.md#env`), the DLT era it implies, and every S3 key the era uses.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A DLT release family (dlt.md §0). Each one fixes the scenario key, the result keys, the stdout
+/// A DLT release family (`docs/dlt-container.md#eras`). Each one fixes the scenario key, the result keys, the stdout
 /// prefix and the start barrier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Era {
@@ -264,7 +264,7 @@ impl EcsEnv {
         })
     }
 
-    /// Scenario keys to try, the era's own first (dlt.md §7.2).
+    /// Scenario keys to try, the era's own first (`docs/dlt-container.md#scenario-keys`).
     pub fn scenario_keys(&self) -> Vec<String> {
         let plain = format!("test-scenarios/{}.json", self.test_id);
         match &self.region {

@@ -1,4 +1,4 @@
-//! The container's life, step by step (dlt.md §1.3, v4.1+ shape for every era).
+//! The container's life, step by step (`docs/dlt-container.md#flow`, v4.1+ shape for every era).
 
 use super::barrier::{self, StartSignal, WorkerEnd};
 use super::engine::{self, EngineEnd};

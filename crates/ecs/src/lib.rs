@@ -1,5 +1,5 @@
 //! The DLT ECS container entrypoint (`stampede ecs`, the image's ENTRYPOINT): DLT's `load-test.sh`
-//! contract (dlt.md §1) done natively, for every DLT era.
+//! contract (`docs/dlt-container.md#container`) done natively, for every DLT era.
 //!
 //! The flow: read the environment → ECS task metadata → download the scenario → start barrier →
 //! run the test (the `bzt`-compatible engine as a child process, see [`engine`]) → enrich and upload

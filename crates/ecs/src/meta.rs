@@ -1,4 +1,4 @@
-//! ECS task metadata (endpoint v4 `/task`) and the v3.3.3+ results.xml enrichment (dlt.md §1.7).
+//! ECS task metadata (endpoint v4 `/task`) and the v3.3.3+ results.xml enrichment (`docs/dlt-container.md#enrichment`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,4 +1,4 @@
-//! The load engine (issue 3): one load profile, one loop.
+//! The load engine: one load profile, one loop.
 //!
 //! Per execution, users are spawned at [`Profile::user_start`]; each is one sequential loop over its
 //! [`Script`] (like a JMeter thread) with its own [`Client`] (connections, cookies) and [`UserHooks`]

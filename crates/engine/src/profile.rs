@@ -1,4 +1,4 @@
-//! Every Taurus load shape as one profile (taurus.md §2.2): when each user starts, how many users run
+//! Every Taurus load shape as one profile (`docs/taurus-config.md#derived-load`): when each user starts, how many users run
 //! at a time, when the execution stops, and the open-loop request schedule of `throughput`.
 //!
 //! Pacing is pure: [`Profile::pace`] maps (elapsed, requests already sent) to a [`Step`], so it is tested

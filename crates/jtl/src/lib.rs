@@ -1,4 +1,4 @@
-//! JMeter result files (issue 5): the CSV `kpi.jtl` reader and the XML `error.jtl` reader that
+//! JMeter result files: the CSV `kpi.jtl` reader and the XML `error.jtl` reader that
 //! Taurus's `external-results-loader` uses, producing [`Sample`]s and error details for the
 //! aggregator, and the `kpi.jtl` writer. [`replay`] feeds files through the same pipeline a live
 //! test uses, so `results.xml`/`results.csv` come out byte-identical to Taurus's for the same files.

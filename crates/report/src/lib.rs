@@ -1,4 +1,4 @@
-//! Reporters are sinks behind one trait (issue 5): `final-stats` (console summary, dump-xml,
+//! Reporters are sinks behind one trait: `final-stats` (console summary, dump-xml,
 //! dump-csv), `junit-xml`, `passfail`, the `kpi.jtl` writer and a self-contained HTML report.
 //! [`Pipeline`] joins the aggregator and the reporters for a live run or a JTL replay; [`build`]
 //! makes the reporters from the effective config's `reporting` list.

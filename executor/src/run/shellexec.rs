@@ -1,4 +1,4 @@
-//! The `shellexec` service (taurus.md §1.8): shell commands at `prepare`, `startup`, `shutdown` and
+//! The `shellexec` service (`docs/taurus-config.md#shellexec`): shell commands at `prepare`, `startup`, `shutdown` and
 //! `post-process`, in the foreground or the background.
 //!
 //! Commands run through `/bin/sh -c` (Taurus uses `shell=True`). Foreground tasks are waited for; their

@@ -62,7 +62,7 @@ pub fn assert_live_data_line(line: &str, test_id: &str) {
     assert!(f[11].parse::<f64>().is_ok(), "{line}");
 }
 
-/// What DLT's parsers need from a results file (dlt.md §2.4, §1.7): a `TestDuration`, a `""` group,
+/// What DLT's parsers need from a results file (`docs/dlt-container.md#results-xml`, `docs/dlt-container.md#enrichment`): a `TestDuration`, a `""` group,
 /// and in every group the nine KPIs, at least one `rc` and the seven `perc` levels; with
 /// `enriched`, the four task elements the v3.3.3+ parser reads.
 pub fn assert_dlt_parsable(xml: &str, enriched: bool) {

@@ -29,7 +29,7 @@ pub fn lookup_owned(vars: &[(String, String)]) -> impl Fn(&str) -> Option<String
     move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
 }
 
-/// The environment DLT v4.1+'s task runner and ECS give the container (dlt.md §1.2).
+/// The environment DLT v4.1+'s task runner and ECS give the container (`docs/dlt-container.md#env`).
 pub fn e6_env(bucket: &str, test_id: &str, metadata_uri: &str) -> Vec<(String, String)> {
     [
         ("S3_BUCKET", bucket),
