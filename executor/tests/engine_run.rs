@@ -43,6 +43,7 @@ pub fn plan(
         env: Default::default(),
         sequential: false,
         search_path: Vec::new(),
+        shellexec: Default::default(),
     }
 }
 

@@ -60,6 +60,7 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
         env: Default::default(),
         sequential: false,
         search_path: Vec::new(),
+        shellexec: Default::default(),
     };
     let done = Arc::new(AtomicBool::new(false));
     let d2 = done.clone();

@@ -42,6 +42,7 @@ fn plan(effective: serde_json::Value, artifacts: PathBuf) -> Plan {
         env: Default::default(),
         sequential: false,
         search_path: Vec::new(),
+        shellexec: Default::default(),
     }
 }
 

@@ -149,6 +149,13 @@ pub enum ConfigError {
     #[error("cannot serialize the effective config as YAML: {0}")]
     Dump(String),
 
+    #[error("shellexec: {stage} task {index}: {message}")]
+    ShellTask {
+        stage: &'static str,
+        index: usize,
+        message: String,
+    },
+
     /// An error about a value, with the file (or `-o` override) that holds it.
     #[error("{source} ({origin})")]
     At {

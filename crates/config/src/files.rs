@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use super::error::{ConfigError, type_name};
 use super::origin::Origins;
 use super::{
-    LoadOptions, Plan, artifacts, env, execution, lint, merge::merge, modules, overrides, truthy,
-    urls, yaml,
+    LoadOptions, Plan, artifacts, env, execution, lint, merge::merge, modules, overrides, services,
+    truthy, urls, yaml,
 };
 
 /// The effect of Taurus's base config (`10-base-config.yml`) on what Stampede does: reporters
@@ -89,6 +89,7 @@ fn build(
     }
     let executions = build_executions(&mut config, &origins, opts, &mut warnings)
         .map_err(|e| origins.locate(e, None))?;
+    let shellexec = services::shellexec(&config)?;
     let env = env_for_export(&config);
     let sequential = truthy(
         config
@@ -107,6 +108,7 @@ fn build(
         search_path: std::iter::once(opts.cwd.clone())
             .chain(origins.dirs.iter().cloned())
             .collect(),
+        shellexec,
     })
 }
 

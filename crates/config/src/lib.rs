@@ -30,6 +30,7 @@ mod merge;
 mod modules;
 mod origin;
 mod overrides;
+mod services;
 mod urls;
 mod yaml;
 
@@ -43,6 +44,7 @@ pub use error::{ConfigError, Typo};
 pub use execution::RawExecution;
 pub use load::{LoadKeys, LoadSpec, LoadWarning};
 pub use merge::merge;
+pub use services::{STAGES, ShellExecSpec, ShellTask};
 pub use yaml::to_yaml;
 
 /// The validated plan. Everything after this sees real numbers and durations, never strings.
@@ -66,6 +68,8 @@ pub struct Plan {
     /// order, as Taurus's file search does: the working directory, then the directory of every
     /// loaded config file in load order.
     pub search_path: Vec<PathBuf>,
+    /// The `shellexec` services' tasks, by stage.
+    pub shellexec: ShellExecSpec,
 }
 
 #[derive(Debug, Clone)]

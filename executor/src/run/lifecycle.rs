@@ -116,13 +116,7 @@ where
     C: Fn(&Plan, &ExecutionPlan) -> Result<S, String>,
     R: FnOnce(&Plan) -> Result<Vec<Box<dyn Reporter>>, String>,
 {
-    let mut shell = match ShellExec::from_config(&plan.effective, &plan.artifacts_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            log.error(&format!("Config Error: {e}"));
-            return Ending::error();
-        }
-    };
+    let mut shell = ShellExec::new(&plan.shellexec, &plan.artifacts_dir);
     for w in std::mem::take(&mut shell.warnings) {
         log.warn(&w);
     }

@@ -8,19 +8,13 @@
 //! (tasks started at `startup`) or `post-process` (all). The `check` stage is not supported: its
 //! tasks are reported and not run (it measures nothing).
 
-use serde_json::Value;
+use stampede_config::{ShellExecSpec, ShellTask};
 use stampede_log::Log;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
-    #[error("shellexec: {stage} task {index}: {message}")]
-    Config {
-        stage: String,
-        index: usize,
-        message: String,
-    },
     #[error("shellexec: command '{command}' failed with exit code {code}")]
     Failed { command: String, code: i32 },
     #[error("shellexec: cannot start '{command}': {source}")]
@@ -30,75 +24,34 @@ pub enum ShellError {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Task {
-    pub command: String,
-    pub background: bool,
-    pub ignore_failure: bool,
-    pub out: Option<PathBuf>,
-    pub err: Option<PathBuf>,
-    pub cwd: Option<String>,
-    pub env: Vec<(String, String)>,
-}
-
-pub const STAGES: [&str; 4] = ["prepare", "startup", "shutdown", "post-process"];
-
-/// The shellexec tasks of one config, by stage.
+/// The shellexec tasks of one config (typed by the config loader) and the background tasks running.
 #[derive(Debug, Default)]
 pub struct ShellExec {
-    stages: Vec<(&'static str, Vec<Task>)>,
-    default_cwd: Option<String>,
-    env: Vec<(String, String)>,
+    spec: ShellExecSpec,
     artifacts: PathBuf,
     running: Vec<(&'static str, tokio::process::Child)>,
     pub warnings: Vec<String>,
 }
 
 impl ShellExec {
-    /// Reads every `services` item with `module: shellexec` and `modules.shellexec` settings.
-    pub fn from_config(effective: &Value, artifacts: &Path) -> Result<Self, ShellError> {
-        let mut se = ShellExec {
-            artifacts: artifacts.to_path_buf(),
-            ..Default::default()
-        };
-        let settings = &effective["modules"]["shellexec"];
-        se.default_cwd = settings["default-cwd"].as_str().map(str::to_string);
-        se.env = env_pairs(&settings["env"]);
-        let services = effective["services"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        for svc in services.iter().filter(|s| s["module"] == "shellexec") {
-            for stage in STAGES {
-                let tasks = as_list(&svc[stage]);
-                for (i, t) in tasks.iter().enumerate() {
-                    let task = parse_task(t).map_err(|message| ShellError::Config {
-                        stage: stage.into(),
-                        index: i,
-                        message,
-                    })?;
-                    se.push(stage, task);
-                }
-            }
-            if !as_list(&svc["check"]).is_empty() {
-                se.warnings.push(
-                    "shellexec 'check' stage is not supported by Stampede; its tasks are not run"
-                        .into(),
-                );
-            }
+    pub fn new(spec: &ShellExecSpec, artifacts: &Path) -> Self {
+        let mut warnings = Vec::new();
+        if spec.check_tasks > 0 {
+            warnings.push(
+                "shellexec 'check' stage is not supported by Stampede; its tasks are not run"
+                    .into(),
+            );
         }
-        Ok(se)
-    }
-
-    fn push(&mut self, stage: &'static str, task: Task) {
-        match self.stages.iter_mut().find(|(s, _)| *s == stage) {
-            Some((_, v)) => v.push(task),
-            None => self.stages.push((stage, vec![task])),
+        ShellExec {
+            spec: spec.clone(),
+            artifacts: artifacts.to_path_buf(),
+            running: Vec::new(),
+            warnings,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.stages.is_empty()
+        self.spec.is_empty()
     }
 
     /// Runs one stage's tasks in order. `exit` = (`TAURUS_EXIT_CODE`, `TAURUS_STOPPING_REASON`).
@@ -111,12 +64,7 @@ impl ShellExec {
         if stage == "shutdown" {
             self.kill(|s| s == "startup", log).await;
         }
-        let tasks = self
-            .stages
-            .iter()
-            .find(|(s, _)| *s == stage)
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default();
+        let tasks = self.spec.tasks(stage).to_vec();
         for (i, t) in tasks.iter().enumerate() {
             let mut cmd = self.command(t, exit);
             if t.background {
@@ -203,11 +151,11 @@ impl ShellExec {
         }
     }
 
-    fn command(&self, t: &Task, exit: Option<(u8, &str)>) -> tokio::process::Command {
+    fn command(&self, t: &ShellTask, exit: Option<(u8, &str)>) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new("/bin/sh");
         cmd.arg("-c").arg(&t.command);
         cmd.stdin(Stdio::null()).kill_on_drop(false);
-        let cwd = t.cwd.as_deref().or(self.default_cwd.as_deref());
+        let cwd = t.cwd.as_deref().or(self.spec.default_cwd.as_deref());
         match cwd {
             Some("artifacts-dir") => {
                 cmd.current_dir(&self.artifacts);
@@ -217,7 +165,7 @@ impl ShellExec {
             }
             None => {}
         }
-        cmd.envs(self.env.iter().cloned())
+        cmd.envs(self.spec.env.iter().cloned())
             .envs(t.env.iter().cloned());
         cmd.env("TAURUS_ARTIFACTS_DIR", &self.artifacts);
         if let Some((code, reason)) = exit {
@@ -226,67 +174,6 @@ impl ShellExec {
         }
         cmd
     }
-}
-
-fn as_list(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Null => Vec::new(),
-        Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
-    }
-}
-
-fn env_pairs(v: &Value) -> Vec<(String, String)> {
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                    (k.clone(), v)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn parse_task(v: &Value) -> Result<Task, String> {
-    let mut t = Task {
-        command: String::new(),
-        background: false,
-        ignore_failure: false,
-        out: None,
-        err: None,
-        cwd: None,
-        env: Vec::new(),
-    };
-    match v {
-        Value::String(s) => t.command = s.clone(),
-        Value::Object(m) => {
-            t.command = m
-                .get("command")
-                .and_then(Value::as_str)
-                .ok_or("a task needs a 'command' string")?
-                .to_string();
-            t.background = m
-                .get("background")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            t.ignore_failure = m
-                .get("ignore-failure")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            t.out = m.get("out").and_then(Value::as_str).map(PathBuf::from);
-            t.err = m.get("err").and_then(Value::as_str).map(PathBuf::from);
-            t.cwd = m.get("cwd").and_then(Value::as_str).map(str::to_string);
-            t.env = env_pairs(m.get("env").unwrap_or(&Value::Null));
-        }
-        other => {
-            return Err(format!(
-                "expected a command string or a mapping, got {other}"
-            ));
-        }
-    }
-    Ok(t)
 }
 
 #[cfg(test)]
@@ -304,7 +191,11 @@ mod tests {
             "shutdown": ["echo $TAURUS_EXIT_CODE $TAURUS_STOPPING_REASON > down.txt"],
             "post-process": [{"command": "exit 3", "ignore-failure": true}, "exit 4"]}],
             "modules": {"shellexec": {"default-cwd": "artifacts-dir"}}});
-        let mut se = ShellExec::from_config(&cfg, dir.path()).unwrap();
+        let mut cfg = cfg;
+        cfg["execution"] = json!([{"iterations": 1, "scenario": "s"}]);
+        cfg["scenarios"] = json!({"s": {"requests": ["http://127.0.0.1:9/"]}});
+        let plan = stampede_config::plan_from_str(&cfg.to_string()).unwrap();
+        let mut se = ShellExec::new(&plan.shellexec, dir.path());
         let mut log = MemoryLog::default();
         se.run_stage("prepare", None, &mut log).await.unwrap();
         assert_eq!(
@@ -329,15 +220,5 @@ mod tests {
             "{err:?}"
         );
         assert!(dir.path().join("shellexec_startup_0.out").exists());
-    }
-
-    #[test]
-    fn bad_task_is_a_config_error() {
-        let cfg = json!({"services": [{"module": "shellexec", "startup": [{"background": true}]}]});
-        let e = ShellExec::from_config(&cfg, Path::new("/tmp")).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "shellexec: startup task 0: a task needs a 'command' string"
-        );
     }
 }
