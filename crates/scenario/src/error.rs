@@ -237,6 +237,13 @@ pub enum Problem {
         #[source]
         source: std::io::Error,
     },
+    /// A relative file found in none of the search directories.
+    #[error("{role} {given:?} not found; tried {}", tried_text(tried))]
+    NotFound {
+        role: &'static str,
+        given: String,
+        tried: Vec<PathBuf>,
+    },
     /// A CSV data source whose content cannot be used.
     #[error("data-sources {path}: {reason}")]
     Data {
@@ -256,6 +263,11 @@ pub enum Problem {
     NoRequestList { name: String },
     #[error("has no requests, so there is nothing to measure")]
     NoRequests,
+}
+
+fn tried_text(tried: &[PathBuf]) -> String {
+    let shown: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
 }
 
 /// `what ` before a value, or nothing.
@@ -292,7 +304,12 @@ impl Problem {
             Problem::NoScheme { .. } => {
                 "write the full URL or set the scenario's default-address".into()
             }
-            Problem::File { .. } => "paths are relative to the config file".into(),
+            Problem::File { .. } => "check the file's permissions and content".into(),
+            Problem::NotFound { .. } => {
+                "relative paths are looked up in the working directory, then in each config \
+                 file's directory: give a path relative to one of them, or an absolute path"
+                    .into()
+            }
             Problem::IncludeCycle { .. } => "remove one of the includes".into(),
             Problem::UnknownScenario { .. } => "define it under `scenarios` or fix the name".into(),
             Problem::Script { .. } => {

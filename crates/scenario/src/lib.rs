@@ -37,7 +37,7 @@
 //!                  {"url": "/private", "headers": {"Authorization": "Bearer ${token}"}}]
 //! });
 //! let config = serde_json::json!({});
-//! let ctx = CompileContext { file: None, base_dir: std::path::Path::new("."), config: &config, source: 0 };
+//! let ctx = CompileContext { file: None, base_dir: std::path::Path::new("."), search_path: &[], config: &config, source: 0 };
 //! let compiled = CompiledScenario::compile("demo", &scenario, &ctx).unwrap();
 //! assert_eq!(compiled.labels(), vec!["/login", "/private"]);
 //! ```
@@ -66,6 +66,7 @@ mod data;
 mod error;
 mod exec;
 mod extract;
+mod files;
 mod jsonpath;
 mod raw;
 mod request;
@@ -104,8 +105,12 @@ use template::{RenderEnv, Template};
 pub struct CompileContext<'a> {
     /// The config file that defined the scenario, named in errors (`None`: errors name no file).
     pub file: Option<&'a Path>,
-    /// Directory of the config file that defined the scenario (CSV and body-file paths are relative to it).
+    /// Directory of the config file that defined the scenario: the last place a relative data
+    /// file (`data-sources`, `body-file`, `upload-files`) is looked for.
     pub base_dir: &'a Path,
+    /// Where a relative data file is looked for first, in order: the working directory, then each
+    /// loaded config file's directory (`stampede_config::Plan::search_path`). Empty: `base_dir` only.
+    pub search_path: &'a [std::path::PathBuf],
     /// The whole effective config (for `modules.jmeter.properties`, `settings`).
     pub config: &'a serde_json::Value,
     /// Index of the execution; goes into every sample's `source`.

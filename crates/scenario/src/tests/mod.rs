@@ -39,6 +39,7 @@ fn compile_in(
     let ctx = CompileContext {
         file: None,
         base_dir: dir,
+        search_path: &[],
         config,
         source: 2,
     };
@@ -284,7 +285,7 @@ fn uploads_and_body_files_resolve_against_the_config_dir() {
         json!({"requests": [{"url": "http://h/", "method": "POST", "body-file": "gone.bin"}]}),
     )
     .unwrap_err();
-    assert!(matches!(e.problem, Problem::File { .. }), "{e}");
+    assert!(matches!(e.problem, Problem::NotFound { .. }), "{e}");
     assert!(e.problem.to_string().contains("gone.bin"), "{e}");
 }
 
@@ -550,6 +551,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
     let ctx = CompileContext {
         file: None,
         base_dir: &dir,
+        search_path: &[],
         config: &config,
         source: 0,
     };
