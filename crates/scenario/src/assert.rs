@@ -342,6 +342,7 @@ mod tests {
             rng: &mut rng,
             counters: &mut [],
             thread: 1,
+            iteration: 1,
         };
         a.check(&ex, &mut env)
     }

@@ -208,6 +208,9 @@ pub enum Problem {
         what: &'static str,
         at: usize,
     },
+    /// An `if`/`while` condition Stampede cannot evaluate (the message says where and what to do).
+    #[error("condition {text:?}: {message}")]
+    JsCondition { text: String, message: String },
     #[error("bad {lang} {expr:?}: {reason}")]
     Expression {
         lang: Lang,
@@ -284,7 +287,9 @@ impl Problem {
     pub fn fix(&self) -> Option<Cow<'_, str>> {
         let s: Cow<'_, str> = match self {
             Problem::Shape { keys, .. } => format!("known keys: {keys}").into(),
-            Problem::WrongType { .. } | Problem::Expression { .. } => return None,
+            Problem::WrongType { .. }
+            | Problem::Expression { .. }
+            | Problem::JsCondition { .. } => return None,
             Problem::HeaderValue { .. } => {
                 "header values are visible ASCII text without line breaks".into()
             }

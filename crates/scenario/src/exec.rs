@@ -185,6 +185,7 @@ fn env(u: &mut UserState) -> RenderEnv<'_> {
         rng: &mut u.rng,
         counters: &mut u.counters,
         thread: u.thread,
+        iteration: u.iteration + 1,
     }
 }
 
@@ -208,6 +209,7 @@ async fn request<H: Hooks>(
         rng,
         counters,
         thread,
+        iteration,
         scratch,
         ..
     } = u;
@@ -216,6 +218,7 @@ async fn request<H: Hooks>(
         rng,
         counters,
         thread: *thread,
+        iteration: *iteration + 1,
     };
     let rendered = match r.prebuilt {
         Some(_) => Ok(()),
@@ -293,6 +296,7 @@ async fn send(
                 rng: &mut u.rng,
                 counters: &mut u.counters,
                 thread: u.thread,
+                iteration: u.iteration + 1,
             };
             sample.failure = judge(r, &ex, env, texts);
         }

@@ -81,7 +81,8 @@ fn compile_inner(name: &str, scenario: &Value, ctx: &CompileContext<'_>) -> Res<
             keys: SCENARIO_KEYS,
         })
         .at("", "")?;
-    let builder = ProgramBuilder::new(properties(ctx.config, raw.properties.as_ref()));
+    let mut builder = ProgramBuilder::new(properties(ctx.config, raw.properties.as_ref()));
+    builder.thread_group(name);
     let mut compiler = Compiler {
         b: builder,
         scenarios: ctx.config.get("scenarios").and_then(Value::as_object),

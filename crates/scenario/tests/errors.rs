@@ -39,18 +39,18 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
         ),
         (
             json!({"requests": [ok, ok, {"if": "${a} === ", "then": [ok]}]}),
-            |p| matches!(p, Problem::Condition { text, .. } if text == "${a} === "),
+            |p| matches!(p, Problem::JsCondition { text, .. } if text == "${a} === "),
             "requests[2].if",
-            "requests[2]: if: condition \"${a} === \": expected a value at byte 9; supported: ==",
+            "requests[2]: if: condition \"${a} === \": syntax error",
         ),
         (
-            json!({"requests": [{"if": "true", "then": ["http://h/${__javaScript(1)}"]}]}),
+            json!({"requests": [{"if": "true", "then": ["http://h/${__javaScript(JSON.stringify(1))}"]}]}),
             |p| {
                 matches!(p, Problem::Template(t)
-                    if matches!(&t.problem, TemplateProblem::UnknownFunction { name } if name == "__javaScript"))
+                    if matches!(&t.problem, TemplateProblem::JavaScript { message } if message.contains("`JSON` is not supported")))
             },
             "requests[0].then[0].url",
-            "requests[0].then[0] (http://h/${__javaScript(1)}): url: unsupported JMeter function `__javaScript`",
+            "requests[0].then[0] (http://h/${__javaScript(JSON.stringify(1))}): url: __javaScript `JSON.stringify(1)`: `JSON` is not supported at column 1",
         ),
         (
             json!({"requests": [{"loop": "often", "do": [ok]}]}),

@@ -79,7 +79,7 @@ fn validation_errors_name_scenario_request_and_fix() {
         e.contains("\"main\"") && e.contains("requests[1] (/x)") && e.contains("JSONPath"),
         "{e}"
     );
-    let e = compile_err(json!({"requests": ["http://h/${__javaScript(1)}"]}));
+    let e = compile_err(json!({"requests": ["http://h/${__javaScript(JSON.stringify(1))}"]}));
     assert!(
         e.contains("requests[0]") && e.contains("__javaScript"),
         "{e}"
@@ -191,6 +191,7 @@ fn render_req(s: &CompiledScenario, i: usize, u: &mut UserState) -> request::Scr
         rng: &mut u.rng,
         counters: &mut u.counters,
         thread: u.thread,
+        iteration: u.iteration + 1,
     };
     s.prog.requests[i].render(&mut env, &mut out).unwrap();
     out
@@ -337,7 +338,7 @@ fn control_flow_runs_without_requests() {
              "else": [{"set-variables": {"branch": "else"}}]},
             {"set-variables": {"item_1": "a", "item_2": "b", "seen": ""}},
             {"foreach": "it in item", "do": [{"set-variables": {"seen": "${seen}${it}"}}]},
-            {"while": "${w} != 'xx'", "do": [{"set-variables": {"w": "${w}x"}}]},
+            {"while": "'${w}' != 'xx'", "do": [{"set-variables": {"w": "${w}x"}}]},
             {"action": "pause", "pause-duration": "250ms"},
             {"action": "continue"},
             {"set-variables": {"unreached": "1"}},
@@ -570,6 +571,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
         rng: &mut u.rng,
         counters: &mut u.counters,
         thread: 1,
+        iteration: 1,
     };
     let failure =
         exec::judge(&s.prog.requests[0], &ex, env, &s.texts).expect("the assertion fails");
