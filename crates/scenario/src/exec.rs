@@ -290,6 +290,7 @@ async fn send(
                 body: &resp.body,
                 url: &sc.url,
                 reason: resp.custom_reason.as_ref(),
+                headers_text: resp.headers_text.as_deref(),
             };
             let env = RenderEnv {
                 vars: &mut u.vars,

@@ -564,6 +564,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
         body: body.as_bytes(),
         url: "http://127.0.0.1:18080/index.html",
         reason: None,
+        headers_text: None,
     };
     let mut u = s.new_user(1);
     let env = RenderEnv {
