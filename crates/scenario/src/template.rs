@@ -433,8 +433,21 @@ fn int_sum(a: Args) -> Result<Func, TemplateProblem> {
     Ok(Func::IntSum { args, var })
 }
 
-/// Index of the `}` closing a `${` whose content starts at `s[0]`, honouring nested `${...}`.
+/// Index of the `}` closing a `${` whose content starts at `s[0]`, honouring nested `${...}`. A
+/// function call ends at its matching `)` as in JMeter, so braces inside a `__javaScript` script
+/// (`{}`) do not end it.
 fn closing_brace(s: &str) -> Option<usize> {
+    let name_len = s
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    if s.starts_with("__")
+        && s.as_bytes().get(name_len) == Some(&b'(')
+        && let Some(close) = matching_paren(&s[name_len..])
+        && s[name_len + close + 1..].starts_with('}')
+    {
+        return Some(name_len + close + 1);
+    }
     let b = s.as_bytes();
     let mut depth = 1;
     let mut i = 0;
@@ -445,6 +458,29 @@ fn closing_brace(s: &str) -> Option<usize> {
                 i += 1;
             }
             b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Index of the `)` matching the `(` at `s[0]`; `\x` escapes a character, nested `${…}` are skipped.
+fn matching_paren(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'$' if b.get(i + 1) == Some(&b'{') => i += 2 + closing_brace(&s[i + 2..])?,
+            b'(' => depth += 1,
+            b')' => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(i);
