@@ -256,6 +256,47 @@ async fn javascript_forms_reach_the_server_as_jmeter_sent_them() {
     }
 }
 
+/// Letters and digit runs collapsed: the shape of a value that depends on time or chance.
+fn shape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let class = if c.is_ascii_alphanumeric() { 'N' } else { c };
+        if !(class == 'N' && out.ends_with('N')) {
+            out.push(class);
+        }
+    }
+    out
+}
+
+/// The forms depending on `Math.random()` or the clock arrive with the shape JMeter's values had.
+#[tokio::test]
+async fn random_and_clock_forms_reach_the_server_with_jmeters_shape() {
+    let (addr, received) = recording_server().await;
+    let rows: Vec<Row> = rhino_rows()
+        .into_iter()
+        .filter(|r| r.kind == "random" || r.kind == "clock")
+        .collect();
+    assert!(rows.len() >= 10, "{}", rows.len());
+    let requests: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({"url": "/r", "method": "POST", "body": format!("${{__javaScript({})}}", r.config_text)}))
+        .collect();
+    let scenario = json!({"default-address": format!("http://{addr}"),
+                          "variables": js_scenario_variables(), "requests": requests});
+    let s = compile_with("js", &scenario, &json!({}), Path::new("."), &[]).unwrap();
+    run_once(&s).await;
+    let got = bodies(&received);
+    assert_eq!(got.len(), rows.len());
+    for (row, body) in rows.iter().zip(&got) {
+        assert_eq!(
+            shape(body),
+            shape(&row.observed),
+            "{}: {body}",
+            row.config_text
+        );
+    }
+}
+
 /// `${__javaScript(…,VAR)}` stores its value; `threadName` is the scenario's thread group; a nested
 /// function in the script is evaluated first; a form that cannot be evaluated names the request.
 #[tokio::test]
