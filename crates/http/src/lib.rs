@@ -116,6 +116,10 @@ pub struct Response {
     /// The server's reason phrase when it is not the standard one (`File not found` for a 404):
     /// JMeter's `responseMessage`, which Taurus uses as the error message.
     pub custom_reason: Option<std::sync::Arc<str>>,
+    /// JMeter's response-headers text, when [`RequestParts::want_headers`] over HTTP/1: the status
+    /// line and the fields with the names as the server wrote them (`Content-Type`), each line
+    /// ending in `\n`. `None` over HTTP/2, whose names are lower case on the wire.
+    pub headers_text: Option<Box<str>>,
 }
 
 impl Response {
@@ -157,6 +161,7 @@ struct Hop {
     sent: u64,
     close: bool,
     coding: coding::Coding,
+    headers_text: Option<Box<str>>,
 }
 
 /// Running totals over a redirect chain.
@@ -321,6 +326,7 @@ impl Client {
                         sent_bytes: totals.sent,
                         version: hop.version,
                         custom_reason: hop.reason,
+                        headers_text: hop.headers_text,
                     });
                 }
                 Err(f) => {
@@ -404,6 +410,7 @@ impl Client {
                     sent: self.wire.len() as u64,
                     close: x.head.close || close_after,
                     coding: x.head.coding,
+                    headers_text: x.head.text,
                 })
             }
             Conn::H2 { sender } => {
@@ -429,6 +436,7 @@ impl Client {
                     sent: x.sent,
                     close: false,
                     coding,
+                    headers_text: None,
                 })
             }
         }

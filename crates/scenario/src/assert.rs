@@ -333,6 +333,7 @@ mod tests {
             body: body.as_bytes(),
             url: "http://h/",
             reason: None,
+            headers_text: None,
         };
         let mut vars = Vars::default();
         vars.set("want", "Hello");
@@ -342,6 +343,7 @@ mod tests {
             rng: &mut rng,
             counters: &mut [],
             thread: 1,
+            iteration: 1,
         };
         a.check(&ex, &mut env)
     }

@@ -130,6 +130,12 @@ impl ProgramBuilder {
         }
     }
 
+    /// Names the thread group, as `__javaScript`'s `threadName` shows it (`NAME 1-3`); JMeter's
+    /// default is `Thread Group`.
+    pub fn thread_group(&mut self, name: &str) {
+        self.tc.thread_group = name.into();
+    }
+
     /// Parses a template (`${var}`, `${__function(...)}`).
     pub(crate) fn template(&mut self, text: &str) -> Result<Template, Problem> {
         Ok(self.tc.parse(text)?)

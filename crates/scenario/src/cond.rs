@@ -1,291 +1,39 @@
-//! `if` / `while` conditions: the JavaScript-like subset found in real Taurus configs, parsed once.
+//! `if` / `while` conditions, as JMeter's If and While Controllers evaluate them: the text is a
+//! JavaScript expression (`useExpression` off, as Taurus writes them), `${…}` substituted as text
+//! first, run by the same evaluator as `${__javaScript}` (`stampede-js`), compiled once.
 //!
-//! JMeter substitutes `${...}` into the text and runs it as JavaScript. We parse the expression with
-//! templates as operands instead, so the per-request path never re-parses: `"${status}" == "200"`,
-//! `${count} > 3 && ${ok}`, `!(${a} != 'x') || (1 < 2)`. A bare `${var}` operand is its value,
-//! read as a number or `true`/`false` when it looks like one (what the JavaScript would see).
+//! The children run only when the value prints exactly `true` (`'true'` and `[true]` too). `false`,
+//! any other value (`1`, `'TRUE'`, `null`) and any error, such as a bare word left by substituting
+//! an unquoted `${name}` (`bob == 'bob'`), skip them, as JMeter does after logging
+//! `If Controller: error while processing`. Real configs quote their references:
+//! `'${status}' == '200'`.
 
 use super::error::Problem;
-use super::template::{RenderEnv, Template, TemplateCompiler};
+use super::template::{JsCall, RenderEnv, TemplateCompiler, TemplateError, TemplateProblem};
 
 #[derive(Debug, Clone)]
-pub enum Cond {
-    Or(Box<Cond>, Box<Cond>),
-    And(Box<Cond>, Box<Cond>),
-    Not(Box<Cond>),
-    Cmp(Operand, CmpOp, Operand),
-    Truthy(Operand),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-#[derive(Debug, Clone)]
-pub enum Operand {
-    /// A quoted string literal (may contain templates): always a string.
-    Str(Template),
-    /// An unquoted `${...}` or a bare literal: typed by its value.
-    Raw(Template),
-}
-
-enum Value {
-    Num(f64),
-    Bool(bool),
-    Str(String),
-}
+pub struct Cond(JsCall);
 
 pub fn parse(text: &str, tc: &mut TemplateCompiler) -> Result<Cond, Problem> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        tc,
-    };
-    let c = p.or()?;
-    p.ws();
-    if p.i < p.s.len() {
-        return Err(p.error("unexpected text"));
-    }
-    Ok(c)
-}
-
-struct Parser<'a, 'b> {
-    s: &'a [u8],
-    text: &'a str,
-    i: usize,
-    tc: &'b mut TemplateCompiler,
-}
-
-impl Parser<'_, '_> {
-    fn error(&self, what: &'static str) -> Problem {
-        Problem::Condition {
-            text: self.text.to_string(),
-            what,
-            at: self.i,
-        }
-    }
-
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
-    }
-
-    fn eat(&mut self, tok: &str) -> bool {
-        self.ws();
-        if self.s[self.i..].starts_with(tok.as_bytes()) {
-            self.i += tok.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn or(&mut self) -> Result<Cond, Problem> {
-        let mut left = self.and()?;
-        while self.eat("||") {
-            left = Cond::Or(Box::new(left), Box::new(self.and()?));
-        }
-        Ok(left)
-    }
-
-    fn and(&mut self) -> Result<Cond, Problem> {
-        let mut left = self.unary()?;
-        while self.eat("&&") {
-            left = Cond::And(Box::new(left), Box::new(self.unary()?));
-        }
-        Ok(left)
-    }
-
-    fn unary(&mut self) -> Result<Cond, Problem> {
-        self.ws();
-        if self.s.get(self.i) == Some(&b'!') && self.s.get(self.i + 1) != Some(&b'=') {
-            self.i += 1;
-            return Ok(Cond::Not(Box::new(self.unary()?)));
-        }
-        if self.eat("(") {
-            let c = self.or()?;
-            if !self.eat(")") {
-                return Err(self.error("missing `)`"));
-            }
-            return self.maybe_cmp_after_group(c);
-        }
-        let left = self.operand()?;
-        let op = self.cmp_op();
-        match op {
-            Some(op) => Ok(Cond::Cmp(left, op, self.operand()?)),
-            None => Ok(Cond::Truthy(left)),
-        }
-    }
-
-    fn maybe_cmp_after_group(&mut self, c: Cond) -> Result<Cond, Problem> {
-        if self.cmp_op().is_some() {
-            return Err(self.error("comparing a parenthesised expression is not supported"));
-        }
-        Ok(c)
-    }
-
-    fn cmp_op(&mut self) -> Option<CmpOp> {
-        for (tok, op) in [
-            ("===", CmpOp::Eq),
-            ("!==", CmpOp::Ne),
-            ("==", CmpOp::Eq),
-            ("!=", CmpOp::Ne),
-            ("<=", CmpOp::Le),
-            (">=", CmpOp::Ge),
-            ("<", CmpOp::Lt),
-            (">", CmpOp::Gt),
-        ] {
-            if self.eat(tok) {
-                return Some(op);
-            }
-        }
-        None
-    }
-
-    fn operand(&mut self) -> Result<Operand, Problem> {
-        self.ws();
-        let start = self.i;
-        match self.s.get(self.i) {
-            Some(&q @ (b'\'' | b'"')) => {
-                let close = self.s[start + 1..]
-                    .iter()
-                    .position(|&c| c == q)
-                    .ok_or_else(|| self.error("unclosed string"))?;
-                let inner = &self.text[start + 1..start + 1 + close];
-                self.i = start + close + 2;
-                Ok(Operand::Str(self.tc.parse(inner).map_err(Problem::from)?))
-            }
-            Some(b'$') if self.s.get(self.i + 1) == Some(&b'{') => {
-                let mut depth = 0;
-                while self.i < self.s.len() {
-                    match self.s[self.i] {
-                        b'{' => depth += 1,
-                        b'}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                self.i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    self.i += 1;
-                }
-                if depth != 0 {
-                    return Err(self.error("unclosed `${`"));
-                }
-                let t = self
-                    .tc
-                    .parse(&self.text[start..self.i])
-                    .map_err(Problem::from)?;
-                Ok(Operand::Raw(t))
-            }
-            Some(c) if c.is_ascii_digit() || *c == b'-' || *c == b'.' => {
-                self.i += 1;
-                while self.i < self.s.len()
-                    && (self.s[self.i].is_ascii_digit() || self.s[self.i] == b'.')
-                {
-                    self.i += 1;
-                }
-                let lit = &self.text[start..self.i];
-                lit.parse::<f64>().map_err(|_| self.error("bad number"))?;
-                Ok(Operand::Raw(Template::literal_str(lit)))
-            }
-            _ => {
-                for word in ["true", "false"] {
-                    if self.text[start..].starts_with(word) {
-                        self.i += word.len();
-                        return Ok(Operand::Raw(Template::literal_str(word)));
-                    }
-                }
-                Err(self.error("expected a value"))
-            }
-        }
-    }
-}
-
-impl Operand {
-    fn value(&self, env: &mut RenderEnv<'_>) -> Value {
-        match self {
-            Operand::Str(t) => Value::Str(t.render(env)),
-            Operand::Raw(t) => {
-                let s = t.render(env);
-                let trimmed = s.trim();
-                if trimmed == "true" {
-                    Value::Bool(true)
-                } else if trimmed == "false" {
-                    Value::Bool(false)
-                } else if let Ok(n) = trimmed.parse::<f64>() {
-                    Value::Num(n)
-                } else {
-                    Value::Str(s)
-                }
-            }
-        }
-    }
-}
-
-impl Value {
-    fn num(&self) -> Option<f64> {
-        match self {
-            Value::Num(n) => Some(*n),
-            Value::Bool(b) => Some(f64::from(u8::from(*b))),
-            Value::Str(s) if s.trim().is_empty() => Some(0.0),
-            Value::Str(s) => s.trim().parse().ok(),
-        }
-    }
-
-    fn truthy(&self) -> bool {
-        match self {
-            Value::Num(n) => *n != 0.0 && !n.is_nan(),
-            Value::Bool(b) => *b,
-            Value::Str(s) => !s.is_empty(),
-        }
-    }
+    tc.javascript(&[text.to_string()])
+        .map(Cond)
+        .map_err(|problem| match problem {
+            TemplateProblem::JavaScript { message } => Problem::JsCondition {
+                text: text.to_string(),
+                message: message
+                    .strip_prefix(&format!("__javaScript `{text}`: "))
+                    .map_or_else(|| message.clone(), str::to_owned),
+            },
+            problem => Problem::Template(TemplateError {
+                text: text.to_string(),
+                problem,
+            }),
+        })
 }
 
 impl Cond {
     pub fn eval(&self, env: &mut RenderEnv<'_>) -> bool {
-        match self {
-            Cond::Or(a, b) => a.eval(env) || b.eval(env),
-            Cond::And(a, b) => a.eval(env) && b.eval(env),
-            Cond::Not(c) => !c.eval(env),
-            Cond::Truthy(o) => o.value(env).truthy(),
-            Cond::Cmp(a, op, b) => {
-                let (a, b) = (a.value(env), b.value(env));
-                compare(&a, *op, &b)
-            }
-        }
-    }
-}
-
-/// JavaScript's loose comparison, for the value kinds we have: two strings compare as strings,
-/// anything else numerically.
-fn compare(a: &Value, op: CmpOp, b: &Value) -> bool {
-    use std::cmp::Ordering;
-    let ord = match (a, b) {
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
-        _ => match (a.num(), b.num()) {
-            (Some(x), Some(y)) => x.partial_cmp(&y),
-            _ => None,
-        },
-    };
-    match (op, ord) {
-        (CmpOp::Eq, o) => o == Some(Ordering::Equal),
-        (CmpOp::Ne, o) => o != Some(Ordering::Equal),
-        (_, None) => false,
-        (CmpOp::Lt, Some(o)) => o == Ordering::Less,
-        (CmpOp::Le, Some(o)) => o != Ordering::Greater,
-        (CmpOp::Gt, Some(o)) => o == Ordering::Greater,
-        (CmpOp::Ge, Some(o)) => o != Ordering::Less,
+        self.0.condition(env)
     }
 }
 
@@ -308,6 +56,7 @@ mod tests {
             rng: &mut rng,
             counters: &mut [],
             thread: 1,
+            iteration: 1,
         };
         c.eval(&mut env)
     }
@@ -324,12 +73,14 @@ mod tests {
             ("\"${status}\" == \"200\"", true),
             ("'${status}' != '200'", false),
             ("${status} == 200", true),
-            ("${name} == 'bob'", true),
+            // Substituted as text: `bob == 'bob'` is a ReferenceError in Rhino, so JMeter skips.
+            ("${name} == 'bob'", false),
+            ("'${name}' == 'bob'", true),
             ("${name} == 'alice'", false),
             ("${ok}", true),
             ("!${ok}", false),
             ("${n} > 3 && ${n} <= 5", true),
-            ("${n} > 5 || ${name} == 'bob'", true),
+            ("${n} > 5 || '${name}' == 'bob'", true),
             ("!(${n} == 5) || false", false),
             ("(${n} >= 6) || (1 < 2)", true),
             ("${missing} == 'x'", false),
@@ -340,6 +91,11 @@ mod tests {
             ("\"x || y\" != '${name}'", true),
             ("${n} == ${status}", false),
             ("'${name}${n}' == 'bob5'", true),
+            // Only a value printing `true` runs the children.
+            ("1", false),
+            ("'TRUE'", false),
+            ("'true'", true),
+            ("${__javaScript(1 + 1)} == 2", true),
         ] {
             assert_eq!(check(text, &v), want, "{text}");
         }
@@ -354,8 +110,8 @@ mod tests {
             "${a} = 1",
             "'unclosed == 1",
             "(1 == 1",
-            "${__javaScript(1)}",
             "1 == 1 extra",
+            "${__nope(1)} == 1",
         ] {
             assert!(parse(bad, &mut tc).is_err(), "{bad}");
         }

@@ -4,7 +4,7 @@
 use super::error::Problem;
 use super::vars::Vars;
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A CSV data source (JMeter's CSV Data Set Config); also the full form of a YAML `data-sources`
@@ -54,7 +54,11 @@ impl CsvSpec {
 impl DataSource {
     /// Reads the whole file now: rows are shared by every user of the execution.
     pub fn load(raw: &CsvSpec, base_dir: &Path) -> Result<DataSource, Problem> {
-        let path = base_dir.join(&raw.path);
+        DataSource::load_file(raw, base_dir.join(&raw.path))
+    }
+
+    /// As [`DataSource::load`], from `path` already resolved (`raw.path` is named in errors).
+    pub(crate) fn load_file(raw: &CsvSpec, path: PathBuf) -> Result<DataSource, Problem> {
         let bytes = std::fs::read(&path).map_err(|source| Problem::File {
             role: "data-sources: CSV file",
             path,

@@ -208,6 +208,9 @@ pub enum Problem {
         what: &'static str,
         at: usize,
     },
+    /// An `if`/`while` condition Stampede cannot evaluate (the message says where and what to do).
+    #[error("condition {text:?}: {message}")]
+    JsCondition { text: String, message: String },
     #[error("bad {lang} {expr:?}: {reason}")]
     Expression {
         lang: Lang,
@@ -237,6 +240,13 @@ pub enum Problem {
         #[source]
         source: std::io::Error,
     },
+    /// A relative file found in none of the search directories.
+    #[error("{role} {given:?} not found; tried {}", tried_text(tried))]
+    NotFound {
+        role: &'static str,
+        given: String,
+        tried: Vec<PathBuf>,
+    },
     /// A CSV data source whose content cannot be used.
     #[error("data-sources {path}: {reason}")]
     Data {
@@ -258,6 +268,11 @@ pub enum Problem {
     NoRequests,
 }
 
+fn tried_text(tried: &[PathBuf]) -> String {
+    let shown: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
 /// `what ` before a value, or nothing.
 fn lead(what: &str) -> String {
     if what.is_empty() {
@@ -272,7 +287,9 @@ impl Problem {
     pub fn fix(&self) -> Option<Cow<'_, str>> {
         let s: Cow<'_, str> = match self {
             Problem::Shape { keys, .. } => format!("known keys: {keys}").into(),
-            Problem::WrongType { .. } | Problem::Expression { .. } => return None,
+            Problem::WrongType { .. }
+            | Problem::Expression { .. }
+            | Problem::JsCondition { .. } => return None,
             Problem::HeaderValue { .. } => {
                 "header values are visible ASCII text without line breaks".into()
             }
@@ -292,7 +309,12 @@ impl Problem {
             Problem::NoScheme { .. } => {
                 "write the full URL or set the scenario's default-address".into()
             }
-            Problem::File { .. } => "paths are relative to the config file".into(),
+            Problem::File { .. } => "check the file's permissions and content".into(),
+            Problem::NotFound { .. } => {
+                "relative paths are looked up in the working directory, then in each config \
+                 file's directory: give a path relative to one of them, or an absolute path"
+                    .into()
+            }
             Problem::IncludeCycle { .. } => "remove one of the includes".into(),
             Problem::UnknownScenario { .. } => "define it under `scenarios` or fix the name".into(),
             Problem::Script { .. } => {

@@ -184,6 +184,7 @@ fn env(u: &mut UserState) -> RenderEnv<'_> {
         rng: &mut u.rng,
         counters: &mut u.counters,
         thread: u.thread,
+        iteration: u.iteration + 1,
     }
 }
 
@@ -207,6 +208,7 @@ async fn request<H: Hooks>(
         rng,
         counters,
         thread,
+        iteration,
         scratch,
         ..
     } = u;
@@ -215,6 +217,7 @@ async fn request<H: Hooks>(
         rng,
         counters,
         thread: *thread,
+        iteration: *iteration + 1,
     };
     let rendered = match r.prebuilt {
         Some(_) => Ok(()),
@@ -285,12 +288,14 @@ async fn send(
                 body: &resp.body,
                 url: &sc.url,
                 reason: resp.custom_reason.as_ref(),
+                headers_text: resp.headers_text.as_deref(),
             };
             let env = RenderEnv {
                 vars: &mut u.vars,
                 rng: &mut u.rng,
                 counters: &mut u.counters,
                 thread: u.thread,
+                iteration: u.iteration + 1,
             };
             sample.failure = judge(r, &ex, env);
         }

@@ -16,6 +16,9 @@ pub struct Exchange<'a> {
     /// The server's reason phrase when it is not the standard one for the status (Python's
     /// `404 File not found`): JMeter's `responseMessage` is what the server sent.
     pub reason: Option<&'a Arc<str>>,
+    /// The headers text as received (`stampede_http::Response::headers_text`), when the client
+    /// kept it; else it is rebuilt from `headers` (HTTP/2: lower-case names, as on the wire).
+    pub headers_text: Option<&'a str>,
 }
 
 impl Exchange<'_> {
@@ -34,8 +37,12 @@ impl Exchange<'_> {
         }
     }
 
-    /// Response headers as JMeter shows them: a status line then `Name: value` lines.
-    pub fn headers_text(&self) -> String {
+    /// Response headers as JMeter shows them: a status line then `Name: value` lines, the names as
+    /// the server sent them.
+    pub fn headers_text(&self) -> std::borrow::Cow<'_, str> {
+        if let Some(text) = self.headers_text {
+            return text.into();
+        }
         let reason = self.message();
         let mut s = format!("HTTP/1.1 {} {reason}\n", self.status);
         for (k, v) in self.headers {
@@ -44,7 +51,7 @@ impl Exchange<'_> {
             s.push_str(&String::from_utf8_lossy(v.as_bytes()));
             s.push('\n');
         }
-        s
+        s.into()
     }
 }
 
@@ -73,7 +80,7 @@ impl Subject {
     pub fn text<'a>(self, ex: &'a Exchange<'_>) -> std::borrow::Cow<'a, str> {
         match self {
             Subject::Body => ex.body_str(),
-            Subject::Headers => ex.headers_text().into(),
+            Subject::Headers => ex.headers_text(),
             Subject::Code => ex.status.to_string().into(),
             Subject::Url => ex.url.into(),
             Subject::Message => ex.message().into(),

@@ -3,7 +3,7 @@
 //!
 //! A front end describes a scenario to a [`ProgramBuilder`]: requests ([`RequestSpec`], with
 //! [`ExtractorSpec`]s, [`AssertionSpec`]s, think time, timeouts, [`AuthEntry`]s), transactions,
-//! `loop`/`while`/`foreach`/`once`/`if`-`else` blocks (conditions in JMeter's JavaScript subset), CSV
+//! `loop`/`while`/`foreach`/`once`/`if`-`else` blocks (JavaScript conditions), CSV
 //! sources ([`CsvSpec`]) and variables. The builder does every compile-time job once (templates parsed
 //! into segments, requests without templates prebuilt, blocks flattened into ops with jumps, CSV files
 //! loaded, every expression validated) and [`ProgramBuilder::finish`] gives the [`CompiledScenario`].
@@ -26,6 +26,16 @@
 //! - `retrieve-resources: true`, `cookies`, `jsr223`, `keystore-config`,
 //!   `random-source-ip` and non-http `protocol` are refused: they would change what is measured;
 //! - `__P`/`__property`/`__env` are resolved at compile time; other unknown functions are errors;
+//! - `${__javaScript(script[,var])}` and `if`/`while` conditions are JavaScript evaluated by
+//!   `stampede-js` as JMeter 2.13's Rhino does, compiled with the scenario (a form it cannot
+//!   evaluate is a compile error); a condition holds only when its value prints `true`, so an
+//!   unquoted `${name} == 'x'` is skipped as in JMeter (quote it: `'${name}' == 'x'`);
+//! - relative data files (`data-sources`, `upload-files`, `body-file`) are looked up as Taurus does:
+//!   the working directory, then each config file's directory ([`CompileContext::search_path`]),
+//!   then the defining config's directory; `body-file` too, although Taurus+JMeter opens it from
+//!   the working directory only (a warning says so when it is found elsewhere);
+//! - `default-address: //host:port` is http; a bare `host:port` is run as `http://host:port` with a
+//!   warning (Taurus's JMeter fails every such sample);
 //! - a scenario's default-address and headers reach included scenarios (JMeter config elements at
 //!   test-plan scope); its timeout, keepalive, think-time and redirects do not.
 //!
@@ -37,7 +47,7 @@
 //!                  {"url": "/private", "headers": {"Authorization": "Bearer ${token}"}}]
 //! });
 //! let config = serde_json::json!({});
-//! let ctx = CompileContext { file: None, base_dir: std::path::Path::new("."), config: &config, source: 0 };
+//! let ctx = CompileContext { file: None, base_dir: std::path::Path::new("."), search_path: &[], config: &config, source: 0 };
 //! let compiled = CompiledScenario::compile("demo", &scenario, &ctx).unwrap();
 //! assert_eq!(compiled.labels(), vec!["/login", "/private"]);
 //! ```
@@ -66,6 +76,7 @@ mod data;
 mod error;
 mod exec;
 mod extract;
+mod files;
 mod jsonpath;
 mod raw;
 mod request;
@@ -104,8 +115,12 @@ use template::{RenderEnv, Template};
 pub struct CompileContext<'a> {
     /// The config file that defined the scenario, named in errors (`None`: errors name no file).
     pub file: Option<&'a Path>,
-    /// Directory of the config file that defined the scenario (CSV and body-file paths are relative to it).
+    /// Directory of the config file that defined the scenario: the last place a relative data
+    /// file (`data-sources`, `body-file`, `upload-files`) is looked for.
     pub base_dir: &'a Path,
+    /// Where a relative data file is looked for first, in order: the working directory, then each
+    /// loaded config file's directory (`stampede_config::Plan::search_path`). Empty: `base_dir` only.
+    pub search_path: &'a [std::path::PathBuf],
     /// The whole effective config (for `modules.jmeter.properties`, `settings`).
     pub config: &'a serde_json::Value,
     /// Index of the execution; goes into every sample's `source`.
@@ -240,6 +255,7 @@ impl CompiledScenario {
                 rng: &mut u.rng,
                 counters: &mut u.counters,
                 thread: u.thread,
+                iteration: u.iteration + 1,
             };
             let v = t.render(&mut env);
             u.vars.set(k, &v);

@@ -102,6 +102,7 @@ impl Request {
             rng: &mut rng,
             counters: &mut [],
             thread: 0,
+            iteration: 1,
         };
         let mut out = Scratch::default();
         if self.render(&mut env, &mut out).is_ok() {

@@ -45,6 +45,9 @@ pub enum TemplateProblem {
     },
     #[error("__time format {format:?}: {reason}")]
     TimeFormat { format: String, reason: String },
+    /// A `__javaScript` call Stampede cannot evaluate (the message says why and what to do).
+    #[error("{message}")]
+    JavaScript { message: String },
 }
 
 impl TemplateProblem {
@@ -61,6 +64,11 @@ impl TemplateProblem {
                 "use Java SimpleDateFormat letters (yyyy MM dd HH mm ss SSS) or an empty format"
                     .into()
             }
+            TemplateProblem::JavaScript { message } if message.starts_with("JMeter splits") => {
+                "escape the commas inside the script as `\\,`".into()
+            }
+            // stampede-js's message already ends with what to do.
+            TemplateProblem::JavaScript { .. } => return None,
         })
     }
 }
@@ -112,6 +120,10 @@ enum Func {
     UrlEncode(Template),
     Base64Encode(Template),
     Base64Decode(Template),
+    JavaScript {
+        call: js::JsCall,
+        var: Option<Box<str>>,
+    },
 }
 
 /// What rendering reads and writes.
@@ -120,6 +132,8 @@ pub struct RenderEnv<'a> {
     pub rng: &'a mut StdRng,
     pub counters: &'a mut [u64],
     pub thread: u32,
+    /// The user's iteration, 1-based (JMeter's `vars.getIteration()`).
+    pub iteration: u64,
 }
 
 /// Compile-time state shared by every template of a scenario.
@@ -129,10 +143,14 @@ pub struct TemplateCompiler {
     pub props: HashMap<String, String>,
     /// Number of per-user counter slots handed out.
     pub user_counters: usize,
+    /// `props` shared by every `__javaScript` call site (made at the first one).
+    pub(crate) js_props: Option<Arc<HashMap<String, String>>>,
+    /// The thread group's name in `__javaScript`'s `threadName` (Taurus names it after the scenario).
+    pub thread_group: Arc<str>,
 }
 
 pub const FUNCTIONS: &str = "__Random, __RandomString, __UUID, __time, __counter, __threadNum, __P, __property, \
-     __intSum, __urlencode, __base64Encode, __base64Decode, __env";
+     __intSum, __urlencode, __base64Encode, __base64Decode, __env, __javaScript";
 
 impl Template {
     pub fn literal_str(s: &str) -> Template {
@@ -233,10 +251,19 @@ impl TemplateCompiler {
                         call: inner.to_string(),
                     });
                 }
-                (
-                    &inner[..open],
-                    split_args(&inner[open + 1..inner.len() - 1]),
-                )
+                let (name, args) = (&inner[..open], &inner[open + 1..inner.len() - 1]);
+                if name == "__javaScript" {
+                    // The script is not a template of its own: its `${…}` are substituted as
+                    // text when it runs, as JMeter does.
+                    let raw = js::split_jmeter(args);
+                    let call = self.javascript(&raw)?;
+                    let var = raw.get(1).map(|s| s.trim()).filter(|s| !s.is_empty());
+                    return Ok(Seg::Func(Box::new(Func::JavaScript {
+                        call,
+                        var: var.map(Into::into),
+                    })));
+                }
+                (name, split_args(args))
             }
             None => (inner, Vec::new()),
         };
@@ -406,60 +433,6 @@ fn int_sum(a: Args) -> Result<Func, TemplateProblem> {
     Ok(Func::IntSum { args, var })
 }
 
-/// Index of the `}` closing a `${` whose content starts at `s[0]`, honouring nested `${...}`.
-fn closing_brace(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    let mut depth = 1;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'$' if b.get(i + 1) == Some(&b'{') => {
-                depth += 1;
-                i += 1;
-            }
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Splits function arguments on top-level commas; `\,` is a literal comma (JMeter).
-fn split_args(s: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut depth = 0i32;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let cur = out.last_mut().expect("never empty");
-        match c {
-            '\\' if chars.peek() == Some(&',') => {
-                cur.push(',');
-                chars.next();
-            }
-            '{' | '(' => {
-                depth += 1;
-                cur.push(c);
-            }
-            '}' | ')' => {
-                depth -= 1;
-                cur.push(c);
-            }
-            ',' if depth == 0 => out.push(String::new()),
-            _ => cur.push(c),
-        }
-    }
-    if out.len() == 1 && out[0].is_empty() {
-        out.clear();
-    }
-    out
-}
-
 const DEFAULT_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 impl Func {
@@ -528,6 +501,10 @@ impl Func {
                 out.push_str(&base64::engine::general_purpose::STANDARD.encode(s));
                 &None
             }
+            Func::JavaScript { call, var } => {
+                call.call(env, out);
+                var
+            }
             Func::Base64Decode(t) => {
                 use base64::Engine as _;
                 let s = t.render(env);
@@ -553,6 +530,11 @@ fn render_int(t: &Template, env: &mut RenderEnv<'_>) -> i64 {
         None => t.render(env).trim().parse().unwrap_or(0),
     }
 }
+
+mod js;
+mod syntax;
+pub use js::JsCall;
+use syntax::{closing_brace, split_args};
 
 #[cfg(test)]
 mod tests;

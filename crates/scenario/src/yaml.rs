@@ -5,6 +5,7 @@ use super::builder::ProgramBuilder;
 use super::compile::DEFAULT_TIMEOUT;
 use super::data::{CsvSpec, DataSource};
 use super::error::{At, Include, KeyPath, Problem, Res, ScenarioError};
+use super::files::FileSearch;
 use super::raw::{RawPostProcessors, RawScenario, scalar_text};
 use super::timefmt::ThinkTime;
 use super::yaml_request::{encoding, opt_duration, opt_think, reject_unsupported};
@@ -13,7 +14,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 use stampede_http::ClientConfig;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +29,8 @@ pub(super) struct Defaults {
     pub follow_redirects: bool,
     pub encoding: &'static encoding_rs::Encoding,
     pub parent_only: bool,
-    pub base_dir: PathBuf,
+    /// Where relative data files are looked for.
+    pub files: Arc<FileSearch>,
     pub auth: Arc<[super::auth::AuthEntry]>,
     /// Scenario-level assertions and extractors, compiled into each request.
     pub pp: Arc<RawPostProcessors>,
@@ -39,7 +41,7 @@ pub struct Compiler<'a> {
     pub(super) scenarios: Option<&'a serde_json::Map<String, Value>>,
     /// Include chain, for cycle detection.
     chain: Vec<String>,
-    pub base_dir: PathBuf,
+    pub files: Arc<FileSearch>,
 }
 
 const BLOCKS: &[&str] = &[
@@ -79,14 +81,15 @@ fn compile_inner(name: &str, scenario: &Value, ctx: &CompileContext<'_>) -> Res<
             keys: SCENARIO_KEYS,
         })
         .at("", "")?;
-    let builder = ProgramBuilder::new(properties(ctx.config, raw.properties.as_ref()));
+    let mut builder = ProgramBuilder::new(properties(ctx.config, raw.properties.as_ref()));
+    builder.thread_group(name);
     let mut compiler = Compiler {
         b: builder,
         scenarios: ctx.config.get("scenarios").and_then(Value::as_object),
         chain: Vec::new(),
-        base_dir: ctx.base_dir.to_path_buf(),
+        files: Arc::new(FileSearch::new(ctx.search_path, ctx.base_dir)),
     };
-    compiler.scenario(name, &raw, ctx.base_dir, None)?;
+    compiler.scenario(name, &raw, None)?;
     for (k, v) in raw.variables.iter().flatten() {
         let key = format!("variables.{k}");
         let text = scalar_text(v)
@@ -153,7 +156,6 @@ impl Compiler<'_> {
         &mut self,
         name: &str,
         raw: &RawScenario,
-        base_dir: &Path,
         parent: Option<&Defaults>,
     ) -> Res<()> {
         if self.chain.iter().any(|n| n == name) {
@@ -162,7 +164,7 @@ impl Compiler<'_> {
             return Err(Problem::IncludeCycle { chain }).at("", "");
         }
         self.chain.push(name.to_string());
-        let mut d = self.defaults(raw, base_dir)?;
+        let mut d = self.defaults(raw)?;
         if let Some(p) = parent {
             // JMeter's HTTP Request Defaults and Header Manager sit above the included requests, so
             // the including scenario's default-address and headers reach them; per-sampler settings
@@ -181,9 +183,7 @@ impl Compiler<'_> {
             }
         }
         for (i, ds) in raw.data_sources.iter().flatten().enumerate() {
-            let source = self
-                .data_source(ds, base_dir)
-                .at("", &format!("data-sources[{i}]"))?;
+            let source = self.data_source(ds).at("", &format!("data-sources[{i}]"))?;
             self.b.data_source(source);
         }
         let requests = raw.requests.as_ref().ok_or_else(|| {
@@ -202,7 +202,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn data_source(&mut self, ds: &Value, base_dir: &Path) -> Result<DataSource, Problem> {
+    fn data_source(&mut self, ds: &Value) -> Result<DataSource, Problem> {
         let mut spec: CsvSpec = match ds {
             Value::String(p) => CsvSpec::path(p),
             other => serde_json::from_value(other.clone()).map_err(|e| Problem::Shape {
@@ -219,10 +219,15 @@ impl Compiler<'_> {
                 text: spec.path.clone(),
             })?
             .to_string();
-        DataSource::load(&spec, base_dir)
+        let mut warnings = Vec::new();
+        let path = self
+            .files
+            .find_warn("data-sources", &spec.path, &mut warnings)?;
+        warnings.into_iter().for_each(|w| self.b.warn(w));
+        DataSource::load_file(&spec, path)
     }
 
-    fn defaults(&mut self, raw: &RawScenario, base_dir: &Path) -> Res<Defaults> {
+    fn defaults(&mut self, raw: &RawScenario) -> Res<Defaults> {
         reject_unsupported(raw)?;
         for k in raw.other.keys() {
             self.b.warn(format!(
@@ -231,19 +236,10 @@ impl Compiler<'_> {
         }
         let base = match &raw.default_address {
             Some(a) if !a.trim().is_empty() => {
-                let a = a.trim();
-                if !(a.contains("${") || a.starts_with("http://") || a.starts_with("https://")) {
-                    return Err(Problem::Invalid {
-                        what: String::new(),
-                        value: a.into(),
-                        reason: "must start with http:// or https://".into(),
-                        fix: format!("write http://{a}").into(),
-                    })
-                    .at("", "default-address");
-                }
+                let a = self.default_address(a.trim()).at("", "default-address")?;
                 // Checked once here; each request parses it again as its own base.
-                self.b.template(a).at("", "default-address")?;
-                Some(a.to_string())
+                self.b.template(&a).at("", "default-address")?;
+                Some(a)
             }
             _ => None,
         };
@@ -258,13 +254,40 @@ impl Compiler<'_> {
             follow_redirects: raw.follow_redirects.unwrap_or(true),
             encoding: encoding(raw.content_encoding.as_deref()).at("", "content-encoding")?,
             parent_only: raw.force_parent_sample.unwrap_or(false),
-            base_dir: base_dir.to_path_buf(),
+            files: Arc::clone(&self.files),
             pp: Arc::new(raw.pp.clone()),
             auth: match &raw.authorization {
                 Some(v) => super::auth::parse(v)?.into(),
                 None => Vec::new().into(),
             },
         })
+    }
+
+    /// `default-address` with its scheme. `//host:port` is http, as in Taurus (JMeter's default
+    /// protocol). A bare `host:port` makes Taurus's JMeter fail every sample (`Host may not be
+    /// blank`, or `unknown protocol: localhost`); a user means http, so it is run as http with a
+    /// warning. Other schemes are refused.
+    fn default_address(&mut self, a: &str) -> Result<String, Problem> {
+        if a.contains("${") || a.starts_with("http://") || a.starts_with("https://") {
+            return Ok(a.to_string());
+        }
+        if let Some(rest) = a.strip_prefix("//") {
+            return Ok(format!("http://{rest}"));
+        }
+        if let Some((scheme, _)) = a.split_once("://") {
+            return Err(Problem::Invalid {
+                what: String::new(),
+                value: a.into(),
+                reason: format!("uses the scheme {scheme:?}; only http and https are supported"),
+                fix: "write an http:// or https:// address".into(),
+            });
+        }
+        let url = format!("http://{a}");
+        self.b.warn(format!(
+            "default-address {a:?} has no scheme: Stampede sends to {url}; Taurus's JMeter would \
+             fail every sample (\"Host may not be blank\" or \"unknown protocol\"): write {url}"
+        ));
+        Ok(url)
     }
 
     /// Times may be written with properties (`${__P(timeout,30s)}`); those are known now. Anything
@@ -342,17 +365,15 @@ impl Compiler<'_> {
         at: &str,
     ) -> Res<()> {
         // Included scenarios come from the same effective config; their files resolve like the parent's.
-        let base_dir = self.base_dir.clone();
-        self.scenario(name, raw, &base_dir, Some(parent))
-            .map_err(|mut e| {
-                e.via.insert(
-                    0,
-                    Include {
-                        at: KeyPath::new(at, ""),
-                        scenario: name.to_string(),
-                    },
-                );
-                e
-            })
+        self.scenario(name, raw, Some(parent)).map_err(|mut e| {
+            e.via.insert(
+                0,
+                Include {
+                    at: KeyPath::new(at, ""),
+                    scenario: name.to_string(),
+                },
+            );
+            e
+        })
     }
 }

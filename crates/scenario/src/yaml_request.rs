@@ -110,8 +110,18 @@ impl Compiler<'_> {
     ) -> Res<BodySpec> {
         let uploads = raw.upload_files.as_deref().unwrap_or_default();
         if !uploads.is_empty() {
-            return multipart(uploads, raw.body.as_ref(), method, d, headers)
-                .at("", "upload-files");
+            let mut warnings = Vec::new();
+            let body = multipart(
+                uploads,
+                raw.body.as_ref(),
+                method,
+                d,
+                headers,
+                &mut warnings,
+            )
+            .at("", "upload-files");
+            warnings.into_iter().for_each(|w| self.b.warn(w));
+            return body;
         }
         let body = match &raw.body {
             Some(Value::Object(m)) if m.is_empty() => None,
@@ -127,7 +137,12 @@ impl Compiler<'_> {
         let Some(body) = body else {
             return match &raw.body_file {
                 Some(f) => {
-                    let path = d.base_dir.join(f);
+                    let mut warnings = Vec::new();
+                    let path = d
+                        .files
+                        .find_warn("body-file", f, &mut warnings)
+                        .at("", "body-file")?;
+                    warnings.into_iter().for_each(|w| self.b.warn(w));
                     let bytes = std::fs::read(&path)
                         .map_err(|source| Problem::File {
                             role: "body-file",
@@ -235,9 +250,10 @@ fn multipart(
     method: &str,
     d: &Defaults,
     headers: &mut Vec<(String, String)>,
+    warnings: &mut Vec<String>,
 ) -> Result<BodySpec, Problem> {
-    let read = |u: &RawUpload| {
-        let path = d.base_dir.join(&u.path);
+    let mut read = |u: &RawUpload| {
+        let path = d.files.find_warn("upload-files", &u.path, warnings)?;
         std::fs::read(&path).map_err(|source| Problem::File {
             role: "upload-files",
             path,

@@ -15,6 +15,7 @@ fn compile_err(scenario: Value) -> ScenarioError {
     let ctx = CompileContext {
         file: Some(Path::new("tests/t.yml")),
         base_dir: Path::new("."),
+        search_path: &[],
         config: &config,
         source: 0,
     };
@@ -38,18 +39,18 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
         ),
         (
             json!({"requests": [ok, ok, {"if": "${a} === ", "then": [ok]}]}),
-            |p| matches!(p, Problem::Condition { text, .. } if text == "${a} === "),
+            |p| matches!(p, Problem::JsCondition { text, .. } if text == "${a} === "),
             "requests[2].if",
-            "requests[2]: if: condition \"${a} === \": expected a value at byte 9; supported: ==",
+            "requests[2]: if: condition \"${a} === \": syntax error",
         ),
         (
-            json!({"requests": [{"if": "true", "then": ["http://h/${__javaScript(1)}"]}]}),
+            json!({"requests": [{"if": "true", "then": ["http://h/${__javaScript(JSON.stringify(1))}"]}]}),
             |p| {
                 matches!(p, Problem::Template(t)
-                    if matches!(&t.problem, TemplateProblem::UnknownFunction { name } if name == "__javaScript"))
+                    if matches!(&t.problem, TemplateProblem::JavaScript { message } if message.contains("`JSON` is not supported")))
             },
             "requests[0].then[0].url",
-            "requests[0].then[0] (http://h/${__javaScript(1)}): url: unsupported JMeter function `__javaScript`",
+            "requests[0].then[0] (http://h/${__javaScript(JSON.stringify(1))}): url: __javaScript `JSON.stringify(1)`: `JSON` is not supported at column 1",
         ),
         (
             json!({"requests": [{"loop": "often", "do": [ok]}]}),
@@ -79,9 +80,9 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
         ),
         (
             json!({"data-sources": ["missing.csv"], "requests": [ok]}),
-            |p| matches!(p, Problem::File { path, .. } if path.ends_with("missing.csv")),
+            |p| matches!(p, Problem::NotFound { tried, .. } if tried.len() == 1 && tried[0].ends_with("missing.csv")),
             "data-sources[0]",
-            "data-sources[0]: data-sources: CSV file ./missing.csv: ",
+            "data-sources[0]: data-sources \"missing.csv\" not found; tried ./missing.csv; relative paths are looked up in the working directory, then",
         ),
         (
             json!({"requests": [{"action": "explode"}]}),
@@ -96,10 +97,10 @@ fn bad_scenarios_name_the_file_the_key_path_the_problem_and_the_fix() {
             "requests[0]: include-scenario: no scenario \"nope\" in `scenarios`; define it",
         ),
         (
-            json!({"default-address": "h.example", "requests": ["/x"]}),
-            |p| matches!(p, Problem::Invalid { value, .. } if value == "h.example"),
+            json!({"default-address": "ftp://h.example", "requests": ["/x"]}),
+            |p| matches!(p, Problem::Invalid { value, .. } if value == "ftp://h.example"),
             "default-address",
-            "default-address: \"h.example\" must start with http:// or https://; write http://h.example",
+            "default-address: \"ftp://h.example\" uses the scheme \"ftp\"; only http and https are supported; write an http:// or https:// address",
         ),
         (
             json!({"requests": [{"set-variables": {"a": "1"}}]}),
@@ -175,6 +176,7 @@ fn without_a_file_the_message_starts_at_the_scenario() {
     let ctx = CompileContext {
         file: None,
         base_dir: Path::new("."),
+        search_path: &[],
         config: &config,
         source: 0,
     };

@@ -33,6 +33,7 @@ fn compile_in(dir: &Path, scenario: Value) -> CompiledScenario {
     let ctx = CompileContext {
         file: None,
         base_dir: dir,
+        search_path: &[],
         config: &config,
         source: 1,
     };

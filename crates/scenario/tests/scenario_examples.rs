@@ -22,6 +22,7 @@ fn compile(file: &str, scenario: &str) -> Result<CompiledScenario, ScenarioError
     let ctx = CompileContext {
         file: None,
         base_dir: &base,
+        search_path: &[],
         config: &config,
         source: 0,
     };
@@ -53,6 +54,7 @@ fn simple_assert_stepping_body_file_and_timers() {
     let ctx = CompileContext {
         file: None,
         base_dir: &dir(),
+        search_path: &[],
         config: &config,
         source: 0,
     };
@@ -74,6 +76,7 @@ fn inline_scenario_default_address_reaches_the_included_requests() {
     let ctx = CompileContext {
         file: None,
         base_dir: &dir(),
+        search_path: &[],
         config: &config,
         source: 0,
     };
@@ -115,6 +118,7 @@ fn converter_params_and_scenario_level_assertions_compile() {
     let ctx = CompileContext {
         file: None,
         base_dir: &dir(),
+        search_path: &[],
         config: &config,
         source: 0,
     };
@@ -146,6 +150,7 @@ fn tls_verification_is_off_by_default_and_switchable() {
         let ctx = CompileContext {
             file: None,
             base_dir: &base,
+            search_path: &[],
             config: &config,
             source: 0,
         };
@@ -180,6 +185,7 @@ fn taurus_example_with_jayway_jsonpaths_compiles() {
     let ctx = CompileContext {
         file: None,
         base_dir: &base,
+        search_path: &[],
         config: &config,
         source: 0,
     };

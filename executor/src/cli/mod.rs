@@ -268,6 +268,7 @@ pub fn compile_plan(plan: &Plan) -> CompiledPlan {
         let ctx = CompileContext {
             file,
             base_dir: &exec.base_dir,
+            search_path: &plan.search_path,
             config: &plan.effective,
             source: exec.index as u16,
         };

@@ -34,6 +34,9 @@ pub struct Head {
     /// The server's reason phrase when it is not the standard one (JMeter's `responseMessage`).
     pub reason: Option<Arc<str>>,
     pub coding: Coding,
+    /// When the scenario reads headers: the status line and the fields as received (the server's
+    /// case), one per `\n`-terminated line, which is JMeter's response-headers text.
+    pub text: Option<Box<str>>,
 }
 
 /// Where the fields go.
@@ -94,6 +97,7 @@ fn parse_with<'b>(
     let (mut length, mut chunked, mut te) = (None::<u64>, false, false);
     let (mut close, mut keep) = (false, false);
     let mut coding = Coding::Identity;
+    let mut text = sink.all.then(|| status_line(r.version, status, r.reason));
     // A 1xx head's fields are not the response's (HttpClient drops them): only the final head counts.
     let fields = if status < 200 {
         &[][..]
@@ -123,6 +127,12 @@ fn parse_with<'b>(
             && let (Some(store), Ok(v)) = (sink.cookie.as_mut(), HeaderValue::from_bytes(f.value))
         {
             store(&v);
+        }
+        if let Some(t) = text.as_mut() {
+            t.push_str(name);
+            t.push_str(": ");
+            t.push_str(&String::from_utf8_lossy(f.value));
+            t.push('\n');
         }
         // Fields that are not valid `http` values are skipped (httparse is more lenient).
         if (sink.all || (redirect && name.eq_ignore_ascii_case("location")))
@@ -157,7 +167,19 @@ fn parse_with<'b>(
         close,
         reason,
         coding,
+        text: text.map(String::into_boxed_str),
     }))
+}
+
+/// `HTTP/1.1 200 OK` as the server sent it (HttpClient's `StatusLine`), then a newline.
+fn status_line(version: Option<u8>, status: u16, reason: Option<&str>) -> String {
+    let mut s = format!("HTTP/1.{} {status}", version.unwrap_or(1));
+    if let Some(r) = reason.filter(|r| !r.is_empty()) {
+        s.push(' ');
+        s.push_str(r);
+    }
+    s.push('\n');
+    s
 }
 
 fn parse_length(v: &[u8]) -> Option<u64> {
@@ -190,6 +212,23 @@ mod tests {
         };
         let h = parse(raw.as_bytes(), false, &mut sink).unwrap();
         (h, map, cookies)
+    }
+
+    #[test]
+    fn headers_text_keeps_the_servers_case_and_status_line_only_when_asked() {
+        let raw = "HTTP/1.0 404 File not found\r\nContent-Type: text/html\r\nX-Token: a b\r\n\
+                   Content-Length: 0\r\n\r\n";
+        let (h, map, _) = head(raw, true);
+        assert_eq!(
+            h.unwrap().text.as_deref(),
+            Some(
+                "HTTP/1.0 404 File not found\nContent-Type: text/html\nX-Token: a b\n\
+                 Content-Length: 0\n"
+            )
+        );
+        assert_eq!(map.get("content-type").unwrap(), "text/html");
+        let (h, _, _) = head(raw, false);
+        assert_eq!(h.unwrap().text, None);
     }
 
     #[test]

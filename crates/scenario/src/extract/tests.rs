@@ -18,6 +18,7 @@ fn run(block: &str, raw: Value, body: &str) -> Vars {
         body: body.as_bytes(),
         url: "http://h/x",
         reason: None,
+        headers_text: None,
     };
     let mut vars = Vars::default();
     vars.set("src", "id=77;");
@@ -88,6 +89,7 @@ fn match_all_clears_items_left_from_a_longer_previous_match() {
             body: body.as_bytes(),
             url: "",
             reason: None,
+            headers_text: None,
         };
         e.apply(&ex, &mut vars, &mut rng);
         assert_eq!(vars.get("v_matchNr"), Some(n));

@@ -14,6 +14,7 @@ fn render(t: &Template, vars: &mut Vars, counters: &mut [u64]) -> String {
         rng: &mut rng,
         counters,
         thread: 3,
+        iteration: 1,
     };
     t.render(&mut env)
 }
@@ -45,7 +46,7 @@ fn unclosed_and_unknown_are_errors() {
         "{e}"
     );
     assert!(e.problem.to_string().contains("unclosed"), "{e}");
-    let e = c.parse("${__javaScript(1+1)}").unwrap_err();
+    let e = c.parse("${__javaScript(JSON.stringify(1))}").unwrap_err();
     assert!(e.problem.to_string().contains("__javaScript"), "{e}");
     assert!(c.parse("${__Random(a,3)}").is_err());
     assert!(c.parse("${__Random(1)}").is_err());
@@ -63,6 +64,7 @@ fn random_is_in_range_and_stored() {
             rng: &mut rng,
             counters: &mut k,
             thread: 1,
+            iteration: 1,
         };
         let n: i64 = t.render(&mut env).parse().unwrap();
         assert!((5..=7).contains(&n));

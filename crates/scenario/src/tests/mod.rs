@@ -39,6 +39,7 @@ fn compile_in(
     let ctx = CompileContext {
         file: None,
         base_dir: dir,
+        search_path: &[],
         config,
         source: 2,
     };
@@ -78,7 +79,7 @@ fn validation_errors_name_scenario_request_and_fix() {
         e.contains("\"main\"") && e.contains("requests[1] (/x)") && e.contains("JSONPath"),
         "{e}"
     );
-    let e = compile_err(json!({"requests": ["http://h/${__javaScript(1)}"]}));
+    let e = compile_err(json!({"requests": ["http://h/${__javaScript(JSON.stringify(1))}"]}));
     assert!(
         e.contains("requests[0]") && e.contains("__javaScript"),
         "{e}"
@@ -190,6 +191,7 @@ fn render_req(s: &CompiledScenario, i: usize, u: &mut UserState) -> request::Scr
         rng: &mut u.rng,
         counters: &mut u.counters,
         thread: u.thread,
+        iteration: u.iteration + 1,
     };
     s.prog.requests[i].render(&mut env, &mut out).unwrap();
     out
@@ -284,7 +286,7 @@ fn uploads_and_body_files_resolve_against_the_config_dir() {
         json!({"requests": [{"url": "http://h/", "method": "POST", "body-file": "gone.bin"}]}),
     )
     .unwrap_err();
-    assert!(matches!(e.problem, Problem::File { .. }), "{e}");
+    assert!(matches!(e.problem, Problem::NotFound { .. }), "{e}");
     assert!(e.problem.to_string().contains("gone.bin"), "{e}");
 }
 
@@ -336,7 +338,7 @@ fn control_flow_runs_without_requests() {
              "else": [{"set-variables": {"branch": "else"}}]},
             {"set-variables": {"item_1": "a", "item_2": "b", "seen": ""}},
             {"foreach": "it in item", "do": [{"set-variables": {"seen": "${seen}${it}"}}]},
-            {"while": "${w} != 'xx'", "do": [{"set-variables": {"w": "${w}x"}}]},
+            {"while": "'${w}' != 'xx'", "do": [{"set-variables": {"w": "${w}x"}}]},
             {"action": "pause", "pause-duration": "250ms"},
             {"action": "continue"},
             {"set-variables": {"unreached": "1"}},
@@ -550,6 +552,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
     let ctx = CompileContext {
         file: None,
         base_dir: &dir,
+        search_path: &[],
         config: &config,
         source: 0,
     };
@@ -561,6 +564,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
         body: body.as_bytes(),
         url: "http://127.0.0.1:18080/index.html",
         reason: None,
+        headers_text: None,
     };
     let mut u = s.new_user(1);
     let env = RenderEnv {
@@ -568,6 +572,7 @@ fn assertion_message_matches_the_real_jmeter_run() {
         rng: &mut u.rng,
         counters: &mut u.counters,
         thread: 1,
+        iteration: 1,
     };
     let failure = exec::judge(&s.prog.requests[0], &ex, env).expect("the assertion fails");
     assert_eq!(failure.kind, stampede_kpi::FailureKind::Assertion);

@@ -20,6 +20,7 @@ fn perf_render_and_interpret() {
                 rng: &mut u.rng,
                 counters: &mut u.counters,
                 thread: 1,
+                iteration: 1,
             };
             s.prog.requests[i].render(&mut env, &mut out).unwrap();
         }
