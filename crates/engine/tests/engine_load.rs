@@ -150,6 +150,7 @@ async fn coordinated_omission_is_corrected_once_for_a_compiled_scenario() {
         config: &config,
         source: 0,
         file: None,
+        search_path: &[],
     };
     let script = stampede_scenario::CompiledScenario::compile("late", &scenario, &ctx).unwrap();
     let e = Execution {
