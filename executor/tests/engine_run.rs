@@ -22,8 +22,11 @@ pub fn plan(
     services: serde_json::Value,
 ) -> Plan {
     let scenario = json!({"requests": [url]});
+    let effective = json!({"services": services, "settings": {"db-password": "hunter2"}});
+    let shellexec = stampede_config::shellexec_spec(effective.as_object().unwrap())
+        .expect("the test's services are valid");
     Plan {
-        effective: json!({"services": services, "settings": {"db-password": "hunter2"}}),
+        effective,
         executions: vec![ExecutionPlan {
             index: 0,
             executor: executor.into(),
@@ -43,7 +46,7 @@ pub fn plan(
         env: Default::default(),
         sequential: false,
         search_path: Vec::new(),
-        shellexec: Default::default(),
+        shellexec,
     }
 }
 
@@ -100,6 +103,7 @@ async fn stages_shellexec_reporters_and_artifacts() {
         "post-process": "ls shellexec_startup_0.out > post.txt"}]);
     let mut p = plan(dir.path(), "jmeter", load(2, 5), &srv.url("/"), services);
     p.effective["modules"] = json!({"shellexec": {"default-cwd": "artifacts-dir"}});
+    p.shellexec = stampede_config::shellexec_spec(p.effective.as_object().unwrap()).unwrap();
     let (samples, finished) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let (s2, f2) = (samples.clone(), finished.clone());
     let parts = Parts {

@@ -30,10 +30,12 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
     let srv = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let url = srv.url("/delay/20");
+    let effective = json!({"services": [{"module": "shellexec",
+        "shutdown": "echo $TAURUS_EXIT_CODE > code.txt"}],
+        "modules": {"shellexec": {"default-cwd": "artifacts-dir"}}});
+    let shellexec = stampede_config::shellexec_spec(effective.as_object().unwrap()).unwrap();
     let plan = Plan {
-        effective: json!({"services": [{"module": "shellexec",
-            "shutdown": "echo $TAURUS_EXIT_CODE > code.txt"}],
-            "modules": {"shellexec": {"default-cwd": "artifacts-dir"}}}),
+        effective,
         executions: vec![ExecutionPlan {
             index: 0,
             executor: "jmeter".into(),
@@ -60,7 +62,7 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
         env: Default::default(),
         sequential: false,
         search_path: Vec::new(),
-        shellexec: Default::default(),
+        shellexec,
     };
     let done = Arc::new(AtomicBool::new(false));
     let d2 = done.clone();

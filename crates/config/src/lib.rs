@@ -44,7 +44,7 @@ pub use error::{ConfigError, Typo};
 pub use execution::RawExecution;
 pub use load::{LoadKeys, LoadSpec, LoadWarning};
 pub use merge::merge;
-pub use services::{STAGES, ShellExecSpec, ShellTask};
+pub use services::{STAGES, ShellExecSpec, ShellTask, shellexec as shellexec_spec};
 pub use yaml::to_yaml;
 
 /// The validated plan. Everything after this sees real numbers and durations, never strings.
