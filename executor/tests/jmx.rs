@@ -1,0 +1,247 @@
+//! Real JMeter plans from `fixtures/jmx/` run by the built binary (`stampede run plan.jmx`,
+//! `bzt plan.jmx`, a Taurus config with `scenario: {script: plan.jmx}`) against a counting server on
+//! 127.0.0.1:0, with exact request counts per path (what the server saw) and per label (the
+//! `final-stats` `dump-csv` report, the same pipeline as a YAML run).
+//!
+//! Each plan is copied to a temporary directory with its server moved to the local one by a text
+//! substitution: every non-empty `HTTPSampler.domain` becomes `127.0.0.1`, every `HTTPSampler.port`
+//! the server's port, and a full URL in a path (`http://my.service`) the server's URL.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+const BIN: &str = env!("CARGO_BIN_EXE_stampede");
+
+type Counts = Arc<Mutex<HashMap<String, u64>>>;
+
+/// Counts requests per path; answers 200 with a small JSON body.
+struct Server {
+    addr: SocketAddr,
+    counts: Counts,
+}
+
+impl Server {
+    fn start() -> Server {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                let counts = Counts::default();
+                tx.send((listener.local_addr().expect("addr"), counts.clone()))
+                    .expect("send");
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else { continue };
+                    let counts = counts.clone();
+                    tokio::spawn(async move {
+                        let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                            let path = req.uri().path().to_string();
+                            *counts.lock().unwrap().entry(path).or_default() += 1;
+                            let body = Full::new(Bytes::from_static(b"{\"token\":\"abc\"}"));
+                            async move { Ok::<_, std::convert::Infallible>(hyper::Response::new(body)) }
+                        });
+                        let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                    });
+                }
+            });
+        });
+        let (addr, counts) = rx.recv().expect("server started");
+        Server { addr, counts }
+    }
+
+    fn counts(&self) -> HashMap<String, u64> {
+        self.counts.lock().unwrap().clone()
+    }
+}
+
+/// The fixture, pointed at the server, in `dir`.
+fn local_plan(rel: &str, server: &Server, dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/jmx")
+        .join(rel);
+    let text = std::fs::read_to_string(&src).unwrap();
+    let domain = regex::Regex::new(r#"(name="HTTPSampler\.domain">)[^<]+<"#).unwrap();
+    let port = regex::Regex::new(r#"(name="HTTPSampler\.port">)[^<]*<"#).unwrap();
+    let full = regex::Regex::new(r#"(name="HTTPSampler\.path">)https?://[^/<]+"#).unwrap();
+    let text = domain.replace_all(&text, "${1}127.0.0.1<");
+    let text = port.replace_all(&text, format!("${{1}}{}<", server.addr.port()));
+    let text = full.replace_all(&text, format!("${{1}}http://{}", server.addr));
+    let dst = dir.join(Path::new(rel).file_name().unwrap());
+    std::fs::write(&dst, text.as_bytes()).unwrap();
+    dst
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    out
+}
+
+/// Options that put the reports in `dir` with the per-label CSV at `dir/labels.csv`.
+fn report_options(dir: &Path) -> Vec<String> {
+    vec![
+        "-o".into(),
+        format!("settings.artifacts-dir={}", dir.join("art").display()),
+        "-o".into(),
+        "modules.console.disable=true".into(),
+        "-o".into(),
+        format!(
+            "reporting=[{{\"module\": \"final-stats\", \"dump-csv\": \"{}\"}}]",
+            dir.join("labels.csv").display()
+        ),
+    ]
+}
+
+/// Samples per label from `final-stats`' CSV (`succ` + `fail`), the overall row left out.
+fn label_counts(dir: &Path) -> HashMap<String, u64> {
+    let text = std::fs::read_to_string(dir.join("labels.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (label, succ, fail) = (col("label"), col("succ"), col("fail"));
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| !f[label].is_empty())
+        .map(|f| {
+            (
+                f[label].trim_matches('"').to_string(),
+                f[succ].parse::<u64>().unwrap() + f[fail].parse::<u64>().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn map(pairs: &[(&str, u64)]) -> HashMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+fn args<'a>(first: &[&'a str], options: &'a [String]) -> Vec<&'a str> {
+    first
+        .iter()
+        .copied()
+        .chain(options.iter().map(String::as_str))
+        .collect()
+}
+
+#[test]
+fn stampede_runs_a_real_plan_with_once_only_and_defaults() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("apache-jmeter/OnceOnlyTestPlan.jmx", &server, tmp.path());
+    let opts = report_options(tmp.path());
+    run(&args(&["run", plan.to_str().unwrap()], &opts), tmp.path());
+    // 2 threads × 3 loops; "Home Page" sits in a Once Only Controller.
+    assert_eq!(server.counts(), map(&[("/", 2), ("/site/bugs.html", 6)]));
+    assert_eq!(
+        label_counts(tmp.path()),
+        map(&[("Home Page", 2), ("Bug Page", 6)])
+    );
+}
+
+#[test]
+fn bzt_runs_a_bare_plan_with_a_loop_controller() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("apache-jmeter/LoopTestPlan.jmx", &server, tmp.path());
+    let bzt = tmp.path().join("bzt");
+    std::os::unix::fs::symlink(BIN, &bzt).unwrap();
+    let opts = report_options(tmp.path());
+    let out = Command::new(&bzt)
+        .args(args(&[plan.to_str().unwrap()], &opts))
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.counts(), map(&[("/", 1), ("/site/news.html", 5)]));
+    assert_eq!(
+        label_counts(tmp.path()),
+        map(&[("Home Page", 1), ("News Page", 5)])
+    );
+}
+
+#[test]
+fn transaction_controllers_add_their_samples() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("taurus/transactions.jmx", &server, tmp.path());
+    let opts = report_options(tmp.path());
+    run(&args(&["run", plan.to_str().unwrap()], &opts), tmp.path());
+    assert_eq!(server.counts(), map(&[("/", 4)]));
+    let want = [
+        ("Transaction Controller 1", 1),
+        ("Transaction Controller 2", 1),
+        ("1 sec", 2),
+        ("2 sec", 2),
+    ];
+    assert_eq!(label_counts(tmp.path()), map(&want));
+}
+
+#[test]
+fn a_taurus_config_overrides_the_thread_group() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan(
+        "jmeter-java-dsl/docs-motivation-sample.jmx",
+        &server,
+        tmp.path(),
+    );
+    let config = tmp.path().join("test.yml");
+    // The plan's own 2 threads × 10 loops become 3 × 4, as Taurus rewrites the group.
+    std::fs::write(
+        &config,
+        format!(
+            "execution:\n- executor: jmeter\n  concurrency: 3\n  iterations: 4\n  scenario: {{script: {}}}\n",
+            plan.display()
+        ),
+    )
+    .unwrap();
+    let opts = report_options(tmp.path());
+    run(&args(&["run", config.to_str().unwrap()], &opts), tmp.path());
+    assert_eq!(server.counts(), map(&[("/", 12)]));
+    assert_eq!(label_counts(tmp.path()), map(&[("HTTP Request", 12)]));
+}
+
+#[test]
+fn validate_refuses_scripts_with_the_element_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/jmx/taurus/jsr223.jmx");
+    let out = Command::new(BIN)
+        .args(["validate", plan.to_str().unwrap()])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "line 48: Test Plan / Thread Group / HTTP Request / JSR223PreProcessor \"JSR223 PreProcessor\": scripting elements"
+        ),
+        "{stderr}"
+    );
+}
