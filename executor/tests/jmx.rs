@@ -245,3 +245,71 @@ fn validate_refuses_scripts_with_the_element_path() {
         "{stderr}"
     );
 }
+
+/// A Taurus config around the plan, with `scenario` keys after `script`.
+fn taurus_config(dir: &Path, plan: &Path, execution: &str, scenario: &str) -> PathBuf {
+    let config = dir.join("test.yml");
+    let text = format!(
+        "execution:\n- executor: jmeter\n{execution}  scenario:\n    script: {}\n{scenario}",
+        plan.display()
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+#[test]
+fn properties_answer_p_in_the_thread_group() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("taurus/iterations-property.jmx", &server, tmp.path());
+    // ${__P(NumberOfThreads,2)} threads × ${__P(LoopCount,5)} loops.
+    let scenario = "    properties:\n      NumberOfThreads: 4\n      LoopCount: 3\n";
+    let config = taurus_config(tmp.path(), &plan, "", scenario);
+    let opts = report_options(tmp.path());
+    run(&args(&["run", config.to_str().unwrap()], &opts), tmp.path());
+    assert_eq!(server.counts().values().sum::<u64>(), 12);
+    assert_eq!(label_counts(tmp.path()), map(&[("HTTP Request", 12)]));
+}
+
+#[test]
+fn every_thread_group_runs_and_modifications_disable_one() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("taurus/converter-json_body.jmx", &server, tmp.path());
+    let opts = report_options(tmp.path());
+    run(&args(&["run", plan.to_str().unwrap()], &opts), tmp.path());
+    assert_eq!(server.counts(), map(&[("/", 9)]));
+    let labels = [
+        "r1_1", "r1_2", "r1_3", "r1_4", "r2_1", "r2_2", "r2_3", "r2_4", "r2_5",
+    ];
+    let want: Vec<(&str, u64)> = labels.iter().map(|l| (*l, 1)).collect();
+    assert_eq!(label_counts(tmp.path()), map(&want));
+
+    let server = Server::start();
+    let plan = local_plan("taurus/converter-json_body.jmx", &server, tmp.path());
+    let config = taurus_config(
+        tmp.path(),
+        &plan,
+        "",
+        "    modifications:\n      disable: [tg2]\n",
+    );
+    run(&args(&["run", config.to_str().unwrap()], &opts), tmp.path());
+    assert_eq!(server.counts(), map(&[("/", 4)]));
+    let want: Vec<(&str, u64)> = labels[..4].iter().map(|l| (*l, 1)).collect();
+    assert_eq!(label_counts(tmp.path()), map(&want));
+}
+
+#[test]
+fn a_ramp_up_with_a_loop_count_runs_every_loop() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    // 2 threads started over 1 s, 10 loops each.
+    let plan = local_plan(
+        "jmeter-java-dsl/docs-motivation-sample.jmx",
+        &server,
+        tmp.path(),
+    );
+    let opts = report_options(tmp.path());
+    run(&args(&["run", plan.to_str().unwrap()], &opts), tmp.path());
+    assert_eq!(server.counts(), map(&[("/", 20)]));
+}
