@@ -48,7 +48,11 @@ impl Server {
                     tokio::spawn(async move {
                         let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                             let path = req.uri().path().to_string();
-                            *counts.lock().unwrap().entry(path).or_default() += 1;
+                            *counts.lock().unwrap().entry(path.clone()).or_default() += 1;
+                            // The `X-Who` header a request carried, counted as `path X-Who`.
+                            if let Some(who) = req.headers().get("x-who").and_then(|v| v.to_str().ok()) {
+                                *counts.lock().unwrap().entry(format!("{path} {who}")).or_default() += 1;
+                            }
                             let body = Full::new(Bytes::from_static(b"{\"token\":\"abc\"}"));
                             async move { Ok::<_, std::convert::Infallible>(hyper::Response::new(body)) }
                         });
@@ -312,4 +316,114 @@ fn a_ramp_up_with_a_loop_count_runs_every_loop() {
     let opts = report_options(tmp.path());
     run(&args(&["run", plan.to_str().unwrap()], &opts), tmp.path());
     assert_eq!(server.counts(), map(&[("/", 20)]));
+}
+
+/// A small plan written for this test (the real ones above have no CSV or extractor that a local
+/// server can answer): JMeter's scoping of Header Managers, a CSV Data Set at Test Plan level, a
+/// Regular Expression Extractor feeding an If Controller, and a parent-sample Transaction.
+const SCOPES: &str = r#"<jmeterTestPlan version="1.2" properties="5.0" jmeter="5.4.1"><hashTree>
+  <TestPlan testclass="TestPlan" testname="scopes" enabled="true"/>
+  <hashTree>
+    <HeaderManager testclass="HeaderManager" testname="plan headers" enabled="true">
+      <collectionProp name="HeaderManager.headers">
+        <elementProp name="" elementType="Header"><stringProp name="Header.name">X-Who</stringProp><stringProp name="Header.value">plan</stringProp></elementProp>
+      </collectionProp>
+    </HeaderManager>
+    <hashTree/>
+    <CSVDataSet testclass="CSVDataSet" testname="ids" enabled="true">
+      <stringProp name="filename">ids.csv</stringProp>
+      <stringProp name="variableNames"></stringProp>
+      <stringProp name="delimiter">,</stringProp>
+      <boolProp name="recycle">true</boolProp>
+      <boolProp name="stopThread">false</boolProp>
+      <stringProp name="shareMode">shareMode.all</stringProp>
+    </CSVDataSet>
+    <hashTree/>
+    <ThreadGroup testclass="ThreadGroup" testname="users" enabled="true">
+      <elementProp name="ThreadGroup.main_controller" elementType="LoopController" testclass="LoopController" enabled="true">
+        <stringProp name="LoopController.loops">3</stringProp>
+      </elementProp>
+      <stringProp name="ThreadGroup.num_threads">1</stringProp>
+    </ThreadGroup>
+    <hashTree>
+      <ConfigTestElement guiclass="HttpDefaultsGui" testclass="ConfigTestElement" testname="defaults" enabled="true">
+        <stringProp name="HTTPSampler.domain">127.0.0.1</stringProp>
+        <stringProp name="HTTPSampler.port">PORT</stringProp>
+      </ConfigTestElement>
+      <hashTree/>
+      <HTTPSamplerProxy testclass="HTTPSamplerProxy" testname="login" enabled="true">
+        <stringProp name="HTTPSampler.path">/login/${id}</stringProp>
+      </HTTPSamplerProxy>
+      <hashTree>
+        <RegexExtractor testclass="RegexExtractor" testname="token" enabled="true">
+          <stringProp name="RegexExtractor.refname">token</stringProp>
+          <stringProp name="RegexExtractor.regex">"token":"(\w+)"</stringProp>
+          <stringProp name="RegexExtractor.template">$1$</stringProp>
+          <stringProp name="RegexExtractor.match_number">1</stringProp>
+        </RegexExtractor>
+        <hashTree/>
+      </hashTree>
+      <IfController testclass="IfController" testname="logged in" enabled="true">
+        <stringProp name="IfController.condition">"${token}" == "abc"</stringProp>
+      </IfController>
+      <hashTree>
+        <HTTPSamplerProxy testclass="HTTPSamplerProxy" testname="private" enabled="true">
+          <stringProp name="HTTPSampler.path">/private/${token}</stringProp>
+        </HTTPSamplerProxy>
+        <hashTree>
+          <HeaderManager testclass="HeaderManager" testname="own headers" enabled="true">
+            <collectionProp name="HeaderManager.headers">
+              <elementProp name="" elementType="Header"><stringProp name="Header.name">X-Who</stringProp><stringProp name="Header.value">sampler</stringProp></elementProp>
+            </collectionProp>
+          </HeaderManager>
+          <hashTree/>
+        </hashTree>
+      </hashTree>
+      <TransactionController testclass="TransactionController" testname="tx" enabled="true">
+        <boolProp name="TransactionController.parent">true</boolProp>
+      </TransactionController>
+      <hashTree>
+        <HTTPSamplerProxy testclass="HTTPSamplerProxy" testname="a" enabled="true">
+          <stringProp name="HTTPSampler.path">/a</stringProp>
+        </HTTPSamplerProxy>
+        <hashTree/>
+        <HTTPSamplerProxy testclass="HTTPSamplerProxy" testname="b" enabled="true">
+          <stringProp name="HTTPSampler.path">/b</stringProp>
+        </HTTPSamplerProxy>
+        <hashTree/>
+      </hashTree>
+    </hashTree>
+  </hashTree>
+</hashTree></jmeterTestPlan>"#;
+
+#[test]
+fn headers_csv_extractor_if_and_parent_transaction_follow_jmeter_scoping() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = tmp.path().join("scopes.jmx");
+    std::fs::write(
+        &plan,
+        SCOPES.replace("PORT", &server.addr.port().to_string()),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("ids.csv"), "id\nu1\nu2\n").unwrap();
+    let opts = report_options(tmp.path());
+    run(&args(&["run", plan.to_str().unwrap()], &opts), tmp.path());
+    let want = [
+        ("/login/u1", 2),
+        ("/login/u1 plan", 2),
+        ("/login/u2", 1),
+        ("/login/u2 plan", 1),
+        ("/private/abc", 3),
+        ("/private/abc sampler", 3),
+        ("/a", 3),
+        ("/a plan", 3),
+        ("/b", 3),
+        ("/b plan", 3),
+    ];
+    assert_eq!(server.counts(), map(&want));
+    assert_eq!(
+        label_counts(tmp.path()),
+        map(&[("login", 3), ("private", 3), ("tx", 3)])
+    );
 }
