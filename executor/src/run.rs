@@ -14,7 +14,7 @@ mod lifecycle;
 pub mod shellexec;
 
 pub use console::timedelta;
-pub use lifecycle::{EXTERNAL_RESULTS, Parts, run_with};
+pub use lifecycle::{EXTERNAL_RESULTS, PHASE, Parts, run_with};
 
 use stampede_config::Plan;
 

@@ -48,10 +48,15 @@ impl Server {
                     tokio::spawn(async move {
                         let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                             let path = req.uri().path().to_string();
-                            *counts.lock().unwrap().entry(path.clone()).or_default() += 1;
+                            let mut counts = counts.lock().unwrap();
+                            // Arrival order: `#0 /first`, `#1 /second`... (one key per request).
+                            let n = counts.get("#").copied().unwrap_or(0);
+                            counts.insert("#".into(), n + 1);
+                            counts.insert(format!("#{n} {path}"), 1);
+                            *counts.entry(path.clone()).or_default() += 1;
                             // The `X-Who` header a request carried, counted as `path X-Who`.
                             if let Some(who) = req.headers().get("x-who").and_then(|v| v.to_str().ok()) {
-                                *counts.lock().unwrap().entry(format!("{path} {who}")).or_default() += 1;
+                                *counts.entry(format!("{path} {who}")).or_default() += 1;
                             }
                             let body = Full::new(Bytes::from_static(b"{\"token\":\"abc\"}"));
                             async move { Ok::<_, std::convert::Infallible>(hyper::Response::new(body)) }
@@ -65,8 +70,27 @@ impl Server {
         Server { addr, counts }
     }
 
+    /// Requests per path (and per `path X-Who`).
     fn counts(&self) -> HashMap<String, u64> {
-        self.counts.lock().unwrap().clone()
+        let mut counts = self.counts.lock().unwrap().clone();
+        counts.retain(|k, _| !k.starts_with('#'));
+        counts
+    }
+
+    /// The paths in the order the requests arrived.
+    fn order(&self) -> Vec<String> {
+        let counts = self.counts.lock().unwrap();
+        let n = counts.get("#").copied().unwrap_or(0);
+        (0..n)
+            .map(|i| {
+                let prefix = format!("#{i} ");
+                let key = counts
+                    .keys()
+                    .find(|k| k.starts_with(&prefix))
+                    .expect("every request");
+                key[prefix.len()..].to_string()
+            })
+            .collect()
     }
 }
 
@@ -426,4 +450,34 @@ fn headers_csv_extractor_if_and_parent_transaction_follow_jmeter_scoping() {
         label_counts(tmp.path()),
         map(&[("login", 3), ("private", 3), ("tx", 3)])
     );
+}
+
+#[test]
+fn setup_groups_run_before_the_main_groups() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("overrides/groups.jmx", &server, tmp.path());
+    // Taurus shares 8 threads as 3 (TG A), 1 (TG B: its ${__P(b_users,1)} default), 4 (CTG), each
+    // for 1 iteration, all started within 1 s; the setUp group keeps its 1 thread × 1 loop and runs
+    // first.
+    let execution = "  concurrency: 8\n  iterations: 1\n  ramp-up: 1s\n";
+    let scenario = "    modifications:\n      disable: [UTG]\n";
+    let config = taurus_config(tmp.path(), &plan, execution, scenario);
+    let opts = report_options(tmp.path());
+    run(&args(&["run", config.to_str().unwrap()], &opts), tmp.path());
+    let want = [
+        ("/setup-req", 1),
+        ("/TG-A-req", 3),
+        ("/TG-B-req", 1),
+        ("/ctg-req", 4),
+    ];
+    assert_eq!(server.counts(), map(&want));
+    assert_eq!(server.order()[0], "/setup-req");
+    let labels = [
+        ("setup-req", 1),
+        ("TG-A-req", 3),
+        ("TG-B-req", 1),
+        ("ctg-req", 4),
+    ];
+    assert_eq!(label_counts(tmp.path()), map(&labels));
 }

@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use stampede_config::LoadSpec;
+pub use stampede_jmx::GroupRole;
 use stampede_jmx::{Limits, Overrides, Plan, ReadError};
 use stampede_scenario::{CompiledScenario, ScenarioError};
 
@@ -75,13 +76,15 @@ pub struct Options {
 pub struct Group {
     /// The thread group's name.
     pub name: String,
+    /// setUp groups run before the main ones, tearDown groups after them.
+    pub role: GroupRole,
     pub load: LoadSpec,
     /// Startup delay of the group (JMeter's scheduler delay, Ultimate's initial delay).
     pub delay: Option<Duration>,
     pub scenario: CompiledScenario,
 }
 
-/// A lowered plan: its main thread groups in file order, and what was accepted with a remark.
+/// A lowered plan: its thread groups in file order, and what was accepted with a remark.
 #[derive(Debug)]
 pub struct Lowered {
     pub groups: Vec<Group>,

@@ -56,6 +56,8 @@ pub(crate) fn load_spec(
             };
             let ramp = time(ramp_up.as_ref())?.filter(|d| !d.is_zero());
             let hold = time(hold.as_ref())?.filter(|d| !d.is_zero());
+            // The group lasts ramp-up + hold, iterations or not.
+            let hold = hold.or(ramp.map(|_| Duration::ZERO));
             let count =
                 |n: Option<&Num<u64>>| n.map(|n| ev.int(n)).transpose().map_err(not_constant);
             let iterations = count(iterations.as_ref())?.filter(|n| *n > 0);
@@ -130,13 +132,12 @@ fn standard(
     if iterations == Some(0) {
         return Err("has a loop count of 0: it would send nothing".into());
     }
+    // A hold (even zero) marks a time-limited group; without one, the loops alone end it and
+    // the ramp-up only spreads the starts (JMeter's ThreadGroup without scheduler).
     let (ramp_up, hold_for) = match duration {
         Some(d) => {
             let r = ramp.min(d);
-            (
-                Some(r).filter(|r| !r.is_zero()),
-                Some(d - r).filter(|h| !h.is_zero()),
-            )
+            (Some(r).filter(|r| !r.is_zero()), Some(d - r))
         }
         None => (Some(ramp).filter(|r| !r.is_zero()), None),
     };
@@ -185,6 +186,12 @@ mod tests {
         assert_eq!(
             (l.concurrency, l.iterations, l.hold_for, delay),
             (4, Some(3), None, None)
+        );
+        let sched = Some((Some(Num::Lit(SECOND)), None));
+        let (l, _) = load_spec(&group(Loops::Count(Num::Lit(3)), sched), ev).unwrap();
+        assert_eq!(
+            (l.ramp_up, l.hold_for),
+            (Some(SECOND), Some(Duration::ZERO))
         );
         let sched = Some((Some(Num::Lit(10 * SECOND)), Some(Num::Lit(SECOND))));
         let (l, delay) = load_spec(&group(Loops::Forever, sched), ev).unwrap();

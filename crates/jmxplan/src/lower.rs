@@ -362,9 +362,7 @@ pub(crate) fn plan(plan: &Plan, opts: &Options) -> Result<Lowered, Error> {
             ..Scope::default()
         };
         let mut l = Lowerer::new(ev, opts);
-        if g.role != GroupRole::Main {
-            l.refuse(&top, node, "setUp and tearDown thread groups are not supported; disable it or move its samplers into a main group");
-        } else if plan.serialize_thread_groups && mains > 1 {
+        if g.role == GroupRole::Main && plan.serialize_thread_groups && mains > 1 {
             l.refuse(&top, node, "\"Run Thread Groups consecutively\" is not supported; run the groups as separate tests");
         } else {
             if g.on_sample_error != OnSampleError::Continue {
@@ -376,7 +374,8 @@ pub(crate) fn plan(plan: &Plan, opts: &Options) -> Result<Lowered, Error> {
             match load::load_spec(g, ev) {
                 Ok((load, delay)) => {
                     l.threads = load.concurrency;
-                    if let Some(scenario) = l.group(plan, &root, node) {
+                    if let Some(mut scenario) = l.group(plan, &root, node) {
+                        scenario.role = g.role;
                         groups.push((node.name.clone(), load, delay, scenario, l.throughput));
                     }
                 }
@@ -405,6 +404,7 @@ type Built = (
 pub(crate) struct Pending {
     b: ProgramBuilder,
     cookies: bool,
+    role: GroupRole,
 }
 
 impl<'o> Lowerer<'o> {
@@ -450,6 +450,7 @@ impl<'o> Lowerer<'o> {
         Some(Pending {
             b,
             cookies: self.cookies,
+            role: GroupRole::Main,
         })
     }
 }
@@ -467,12 +468,19 @@ fn finish(built: Vec<Built>, opts: &Options, warnings: Vec<String>) -> Result<Lo
     if built.is_empty() {
         return Err(Error::NothingToRun);
     }
-    let total_threads: f64 = built.iter().map(|g| f64::from(g.1.concurrency)).sum();
+    // Taurus's limiter is test-wide and its load settings touch only the main groups: each main
+    // group takes its share of their threads.
+    let main = |p: &Pending| p.role == GroupRole::Main;
+    let total_threads: f64 = built
+        .iter()
+        .filter(|g| main(&g.3))
+        .map(|g| f64::from(g.1.concurrency))
+        .sum();
     let mut groups = Vec::new();
     for (i, (name, mut load, delay, pending, timer_rate)) in built.into_iter().enumerate() {
-        // Taurus's limiter is test-wide: each group takes its share of threads.
         let share = opts
             .throughput
+            .filter(|_| main(&pending))
             .map(|t| t * f64::from(load.concurrency) / total_threads.max(1.0));
         load.throughput = match (share, timer_rate) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -494,6 +502,7 @@ fn finish(built: Vec<Built>, opts: &Options, warnings: Vec<String>) -> Result<Lo
             })?;
         groups.push(Group {
             name,
+            role: pending.role,
             load,
             delay,
             scenario,

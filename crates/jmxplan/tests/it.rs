@@ -140,15 +140,23 @@ fn controllers_the_program_cannot_express_are_refused_by_type_name_and_path() {
 }
 
 #[test]
-fn setup_groups_are_refused_until_they_can_run_first() {
-    let err = lower_file(&fixture("overrides/groups.jmx"), &options("overrides/x")).unwrap_err();
-    let Error::Refused(refusals) = err else {
-        panic!("{err}")
-    };
-    assert!(
-        refusals
-            .iter()
-            .any(|r| r.kind == "setUp Thread Group" && r.path == "Overrides / setup"),
-        "{refusals:?}"
+fn setup_and_teardown_groups_keep_their_role() {
+    let mut opts = options("overrides/x");
+    opts.overrides.disable = vec!["UTG".into()];
+    let lowered = lower_file(&fixture("overrides/groups.jmx"), &opts).unwrap();
+    let groups: Vec<_> = lowered
+        .groups
+        .iter()
+        .map(|g| (g.name.as_str(), g.role))
+        .collect();
+    use stampede_jmxplan::GroupRole::*;
+    assert_eq!(
+        groups,
+        [
+            ("setup", Setup),
+            ("TG A", Main),
+            ("TG B", Main),
+            ("CTG", Main)
+        ]
     );
 }

@@ -1,8 +1,11 @@
 //! Executions whose scenario is a JMeter plan (`scenario: {script: plan.jmx}`, `bzt plan.jmx`,
 //! `stampede run plan.jmx`): each enabled thread group of the plan becomes one execution of the
 //! run, with its own load and program, lowered by `stampede-jmxplan` with Taurus's overrides.
+//! setUp groups run first, tearDown groups last ([`PHASE`]).
 
+use crate::run::PHASE;
 use stampede_config::{ExecutionPlan, Plan};
+use stampede_jmxplan::GroupRole;
 use stampede_jmxplan::taurus::{self, Execution};
 use stampede_scenario::CompiledScenario;
 
@@ -76,6 +79,14 @@ fn lower(
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
+        let phase = match group.role {
+            GroupRole::Setup => 0,
+            GroupRole::Main => 1,
+            GroupRole::Teardown => 2,
+        };
+        if let Some(raw) = e.raw.as_object_mut() {
+            raw.insert(PHASE.into(), phase.into());
+        }
         out.executions.push(e);
         out.scenarios.push(Some(group.scenario));
     }
