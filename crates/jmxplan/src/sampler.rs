@@ -34,11 +34,9 @@ impl Lowerer<'_> {
         if !h.files.iter().all(|f| f.path.trim().is_empty()) {
             return Err("file uploads are not supported".into());
         }
-        let method = h
-            .method
-            .clone()
-            .unwrap_or_else(|| "GET".into())
-            .to_ascii_uppercase();
+        let method = unless_template(h.method.clone().unwrap_or_else(|| "GET".into()), |m| {
+            m.trim().to_ascii_uppercase()
+        });
         let mut url = url(h, scope)?;
         let mut args: Vec<&HttpArg> = h.arguments.iter().collect();
         for d in scope.defaults.iter().rev() {
@@ -227,9 +225,10 @@ fn url(h: &HttpRequest, scope: &Scope<'_>) -> Result<String, String> {
     if path.starts_with("http://") || path.starts_with("https://") {
         return Ok(path.to_string());
     }
-    let protocol = pick(h, scope, |r| r.protocol.as_ref())
-        .unwrap_or_else(|| "http".into())
-        .to_ascii_lowercase();
+    let protocol = unless_template(
+        pick(h, scope, |r| r.protocol.as_ref()).unwrap_or_else(|| "http".into()),
+        |p| p.trim().to_ascii_lowercase(),
+    );
     let domain = pick(h, scope, |r| r.domain.as_ref())
         .ok_or("has no server name (set it in the sampler or in HTTP Request Defaults)")?;
     let port = std::iter::once(h)
@@ -246,6 +245,11 @@ fn url(h: &HttpRequest, scope: &Scope<'_>) -> Result<String, String> {
     };
     let slash = if path.starts_with('/') { "" } else { "/" };
     Ok(format!("{protocol}://{}{port}{slash}{path}", domain.trim()))
+}
+
+/// Normalises a literal; a `${...}` template is rendered at run time, variable names intact.
+fn unless_template(text: String, f: impl Fn(&str) -> String) -> String {
+    if text.contains("${") { text } else { f(&text) }
 }
 
 /// Arguments as JMeter sends them: `name=value&...`, encoded when the argument asks for it.
