@@ -481,3 +481,42 @@ fn setup_groups_run_before_the_main_groups() {
     ];
     assert_eq!(label_counts(tmp.path()), map(&labels));
 }
+
+#[test]
+fn a_recorded_plan_runs_with_its_defaults_and_cookie_manager() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = local_plan("taurus/examples-jmeter-existing.jmx", &server, tmp.path());
+    // The recording's last request is https; the local server speaks http.
+    let text = std::fs::read_to_string(&plan)
+        .unwrap()
+        .replace(">https<", ">http<");
+    std::fs::write(&plan, text).unwrap();
+    // 10 threads × 100 loops over 30 s, made 2 × 3 at once by Taurus's settings.
+    let config = taurus_config(
+        tmp.path(),
+        &plan,
+        "  concurrency: 2\n  iterations: 3\n  ramp-up: 1s\n",
+        "",
+    );
+    let opts = report_options(tmp.path());
+    run(&args(&["run", config.to_str().unwrap()], &opts), tmp.path());
+    let paths = [
+        "/",
+        "/reserve.php",
+        "/purchase.php",
+        "/confirmation.php",
+        "/edgedl/chrome/dict/en-us-7-1.bdic",
+    ];
+    let want: Vec<(&str, u64)> = paths.iter().map(|p| (*p, 6)).collect();
+    assert_eq!(server.counts(), map(&want));
+    let labels = [
+        "[1] http://blazedemo.com/",
+        "[6] http://blazedemo.com/reserve.php",
+        "[1] http://blazedemo.com/purchase.php",
+        "http://blazedemo.com/confirmation.php",
+        "https://redirector.gvt1.com/edgedl/chrome/dict/en-us-7-1.bdic",
+    ];
+    let want: Vec<(&str, u64)> = labels.iter().map(|l| (*l, 6)).collect();
+    assert_eq!(label_counts(tmp.path()), map(&want));
+}
