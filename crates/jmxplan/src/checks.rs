@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use stampede_jmx::{Assertion, Extractor, MatchKind, Node, Num, Scope as Target, Time, Timer};
+use stampede_jmx::{Assertion, Extractor, MatchKind, MatchRule, Num, Scope as Target, Time, Timer};
 use stampede_scenario::{
     self as scenario, AssertionSpec, ExtractExpr, ExtractFrom, ExtractorSpec, Subject, ThinkTime,
 };
@@ -106,7 +106,7 @@ impl Lowerer<'_> {
         for (node, a) in &scope.assertions {
             let fail =
                 |reason: String| format!("{} \"{}\": {reason}", kind_name(&node.kind), node.name);
-            let spec = assertion_spec(node, a).map_err(fail)?;
+            let spec = assertion_spec(a).map_err(fail)?;
             out.push(self.b.assertion(spec).map_err(|p| fail(p.to_string()))?);
         }
         Ok(out)
@@ -138,113 +138,7 @@ fn match_no(n: &Option<Num<i64>>) -> Result<Option<i64>, String> {
 }
 
 fn extractor_specs(e: &Extractor) -> Result<Vec<ExtractorSpec>, String> {
-    let one = |var: &str, expr, m: &Option<Num<i64>>, default: &Option<String>, from| {
-        Ok(vec![ExtractorSpec {
-            var: var.to_string(),
-            expr,
-            match_no: match_no(m)?,
-            default: default.clone(),
-            from,
-        }])
-    };
     match e {
-        Extractor::Regex {
-            var,
-            regex,
-            template,
-            default,
-            match_no: m,
-            field,
-            scope,
-        } => one(
-            var,
-            ExtractExpr::Regexp {
-                regexp: regex.clone(),
-                template: template.clone(),
-            },
-            m,
-            default,
-            from(scope, field)?,
-        ),
-        Extractor::Boundary {
-            var,
-            left,
-            right,
-            default,
-            match_no: m,
-            field,
-            scope,
-        } => one(
-            var,
-            ExtractExpr::Boundary {
-                left: left.clone(),
-                right: right.clone(),
-            },
-            m,
-            default,
-            from(scope, field)?,
-        ),
-        Extractor::Css {
-            var,
-            expr,
-            attribute,
-            default,
-            match_no: m,
-            scope,
-        } => one(
-            var,
-            ExtractExpr::Css {
-                expression: expr.clone(),
-                attribute: attribute.clone(),
-            },
-            m,
-            default,
-            from(scope, "")?,
-        ),
-        Extractor::XPath {
-            var,
-            query,
-            default,
-            match_no: m,
-            namespaces,
-            scope,
-            ..
-        } => {
-            if namespaces.as_deref().is_some_and(|n| !n.trim().is_empty()) {
-                return Err("namespace declarations are not supported".into());
-            }
-            one(
-                var,
-                ExtractExpr::XPath {
-                    xpath: query.clone(),
-                },
-                m,
-                default,
-                from(scope, "")?,
-            )
-        }
-        Extractor::JsonPlugin {
-            var,
-            path,
-            default,
-            from_variable,
-        } => {
-            let from = match from_variable {
-                Some(v) => ExtractFrom::Variable(v.clone()),
-                None => ExtractFrom::Response(Subject::Body),
-            };
-            let expr = ExtractExpr::JsonPath {
-                jsonpath: path.clone(),
-                concat: false,
-            };
-            Ok(vec![ExtractorSpec {
-                var: var.clone(),
-                expr,
-                match_no: None,
-                default: Some(default.clone()),
-                from,
-            }])
-        }
         Extractor::Json {
             vars,
             paths,
@@ -253,7 +147,103 @@ fn extractor_specs(e: &Extractor) -> Result<Vec<ExtractorSpec>, String> {
             concat,
             scope,
         } => json(vars, paths, match_numbers, defaults, *concat, scope),
+        Extractor::JsonPlugin {
+            var,
+            path,
+            default,
+            from_variable,
+        } => Ok(vec![ExtractorSpec {
+            var: var.clone(),
+            expr: ExtractExpr::JsonPath {
+                jsonpath: path.clone(),
+                concat: false,
+            },
+            match_no: None,
+            default: Some(default.clone()),
+            from: match from_variable {
+                Some(v) => ExtractFrom::Variable(v.clone()),
+                None => ExtractFrom::Response(Subject::Body),
+            },
+        }]),
+        _ => single(e).map(|spec| vec![spec]),
     }
+}
+
+/// The extractors that fill one variable from one expression.
+fn single(e: &Extractor) -> Result<ExtractorSpec, String> {
+    let (var, expr, m, default, from) = match e {
+        Extractor::Regex {
+            var,
+            regex,
+            template,
+            default,
+            match_no,
+            field,
+            scope,
+        } => {
+            let expr = ExtractExpr::Regexp {
+                regexp: regex.clone(),
+                template: template.clone(),
+            };
+            (var, expr, match_no, default, from(scope, field)?)
+        }
+        Extractor::Boundary {
+            var,
+            left,
+            right,
+            default,
+            match_no,
+            field,
+            scope,
+        } => {
+            let expr = ExtractExpr::Boundary {
+                left: left.clone(),
+                right: right.clone(),
+            };
+            (var, expr, match_no, default, from(scope, field)?)
+        }
+        Extractor::Css {
+            var,
+            expr,
+            attribute,
+            default,
+            match_no,
+            scope,
+        } => {
+            let expr = ExtractExpr::Css {
+                expression: expr.clone(),
+                attribute: attribute.clone(),
+            };
+            (var, expr, match_no, default, from(scope, "")?)
+        }
+        Extractor::XPath {
+            var,
+            query,
+            default,
+            match_no,
+            namespaces,
+            scope,
+            ..
+        } => {
+            if namespaces.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+                return Err("namespace declarations are not supported".into());
+            }
+            let expr = ExtractExpr::XPath {
+                xpath: query.clone(),
+            };
+            (var, expr, match_no, default, from(scope, "")?)
+        }
+        Extractor::Json { .. } | Extractor::JsonPlugin { .. } => {
+            unreachable!("lists are handled by extractor_specs")
+        }
+    };
+    Ok(ExtractorSpec {
+        var: var.clone(),
+        expr,
+        match_no: self::match_no(m)?,
+        default: default.clone(),
+        from,
+    })
 }
 
 /// The JSON Extractor's parallel `;`-separated lists, one spec per variable.
@@ -303,8 +293,7 @@ fn json(
     Ok(out)
 }
 
-fn assertion_spec(node: &Node, a: &Assertion) -> Result<AssertionSpec, String> {
-    let _ = node;
+fn assertion_spec(a: &Assertion) -> Result<AssertionSpec, String> {
     match a {
         Assertion::Response {
             field,
@@ -313,48 +302,7 @@ fn assertion_spec(node: &Node, a: &Assertion) -> Result<AssertionSpec, String> {
             assume_success,
             scope,
             ..
-        } => {
-            if !matches!(scope, Target::Parent | Target::All) {
-                return Err("only the main sample can be checked".into());
-            }
-            let subject = match field.as_str() {
-                "Assertion.response_data" | "" => Subject::Body,
-                "Assertion.response_code" => Subject::Code,
-                "Assertion.response_message" => Subject::Message,
-                "Assertion.response_headers" => Subject::Headers,
-                "Assertion.sample_label" => Subject::Url,
-                other => return Err(format!("testing {other} is not supported")),
-            };
-            if rule.or && strings.len() > 1 {
-                return Err("\"Or\" between several patterns is not supported".into());
-            }
-            let (patterns, regexp) = match rule.kind {
-                MatchKind::Contains => (strings.clone(), true),
-                MatchKind::Substring => (strings.clone(), false),
-                MatchKind::Matches => {
-                    (strings.iter().map(|s| format!("^(?:{s})$")).collect(), true)
-                }
-                MatchKind::Equals => {
-                    if strings.iter().any(|s| s.contains("${")) {
-                        return Err("\"Equals\" with ${...} in the pattern is not supported".into());
-                    }
-                    (
-                        strings
-                            .iter()
-                            .map(|s| format!("^{}$", regex::escape(s)))
-                            .collect(),
-                        true,
-                    )
-                }
-            };
-            Ok(AssertionSpec::Response {
-                patterns,
-                subject,
-                regexp,
-                not: rule.not,
-                assume_success: *assume_success,
-            })
-        }
+        } => response(field, rule, strings, *assume_success, scope),
         Assertion::JsonPath {
             path,
             expected,
@@ -386,4 +334,47 @@ fn assertion_spec(node: &Node, a: &Assertion) -> Result<AssertionSpec, String> {
         }
         Assertion::Duration { .. } | Assertion::Size { .. } => Err("is not supported".into()),
     }
+}
+
+/// A Response Assertion: the test type becomes regular expressions or substrings.
+fn response(
+    field: &str,
+    rule: &MatchRule,
+    strings: &[String],
+    assume_success: bool,
+    scope: &Target,
+) -> Result<AssertionSpec, String> {
+    if !matches!(scope, Target::Parent | Target::All) {
+        return Err("only the main sample can be checked".into());
+    }
+    let subject = match field {
+        "Assertion.response_data" | "" => Subject::Body,
+        "Assertion.response_code" => Subject::Code,
+        "Assertion.response_message" => Subject::Message,
+        "Assertion.response_headers" => Subject::Headers,
+        "Assertion.sample_label" => Subject::Url,
+        other => return Err(format!("testing {other} is not supported")),
+    };
+    if rule.or && strings.len() > 1 {
+        return Err("\"Or\" between several patterns is not supported".into());
+    }
+    let (patterns, regexp) = match rule.kind {
+        MatchKind::Contains => (strings.to_vec(), true),
+        MatchKind::Substring => (strings.to_vec(), false),
+        MatchKind::Matches => (strings.iter().map(|s| format!("^(?:{s})$")).collect(), true),
+        MatchKind::Equals => {
+            if strings.iter().any(|s| s.contains("${")) {
+                return Err("\"Equals\" with ${...} in the pattern is not supported".into());
+            }
+            let exact = strings.iter().map(|s| format!("^{}$", regex::escape(s)));
+            (exact.collect(), true)
+        }
+    };
+    Ok(AssertionSpec::Response {
+        patterns,
+        subject,
+        regexp,
+        not: rule.not,
+        assume_success,
+    })
 }

@@ -15,11 +15,6 @@ pub(crate) fn load_spec(
     g: &ThreadGroup,
     ev: Eval<'_>,
 ) -> Result<(LoadSpec, Option<Duration>), String> {
-    let not_constant = |raw: String| {
-        format!(
-            "{raw:?} has no value before the test starts; write a number or ${{__P(name,default)}}"
-        )
-    };
     match &g.kind {
         GroupKind::Standard {
             threads,
@@ -33,49 +28,14 @@ pub(crate) fn load_spec(
             let iterations = iterations(loops, ev).map_err(not_constant)?;
             let (duration, delay) = match scheduler {
                 Some((duration, delay)) => (
-                    opt_time(duration.as_ref(), ev).map_err(not_constant)?,
-                    opt_time(delay.as_ref(), ev).map_err(not_constant)?,
+                    opt_time(duration.as_ref(), ev)?,
+                    opt_time(delay.as_ref(), ev)?,
                 ),
                 None => (None, None),
             };
             standard(threads, ramp, iterations, duration).map(|l| (l, delay))
         }
-        GroupKind::Concurrency {
-            target,
-            ramp_up,
-            steps,
-            hold,
-            iterations,
-            minutes,
-        } => {
-            let unit = if *minutes { 60 * SECOND } else { SECOND };
-            let time = |t: Option<&Time>| -> Result<Option<Duration>, String> {
-                t.map(|t| ev.time(t, unit))
-                    .transpose()
-                    .map_err(not_constant)
-            };
-            let ramp = time(ramp_up.as_ref())?.filter(|d| !d.is_zero());
-            let hold = time(hold.as_ref())?.filter(|d| !d.is_zero());
-            // The group lasts ramp-up + hold, iterations or not.
-            let hold = hold.or(ramp.map(|_| Duration::ZERO));
-            let count =
-                |n: Option<&Num<u64>>| n.map(|n| ev.int(n)).transpose().map_err(not_constant);
-            let iterations = count(iterations.as_ref())?.filter(|n| *n > 0);
-            if ramp.is_none() && hold.is_none() && iterations.is_none() {
-                return Err("has neither a hold time nor iterations: it would run forever".into());
-            }
-            let load = LoadSpec {
-                concurrency: threads_u32(ev.int(target).map_err(not_constant)?)?,
-                ramp_up: ramp,
-                hold_for: hold,
-                iterations,
-                throughput: None,
-                steps: count(steps.as_ref())?
-                    .filter(|s| *s > 0)
-                    .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
-            };
-            Ok((load, None))
-        }
+        GroupKind::Concurrency { .. } => concurrency(&g.kind, ev).map(|l| (l, None)),
         GroupKind::Ultimate { rows, loops } => {
             let [row] = rows.as_slice() else {
                 return Err(format!(
@@ -97,6 +57,49 @@ pub(crate) fn load_spec(
     }
 }
 
+fn not_constant(raw: String) -> String {
+    format!("{raw:?} has no value before the test starts; write a number or ${{__P(name,default)}}")
+}
+
+/// The Concurrency Thread Group: it lasts ramp-up + hold, iterations or not.
+fn concurrency(kind: &GroupKind, ev: Eval<'_>) -> Result<LoadSpec, String> {
+    let GroupKind::Concurrency {
+        target,
+        ramp_up,
+        steps,
+        hold,
+        iterations,
+        minutes,
+    } = kind
+    else {
+        unreachable!("called for a Concurrency Thread Group")
+    };
+    let unit = if *minutes { 60 * SECOND } else { SECOND };
+    let time = |t: Option<&Time>| -> Result<Option<Duration>, String> {
+        t.map(|t| ev.time(t, unit))
+            .transpose()
+            .map_err(not_constant)
+    };
+    let ramp = time(ramp_up.as_ref())?.filter(|d| !d.is_zero());
+    let hold = time(hold.as_ref())?.filter(|d| !d.is_zero());
+    let hold = hold.or(ramp.map(|_| Duration::ZERO));
+    let count = |n: Option<&Num<u64>>| n.map(|n| ev.int(n)).transpose().map_err(not_constant);
+    let iterations = count(iterations.as_ref())?.filter(|n| *n > 0);
+    if ramp.is_none() && hold.is_none() && iterations.is_none() {
+        return Err("has neither a hold time nor iterations: it would run forever".into());
+    }
+    Ok(LoadSpec {
+        concurrency: threads_u32(ev.int(target).map_err(not_constant)?)?,
+        ramp_up: ramp,
+        hold_for: hold,
+        iterations,
+        throughput: None,
+        steps: count(steps.as_ref())?
+            .filter(|s| *s > 0)
+            .map(|s| u32::try_from(s).unwrap_or(u32::MAX)),
+    })
+}
+
 /// `None` = forever.
 fn iterations(loops: &Loops, ev: Eval<'_>) -> Result<Option<u64>, String> {
     Ok(match loops {
@@ -110,9 +113,11 @@ fn iterations(loops: &Loops, ev: Eval<'_>) -> Result<Option<u64>, String> {
 }
 
 fn opt_time(t: Option<&Time>, ev: Eval<'_>) -> Result<Option<Duration>, String> {
-    Ok(t.map(|t| ev.time(t, SECOND))
-        .transpose()?
-        .filter(|d| !d.is_zero()))
+    let t = t
+        .map(|t| ev.time(t, SECOND))
+        .transpose()
+        .map_err(not_constant)?;
+    Ok(t.filter(|d| !d.is_zero()))
 }
 
 /// JMeter's ThreadGroup: loops and an optional scheduler duration that counts from the start of

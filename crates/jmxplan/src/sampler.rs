@@ -38,36 +38,8 @@ impl Lowerer<'_> {
             m.trim().to_ascii_uppercase()
         });
         let mut url = url(h, scope)?;
-        let mut args: Vec<&HttpArg> = h.arguments.iter().collect();
-        for d in scope.defaults.iter().rev() {
-            for a in &d.arguments {
-                if !args.iter().any(|x| x.name == a.name) {
-                    args.push(a);
-                }
-            }
-        }
-        if h.multipart && !args.is_empty() {
-            return Err("multipart/form-data requests are not supported".into());
-        }
         let mut headers = scope.headers.clone();
-        let body = match (&h.body, args.is_empty()) {
-            (Some(raw), _) => BodySpec::Text(raw.clone()),
-            (None, true) => BodySpec::Empty,
-            (None, false) if matches!(method.as_str(), "GET" | "DELETE" | "HEAD" | "OPTIONS") => {
-                url.push(if url.contains('?') { '&' } else { '?' });
-                url.push_str(&query(&args));
-                BodySpec::Empty
-            }
-            (None, false) => {
-                if !headers
-                    .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                {
-                    headers.push(("Content-Type".into(), FORM.into()));
-                }
-                BodySpec::Text(query(&args))
-            }
-        };
+        let body = body(h, scope, &method, &mut url, &mut headers)?;
         let encoding = match pick(|r| r.content_encoding.as_ref()) {
             Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())
                 .ok_or_else(|| format!("content encoding {label:?} is not known"))?,
@@ -206,6 +178,46 @@ impl Lowerer<'_> {
             self.refuse(scope, node, e.to_string());
         }
     }
+}
+
+/// The arguments (the sampler's, then the defaults' not named by it) in the query or as a form
+/// body, or the raw Body Data.
+fn body(
+    h: &HttpRequest,
+    scope: &Scope<'_>,
+    method: &str,
+    url: &mut String,
+    headers: &mut Vec<(String, String)>,
+) -> Result<BodySpec, String> {
+    let mut args: Vec<&HttpArg> = h.arguments.iter().collect();
+    for d in scope.defaults.iter().rev() {
+        for a in &d.arguments {
+            if !args.iter().any(|x| x.name == a.name) {
+                args.push(a);
+            }
+        }
+    }
+    if h.multipart && !args.is_empty() {
+        return Err("multipart/form-data requests are not supported".into());
+    }
+    Ok(match (&h.body, args.is_empty()) {
+        (Some(raw), _) => BodySpec::Text(raw.clone()),
+        (None, true) => BodySpec::Empty,
+        (None, false) if matches!(method, "GET" | "DELETE" | "HEAD" | "OPTIONS") => {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&query(&args));
+            BodySpec::Empty
+        }
+        (None, false) => {
+            if !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            {
+                headers.push(("Content-Type".into(), FORM.into()));
+            }
+            BodySpec::Text(query(&args))
+        }
+    })
 }
 
 /// Which text field of a sampler or of HTTP Request Defaults.
