@@ -7,6 +7,8 @@
 //! substitution: every non-empty `HTTPSampler.domain` becomes `127.0.0.1`, every `HTTPSampler.port`
 //! the server's port, and a full URL in a path (`http://my.service`) the server's URL.
 
+mod ecs_support;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -519,4 +521,50 @@ fn a_recorded_plan_runs_with_its_defaults_and_cookie_manager() {
     ];
     let want: Vec<(&str, u64)> = labels.iter().map(|l| (*l, 6)).collect();
     assert_eq!(label_counts(tmp.path()), map(&want));
+}
+
+#[test]
+#[ignore = "entry point of the container child process, spawned by the ECS test below"]
+fn ecs_child_entry() {
+    if std::env::var_os(ecs_support::CHILD_FLAG).is_some() {
+        std::process::exit(i32::from(stampede_ecs::main_code()));
+    }
+}
+
+#[test]
+fn dlt_jmeter_test_type_downloads_the_plan_and_runs_it() {
+    let server = Server::start();
+    let h = ecs_support::Harness::new("jmx");
+    let plan = local_plan("apache-jmeter/OnceOnlyTestPlan.jmx", &server, h.dir.path());
+    h.put_raw(
+        "public/test-scenarios/jmeter/TJ.jmx",
+        &std::fs::read(&plan).unwrap(),
+    );
+    std::fs::remove_file(&plan).unwrap();
+    // As DLT's API writes a JMeter test: the scenario names `<testId>.jmx`.
+    let scenario = r#"{"execution":[{"executor":"jmeter","concurrency":2,"iterations":3,"scenario":"TJ","taskCount":1}],"scenarios":{"TJ":{"script":"TJ.jmx"}},"reporting":[{"module":"final-stats","summary":true,"percentiles":true,"summary-labels":true,"test-duration":true,"dump-xml":"/tmp/artifacts/results.xml"}]}"#;
+    h.put_raw("test-scenarios/TJ.json", scenario.as_bytes());
+    let mut env = vec![
+        ("S3_BUCKET".to_string(), h.bucket.clone()),
+        ("TEST_ID".into(), "TJ".into()),
+        ("TEST_TYPE".into(), "jmeter".into()),
+    ];
+    env.extend(h.stampede_env("ok"));
+    env.retain(|(k, _)| k != "STAMPEDE_ENGINE");
+    env.push(("STAMPEDE_ENGINE".into(), format!("{BIN} run")));
+    let (code, out) = h.spawn(&env).wait(std::time::Duration::from_secs(60));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Downloaded s3://"), "{out}");
+    assert_eq!(server.counts(), map(&[("/", 2), ("/site/bugs.html", 6)]));
+    let results = h.keys("results/TJ/");
+    assert!(results.iter().any(|k| k.ends_with(".xml")), "{results:?}");
+
+    // A zip (plan, data files, plugins) is refused with a clear message.
+    env.push(("FILE_TYPE".into(), "zip".into()));
+    let (code, out) = h.spawn(&env).wait(std::time::Duration::from_secs(30));
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("FILE_TYPE=zip is not supported by Stampede yet"),
+        "{out}"
+    );
 }

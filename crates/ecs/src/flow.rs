@@ -117,9 +117,13 @@ impl Task {
         if let TestType::Unsupported(t) = &self.env.test_type {
             let msg = format!(
                 "TEST_TYPE={t} is not supported by Stampede: only `simple` tests (HTTP requests in the \
-                 Taurus config) run natively; run {t} tests with DLT's own load-tester image"
+                 Taurus config) and `jmeter` plans run natively; run {t} tests with DLT's own \
+                 load-tester image"
             );
             return self.fail(EXIT_TEST_FAILED, &msg);
+        }
+        if let Err((code, msg)) = self.download_plan().await {
+            return self.fail(code, &msg);
         }
         let config = match self.prepare_scenario().await {
             Ok(c) => c,
@@ -146,6 +150,39 @@ impl Task {
         )
         .await;
         self.finish(&config.results_xml, &result_tmp, ran).await
+    }
+}
+
+impl Task {
+    /// `TEST_TYPE=jmeter`: the plan DLT's console uploaded, next to `test.json` (whose
+    /// `scenario.script` names `<TEST_ID>.jmx`). A zip (plan, CSV files, plugins) is refused.
+    async fn download_plan(&self) -> Result<(), (u8, String)> {
+        if self.env.test_type != TestType::Jmeter {
+            return Ok(());
+        }
+        let id = &self.env.test_id;
+        if self.env.file_type.as_deref() == Some("zip") {
+            let msg = format!(
+                "FILE_TYPE=zip is not supported by Stampede yet: upload the plan as {id}.jmx"
+            );
+            return Err((EXIT_TEST_FAILED, msg));
+        }
+        let key = format!("public/test-scenarios/jmeter/{id}.jmx");
+        let (_, body) = self
+            .store
+            .download_first(std::slice::from_ref(&key))
+            .await
+            .map_err(|e| {
+                (
+                    EXIT_FATAL,
+                    format!("Failed to download the JMeter plan: {e}"),
+                )
+            })?;
+        let path = self.workdir.join(format!("{id}.jmx"));
+        std::fs::write(&path, body)
+            .map_err(|e| (EXIT_FATAL, format!("cannot write {}: {e}", path.display())))?;
+        println!("Downloaded s3://{}/{key}", self.env.bucket);
+        Ok(())
     }
 }
 
