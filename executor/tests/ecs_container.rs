@@ -237,7 +237,7 @@ fn exit_codes_for_failures() {
             "jmeter",
             true,
             1,
-            "Failed to download the JMeter plan",
+            "Failed to download the JMeter test",
         ),
         ("ok", "k6", true, 2, "TEST_TYPE=k6 is not supported"),
         ("ok", "locust", true, 2, "TEST_TYPE=locust is not supported"),

@@ -559,12 +559,20 @@ fn dlt_jmeter_test_type_downloads_the_plan_and_runs_it() {
     let results = h.keys("results/TJ/");
     assert!(results.iter().any(|k| k.ends_with(".xml")), "{results:?}");
 
-    // A zip (plan, data files, plugins) is refused with a clear message.
-    env.push(("FILE_TYPE".into(), "zip".into()));
-    let (code, out) = h.spawn(&env).wait(std::time::Duration::from_secs(30));
-    assert_eq!(code, 2, "{out}");
-    assert!(
-        out.contains("FILE_TYPE=zip is not supported by Stampede yet"),
-        "{out}"
+    // A zip: the plan in a folder, found and named in the scenario instead of `TJ.jmx`.
+    let server = Server::start();
+    let plan = local_plan("apache-jmeter/OnceOnlyTestPlan.jmx", &server, h.dir.path());
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    w.start_file("plans/once.jmx", opts).unwrap();
+    std::io::Write::write_all(&mut w, &std::fs::read(&plan).unwrap()).unwrap();
+    h.put_raw(
+        "public/test-scenarios/jmeter/TJ.zip",
+        &w.finish().unwrap().into_inner(),
     );
+    env.push(("FILE_TYPE".into(), "zip".into()));
+    let (code, out) = h.spawn(&env).wait(std::time::Duration::from_secs(60));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(server.counts(), map(&[("/", 2), ("/site/bugs.html", 6)]));
+    assert!(h.dir.path().join("plans/once.jmx").is_file());
 }
