@@ -124,7 +124,7 @@ impl From<Cli> for Invocation {
     fn from(cli: Cli) -> Self {
         match cli.command {
             Command::Run(a) => {
-                let (configs, overrides) = jmx_configs(a.config);
+                let (configs, overrides) = jmx::configs(a.config.configs, a.config.overrides);
                 Invocation::Run {
                     configs,
                     overrides,
@@ -134,7 +134,7 @@ impl From<Cli> for Invocation {
                 }
             }
             Command::Validate(a) => {
-                let (configs, overrides) = jmx_configs(a.config);
+                let (configs, overrides) = jmx::configs(a.config.configs, a.config.overrides);
                 Invocation::Validate {
                     configs,
                     overrides,
@@ -145,21 +145,6 @@ impl From<Cli> for Invocation {
             Command::Ecs => Invocation::Ecs,
         }
     }
-}
-
-/// A `.jmx` file among the configs runs as bzt runs it: one jmeter execution with that script,
-/// before the `-o` overrides (which may then set `execution.0.concurrency`...).
-fn jmx_configs(args: ConfigArgs) -> (Vec<PathBuf>, Vec<String>) {
-    let (jmx, configs): (Vec<PathBuf>, Vec<PathBuf>) = args
-        .configs
-        .into_iter()
-        .partition(|c| c.extension().is_some_and(|e| e.eq_ignore_ascii_case("jmx")));
-    let mut overrides: Vec<String> = jmx
-        .iter()
-        .map(|p| bzt::jmx_execution(&p.to_string_lossy()))
-        .collect();
-    overrides.extend(args.overrides);
-    (configs, overrides)
 }
 
 /// The entry point behind `main.rs`.
