@@ -14,7 +14,7 @@ mod lifecycle;
 pub mod shellexec;
 
 pub use console::timedelta;
-pub use lifecycle::{EXTERNAL_RESULTS, Parts, run_with, run_with_reporters};
+pub use lifecycle::{EXTERNAL_RESULTS, PHASE, Parts, run_with, run_with_reporters};
 
 use stampede_config::Plan;
 

@@ -195,6 +195,10 @@ fn run(task: TaskEnv, plan: Plan) -> u8 {
         eprintln!("Config Error: {problem}");
         return Outcome::Error.exit_code();
     }
+    // A .jmx execution becomes one execution per thread group.
+    let mut plan = plan;
+    plan.executions = compiled.executions;
+    plan.warnings.extend(compiled.plan_warnings);
     runtime
         .block_on(crate::run::run_with_reporters(
             plan,

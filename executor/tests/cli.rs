@@ -228,8 +228,8 @@ fn as_bzt_config_errors_and_aliases() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out)
-            .1
-            .contains("not supported yet: JMeter .jmx scripts (test.jmx)"),
+            .0
+            .contains("Config Error: execution.0: test.jmx: file not found"),
         "{:?}",
         text(&out)
     );

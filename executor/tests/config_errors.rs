@@ -197,7 +197,7 @@ fn bad_numbers() {
 fn scripts_and_tool_executors_are_not_supported_yet() {
     let cases = [
         (
-            "execution:\n- scenario: {script: test.jmx}\n",
+            "execution:\n- executor: gatling\n  scenario: {script: test.jmx}\n",
             "not supported yet: JMeter .jmx scripts (script: test.jmx)",
         ),
         (

@@ -154,7 +154,7 @@ fn e6_env_is_read_whole() {
         ("TEST_TYPE", "jmeter"),
     ];
     let env = EcsEnv::from_lookup(&lookup(&jmx)).unwrap();
-    assert_eq!(env.test_type, TestType::Unsupported("jmeter".into()));
+    assert_eq!(env.test_type, TestType::Jmeter);
 }
 
 #[test]

@@ -231,7 +231,14 @@ fn sigterm_mid_test_uploads_partial_results_and_exits_143() {
 fn exit_codes_for_failures() {
     // (engine mode, TEST_TYPE, scenario present, expected code, text expected in the output)
     let table = [
-        ("ok", "jmeter", true, 2, "TEST_TYPE=jmeter is not supported"),
+        // No plan at public/test-scenarios/jmeter/TX.jmx.
+        (
+            "ok",
+            "jmeter",
+            true,
+            1,
+            "Failed to download the JMeter test",
+        ),
         ("ok", "k6", true, 2, "TEST_TYPE=k6 is not supported"),
         ("ok", "locust", true, 2, "TEST_TYPE=locust is not supported"),
         (

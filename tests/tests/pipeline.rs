@@ -46,9 +46,10 @@ settings:
     opts.cwd = dir.to_path_buf();
     let path = dir.join("e2e.yml");
     std::fs::write(&path, config).unwrap();
-    let plan = load_with(&[path], &opts).expect("the config loads");
+    let mut plan = load_with(&[path], &opts).expect("the config loads");
     let compiled = executor::cli::compile_plan(&plan);
     assert!(compiled.problems.is_empty(), "{:?}", compiled.problems);
+    plan.executions = compiled.executions;
     let ran = run(
         plan,
         compiled.scenarios,

@@ -61,7 +61,7 @@ fn v4_simple_test_with_string_body() {
 #[test]
 fn script_tests_are_not_supported_yet() {
     for (executor, script, feature) in [
-        ("jmeter", "ryWOD3EDT.jmx", "JMeter .jmx scripts"),
+        ("k6", "ryWOD3EDT.jmx", "the 'k6' executor"),
         ("k6", "abc.js", "the 'k6' executor"),
         ("locust", "abc.py", "Python scripts"),
         ("jmeter", "abc.zip", "'jmeter' script files"),
@@ -76,6 +76,19 @@ fn script_tests_are_not_supported_yet() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn a_jmeter_plan_is_accepted_for_the_jmeter_executor() {
+    let plan = load_json(
+        r#"{"execution":[{"concurrency":3,"hold-for":"2m","scenario":"s","executor":"jmeter"}],"scenarios":{"s":{"script":"ryWOD3EDT.jmx"}}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        plan.executions[0].scenario["script"],
+        json!("ryWOD3EDT.jmx")
+    );
+    assert_eq!(plan.executions[0].load.concurrency, 3);
 }
 
 #[test]

@@ -48,6 +48,8 @@ enum Expect {
     Fragment,
     /// Needs other files of the same example on the command line first.
     With(&'static [&'static str], &'static [&'static str]),
+    /// Loads into one jmeter execution whose scenario is this `.jmx` script.
+    Script(&'static str),
 }
 
 fn expectation(rel: &str) -> Expect {
@@ -61,7 +63,7 @@ fn expectation(rel: &str) -> Expect {
             Fails("not supported yet: the 'selenium' executor")
         }
         "tests/resources/json/concurrency.json" | "tests/resources/json/jmx.json" => {
-            Fails("not supported yet: JMeter .jmx scripts (script: tests/jmeter/jmx/dummy.jmx)")
+            Script("tests/jmeter/jmx/dummy.jmx")
         }
         "tests/resources/yaml/converter/broken_resp_asserts.yml" => {
             Fails("Scenario 'tg_1_1' has no 'requests'")
@@ -128,6 +130,12 @@ fn every_taurus_repo_config() {
                         e.scenario
                     );
                 }
+            }
+            Expect::Script(script) => {
+                let plan = config::load(std::slice::from_ref(&path), &[])
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(executors(&plan), ["jmeter"], "{name}");
+                assert_eq!(plan.executions[0].scenario["script"], script, "{name}");
             }
             Expect::Fails(text) => {
                 let err = config::load(std::slice::from_ref(&path), &[])

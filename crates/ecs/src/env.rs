@@ -68,11 +68,13 @@ impl fmt::Display for Era {
     }
 }
 
-/// The DLT test type; only `simple` (HTTP requests in the Taurus config) is run natively.
+/// The DLT test type; `simple` (HTTP requests in the Taurus config) and `jmeter` run natively.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TestType {
     Simple,
-    /// `jmeter`, `k6`, `locust` or anything else: rejected with exit code 2.
+    /// A JMeter plan (`public/test-scenarios/jmeter/<TEST_ID>.jmx`), run natively.
+    Jmeter,
+    /// `k6`, `locust` or anything else: rejected with exit code 2.
     Unsupported(String),
 }
 
@@ -242,6 +244,7 @@ impl EcsEnv {
         let test_id = required(env, "TEST_ID")?;
         let test_type = match get(env, "TEST_TYPE").as_deref() {
             None | Some("simple") => TestType::Simple,
+            Some("jmeter") => TestType::Jmeter,
             Some(other) => TestType::Unsupported(other.to_string()),
         };
         let timeout = number::<u64>(env, "TIMEOUT", "whole seconds")?.map(Duration::from_secs);

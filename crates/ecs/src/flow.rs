@@ -117,11 +117,16 @@ impl Task {
         if let TestType::Unsupported(t) = &self.env.test_type {
             let msg = format!(
                 "TEST_TYPE={t} is not supported by Stampede: only `simple` tests (HTTP requests in the \
-                 Taurus config) run natively; run {t} tests with DLT's own load-tester image"
+                 Taurus config) and `jmeter` plans run natively; run {t} tests with DLT's own \
+                 load-tester image"
             );
             return self.fail(EXIT_TEST_FAILED, &msg);
         }
-        let config = match self.prepare_scenario().await {
+        let plan = match self.download_plan().await {
+            Ok(p) => p,
+            Err((code, msg)) => return self.fail(code, &msg),
+        };
+        let config = match self.prepare_scenario(plan.as_deref()).await {
             Ok(c) => c,
             Err((code, msg)) => return self.fail(code, &msg),
         };
@@ -149,6 +154,47 @@ impl Task {
     }
 }
 
+impl Task {
+    /// `TEST_TYPE=jmeter`: the plan DLT's console uploaded, next to `test.json` (whose
+    /// `scenario.script` names `<TEST_ID>.jmx`). With `FILE_TYPE=zip` the archive (plan, data files,
+    /// plugins) is unpacked there and its first plan is returned, to replace `<TEST_ID>.jmx` in
+    /// `test.json` as DLT's `sed` does.
+    async fn download_plan(&self) -> Result<Option<String>, (u8, String)> {
+        if self.env.test_type != TestType::Jmeter {
+            return Ok(None);
+        }
+        let id = &self.env.test_id;
+        let zip = self.env.file_type.as_deref() == Some("zip");
+        let ext = if zip { "zip" } else { "jmx" };
+        let key = format!("public/test-scenarios/jmeter/{id}.{ext}");
+        let (_, body) = self
+            .store
+            .download_first(std::slice::from_ref(&key))
+            .await
+            .map_err(|e| {
+                (
+                    EXIT_FATAL,
+                    format!("Failed to download the JMeter test: {e}"),
+                )
+            })?;
+        println!("Downloaded s3://{}/{key}", self.env.bucket);
+        if zip {
+            let plan =
+                super::unzip::extract(&body, &self.workdir, Default::default()).map_err(|e| {
+                    (
+                        EXIT_TEST_FAILED,
+                        format!("s3://{}/{key}: {e}", self.env.bucket),
+                    )
+                })?;
+            return Ok(Some(plan.display().to_string()));
+        }
+        let path = self.workdir.join(format!("{id}.jmx"));
+        std::fs::write(&path, body)
+            .map_err(|e| (EXIT_FATAL, format!("cannot write {}: {e}", path.display())))?;
+        Ok(None)
+    }
+}
+
 /// The downloaded scenario, written as `test.json`.
 struct Scenario {
     path: PathBuf,
@@ -156,7 +202,8 @@ struct Scenario {
 }
 
 impl Task {
-    async fn prepare_scenario(&self) -> Result<Scenario, (u8, String)> {
+    /// `plan`: the plan found in a zip, written over `<TEST_ID>.jmx` in the scenario.
+    async fn prepare_scenario(&self, plan: Option<&str>) -> Result<Scenario, (u8, String)> {
         println!("Download test scenario");
         let (key, body) = self
             .store
@@ -176,7 +223,13 @@ impl Task {
         let results_xml = redirect_dump_xml(&mut doc, &self.env.settings.artifacts_dir);
         let path = self.workdir.join("test.json");
         let _ = std::fs::create_dir_all(&self.env.settings.artifacts_dir);
-        std::fs::write(&path, doc.to_string())
+        let mut text = doc.to_string();
+        if let Some(plan) = plan {
+            let plan = serde_json::to_string(plan).expect("a string serialises");
+            let old = format!("\"{}.jmx\"", self.env.test_id);
+            text = text.replace(&old, &plan);
+        }
+        std::fs::write(&path, text)
             .map_err(|e| (EXIT_FATAL, format!("cannot write {}: {e}", path.display())))?;
         println!("Downloaded s3://{}/{key}", self.env.bucket);
         Ok(Scenario { path, results_xml })

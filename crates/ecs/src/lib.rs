@@ -77,6 +77,7 @@ pub mod events;
 pub mod flow;
 pub mod meta;
 pub mod store;
+pub mod unzip;
 
 pub use env::{EcsEnv, Era};
 

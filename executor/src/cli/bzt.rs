@@ -85,8 +85,9 @@ pub fn parse_bzt(args: Vec<OsString>, home: Option<&Path>) -> Result<Invocation,
             return Err(format!(
                 "not supported yet: a URL as a bzt argument ({arg}); write a requests scenario"
             ));
-        } else if arg.ends_with(".jmx") {
-            return Err(format!("not supported yet: JMeter .jmx scripts ({arg})"));
+        } else if arg.to_ascii_lowercase().ends_with(".jmx") {
+            // bzt appends a generated config that runs the plan with the jmeter executor.
+            overrides.push(jmx_execution(&arg));
         } else if arg.ends_with(".jtl") {
             // bzt appends a generated config with one external-results-loader execution.
             let data_file = serde_json::to_string(&arg).expect("a string serialises");
@@ -113,6 +114,12 @@ pub fn parse_bzt(args: Vec<OsString>, home: Option<&Path>) -> Result<Invocation,
         quiet: parsed.quiet,
         verbose: parsed.verbose,
     })
+}
+
+/// The `-o` override bzt's generated config amounts to for a bare `.jmx` argument.
+pub fn jmx_execution(script: &str) -> String {
+    let script = serde_json::to_string(script).expect("a string serialises");
+    format!("execution.-1={{\"executor\": \"jmeter\", \"scenario\": {{\"script\": {script}}}}}")
 }
 
 /// True when the program was started as `bzt` (symlink or copy).

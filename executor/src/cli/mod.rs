@@ -16,6 +16,7 @@ use stampede_log::{ConsoleLog, Log};
 use stampede_scenario::{CompileContext, CompiledScenario};
 
 mod bzt;
+mod jmx;
 
 pub use bzt::{BztArgs, invoked_as_bzt, parse_bzt};
 
@@ -153,19 +154,25 @@ pub enum Invocation {
 impl From<Cli> for Invocation {
     fn from(cli: Cli) -> Self {
         match cli.command {
-            Command::Run(a) => Invocation::Run {
-                configs: a.config.configs,
-                overrides: a.config.overrides,
-                aliases: Vec::new(),
-                quiet: a.quiet,
-                verbose: a.verbose,
-            },
-            Command::Validate(a) => Invocation::Validate {
-                configs: a.config.configs,
-                overrides: a.config.overrides,
-                aliases: Vec::new(),
-                effective: a.effective,
-            },
+            Command::Run(a) => {
+                let (configs, overrides) = jmx::configs(a.config.configs, a.config.overrides);
+                Invocation::Run {
+                    configs,
+                    overrides,
+                    aliases: Vec::new(),
+                    quiet: a.quiet,
+                    verbose: a.verbose,
+                }
+            }
+            Command::Validate(a) => {
+                let (configs, overrides) = jmx::configs(a.config.configs, a.config.overrides);
+                Invocation::Validate {
+                    configs,
+                    overrides,
+                    aliases: Vec::new(),
+                    effective: a.effective,
+                }
+            }
             Command::Ecs => Invocation::Ecs,
             Command::Hub(a) => Invocation::Hub(crate::hub::HubOptions {
                 listen: a.listen,
@@ -237,14 +244,23 @@ pub struct CompiledPlan {
     /// Problems; none = valid.
     pub problems: Vec<String>,
     pub warnings: Vec<String>,
+    /// The plan's executions to run: a `.jmx` execution becomes one per thread group.
+    pub executions: Vec<stampede_config::ExecutionPlan>,
+    /// Remarks on `.jmx` plans (listeners ignored, Taurus's override warnings), logged by the run
+    /// with the config's warnings.
+    pub plan_warnings: Vec<String>,
 }
 
 /// Checks a loaded plan beyond what loading checks: result files exist, and every scenario compiles
 /// (so `validate` catches request-level errors without running, and `run` reuses the programs).
 pub fn compile_plan(plan: &Plan) -> CompiledPlan {
-    let (mut problems, mut warnings) = (Vec::new(), Vec::new());
-    let mut scenarios = Vec::new();
-    for exec in &plan.executions {
+    let expanded = jmx::expand(plan);
+    let (mut problems, mut warnings) = (expanded.problems, Vec::new());
+    let mut scenarios = expanded.scenarios;
+    for exec in &expanded.executions {
+        if scenarios[exec.index].is_some() {
+            continue; // a thread group of a .jmx plan, compiled by the expansion
+        }
         for (key, file) in [
             ("data-file", &exec.data_file),
             ("errors-file", &exec.errors_file),
@@ -289,13 +305,17 @@ pub fn compile_plan(plan: &Plan) -> CompiledPlan {
         scenarios,
         problems,
         warnings,
+        executions: expanded.executions,
+        plan_warnings: expanded.warnings,
     }
 }
 
 /// [`compile_plan`]'s problems and warnings.
 pub fn validate_plan(plan: &Plan) -> (Vec<String>, Vec<String>) {
     let compiled = compile_plan(plan);
-    (compiled.problems, compiled.warnings)
+    let mut warnings = compiled.plan_warnings;
+    warnings.extend(compiled.warnings);
+    (compiled.problems, warnings)
 }
 
 /// The config file that defined an execution's scenario, when it is certain: the only config file,
@@ -334,7 +354,7 @@ fn load_options(overrides: Vec<String>, aliases: Vec<String>) -> LoadOptions {
 
 fn validate(configs: &[PathBuf], opts: &LoadOptions, effective: bool) -> u8 {
     // stdout is reserved for the effective config, so messages go to stderr.
-    let plan = match config::load_with(configs, opts) {
+    let mut plan = match config::load_with(configs, opts) {
         Ok(plan) => plan,
         Err(e) => {
             eprintln!("Config Error: {e}");
@@ -344,7 +364,10 @@ fn validate(configs: &[PathBuf], opts: &LoadOptions, effective: bool) -> u8 {
     for w in &plan.warnings {
         eprintln!("WARNING: {w}");
     }
-    let (problems, warnings) = validate_plan(&plan);
+    let compiled = compile_plan(&plan);
+    let (problems, mut warnings) = (compiled.problems, compiled.plan_warnings);
+    warnings.extend(compiled.warnings);
+    plan.executions = compiled.executions;
     for w in &warnings {
         eprintln!("WARNING: {w}");
     }
@@ -413,7 +436,7 @@ fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u
     log.info(&format!("Starting with configs: {}", python_list(configs)));
     log.info("Configuring...");
     // The run logs the plan's warnings itself (to the console and bzt.log).
-    let plan = match config::load_with(configs, opts) {
+    let mut plan = match config::load_with(configs, opts) {
         Ok(plan) => plan,
         Err(e) => return config_failure(&mut log, &e.to_string()),
     };
@@ -421,6 +444,8 @@ fn run(configs: &[PathBuf], opts: &LoadOptions, quiet: bool, verbose: bool) -> u
     if let Some(first) = compiled.problems.first() {
         return config_failure(&mut log, first);
     }
+    plan.executions = compiled.executions;
+    plan.warnings.extend(compiled.plan_warnings);
     // SAFETY: no other thread exists yet: the tokio runtime is built below, after the export.
     #[allow(unsafe_code)]
     unsafe {
@@ -566,8 +591,17 @@ mod tests {
             panic!()
         };
         assert_eq!(aliases, ["my-alias"]);
-        let err = parse_bzt(os(&["test.jmx"]), None).unwrap_err();
-        assert!(err.contains(".jmx"), "{err}");
+        let Ok(Invocation::Run { overrides, .. }) = parse_bzt(os(&["test.jmx", "-o", "a=1"]), None)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            overrides,
+            [
+                r#"execution.-1={"executor": "jmeter", "scenario": {"script": "test.jmx"}}"#,
+                "a=1"
+            ]
+        );
     }
 
     #[test]

@@ -21,6 +21,12 @@ use tokio_util::sync::CancellationToken;
 /// The executor name whose executions replay a JTL instead of sending requests.
 pub const EXTERNAL_RESULTS: &str = "external-results-loader";
 
+/// Key of an execution's `raw` item that orders it in phases: 0 (a JMeter setUp thread group) runs
+/// before 1 (the default), then 2 (a tearDown group); the executions of one phase run in parallel.
+/// An execution with a phase is a JMeter thread group: with iterations and no `hold-for`, its loops
+/// alone end it and the ramp-up only spreads the starts (a ThreadGroup without scheduler).
+pub const PHASE: &str = "stampede-phase";
+
 /// How scenarios are compiled and reporters built: the Taurus ones in [`run`], others in tests.
 pub struct Parts<S, C, R>
 where
@@ -156,8 +162,9 @@ where
         Ok(()) => {
             sink.log.info("Waiting for results...");
             match work {
-                Work::Load(execs) => {
-                    load(plan.sequential, execs, &mut sink, &mut shell, live).await
+                Work::Load(execs, phases) => {
+                    let batches = batches(plan.sequential, execs, phases);
+                    load(batches, &mut sink, &mut shell, live).await
                 }
                 Work::Replay(sources) => replay(&sources, &mut sink),
             }
@@ -238,7 +245,8 @@ fn error_ending(log: &mut dyn Log, msg: String) -> Ending {
 
 /// What a test does between startup and shutdown: send load, or replay result files.
 enum Work<S: Script> {
-    Load(Vec<Execution<S>>),
+    /// The executions and the phase of each ([`PHASE`]).
+    Load(Vec<Execution<S>>, Vec<u64>),
     Replay(Vec<stampede_jtl::ReplaySource>),
 }
 
@@ -266,8 +274,14 @@ where
         .count();
     let work = if external == 0 {
         let mut execs = Vec::new();
+        let mut phases = Vec::new();
         for e in &plan.executions {
-            let profile = Profile::from_load(&e.load);
+            let phase = e.raw.get(PHASE).and_then(serde_json::Value::as_u64);
+            phases.push(phase.unwrap_or(1));
+            let mut profile = Profile::from_load(&e.load);
+            if phase.is_some() && e.load.iterations.is_some() && e.load.hold_for.is_none() {
+                profile.duration = None;
+            }
             execs.push(Execution {
                 profile: Arc::new(profile),
                 script: Arc::new((parts.compile)(plan, e)?),
@@ -275,7 +289,7 @@ where
                 delay: e.delay.unwrap_or_default(),
             });
         }
-        Work::Load(execs)
+        Work::Load(execs, phases)
     } else if external == plan.executions.len() {
         let sources =
             stampede_jtl::sources_from_plan(plan).map_err(|e| format!("Config Error: {e}"))?;
@@ -376,39 +390,53 @@ fn replay(sources: &[stampede_jtl::ReplaySource], sink: &mut Sink<'_>) -> Ending
     }
 }
 
-async fn load<S: Script>(
+/// The executions in batches run one after another, each batch in parallel:
+/// `modules.local.sequential` makes one batch per execution, else one batch per [`PHASE`].
+fn batches<S: Script>(
     sequential: bool,
     execs: Vec<Execution<S>>,
+    phases: Vec<u64>,
+) -> Vec<Vec<Execution<S>>> {
+    if sequential {
+        return execs.into_iter().map(|e| vec![e]).collect();
+    }
+    let mut by_phase: std::collections::BTreeMap<u64, Vec<Execution<S>>> = Default::default();
+    for (e, phase) in execs.into_iter().zip(phases) {
+        by_phase.entry(phase).or_default().push(e);
+    }
+    by_phase.into_values().collect()
+}
+
+async fn load<S: Script>(
+    batches: Vec<Vec<Execution<S>>>,
     sink: &mut Sink<'_>,
     shell: &mut ShellExec,
     live: bool,
 ) -> Ending {
-    let total = if sequential {
-        execs
-            .iter()
-            .map(|e| e.profile.duration.map(|d| d + e.delay))
-            .sum()
-    } else {
-        execs
-            .iter()
-            .filter_map(|e| e.profile.duration.map(|d| d + e.delay))
-            .max()
-    };
+    let total = batches
+        .iter()
+        .map(|batch| {
+            batch
+                .iter()
+                .filter_map(|e| e.profile.duration.map(|d| d + e.delay))
+                .max()
+        })
+        .sum();
     let stop = CancellationToken::new();
     let state = Arc::new(LoadState::default());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let engine = if sequential {
-        // `modules.local.sequential`: one execution after another.
+    let engine = if batches.len() > 1 {
         let (stop, state) = (stop.clone(), state.clone());
         tokio::spawn(async move {
-            for e in execs {
+            for batch in batches {
                 if stop.is_cancelled() {
                     break;
                 }
-                engine::run(vec![e], tx.clone(), stop.clone(), state.clone()).await;
+                engine::run(batch, tx.clone(), stop.clone(), state.clone()).await;
             }
         })
     } else {
+        let execs = batches.into_iter().flatten().collect();
         tokio::spawn(engine::run(execs, tx, stop.clone(), state.clone()))
     };
     let view = View { live, total, state };
