@@ -1,4 +1,4 @@
-//! JTL replay against Taurus's own outputs (spec oracle.md): the same kpi.jtl/error.jtl fed to
+//! JTL replay against Taurus's own outputs: the same kpi.jtl/error.jtl fed to
 //! Taurus's external-results-loader and to Stampede must give byte-identical results.xml and
 //! results.csv, junit-xml identical except the random classname, and the same console summary.
 

@@ -1,5 +1,5 @@
 //! One `execution` item → [`ExecutionPlan`]: executor choice, scenario resolution and the derived load
-//! (spec §2.1–2.2). The serde mirror [`RawExecution`] keeps Taurus's names; [`build`] validates.
+//! (`docs/taurus-config.md#execution-keys`, `#derived-load`). The serde mirror [`RawExecution`] keeps Taurus's names; [`build`] validates.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! YAML logic blocks (spec §3.6) lowered into builder blocks: `if`, `once`, `loop`, `while`,
+//! YAML logic blocks (`docs/taurus-config.md#logic-blocks`) lowered into builder blocks: `if`, `once`, `loop`, `while`,
 //! `foreach`, `transaction`, `set-variables`, `include-scenario`, `action`.
 
 use super::builder::Count;

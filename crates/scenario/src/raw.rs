@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Scenario-level keys (spec §3.1). Some are only mirrored so that they are recognised (not reported
+/// Scenario-level keys (`docs/taurus-config.md#scenario-keys`). Some are only mirrored so that they are recognised (not reported
 /// as unknown) or refused by name.
 #[allow(dead_code)]
 #[derive(Debug, Default, Deserialize)]
@@ -51,7 +51,7 @@ pub struct RawScenario {
     pub other: IndexMap<String, Value>,
 }
 
-/// Request-level keys (spec §3.2).
+/// Request-level keys (`docs/taurus-config.md#request-keys`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RawRequest {

@@ -1,4 +1,4 @@
-//! The YAML front end for one HTTP request (spec §3.2): Taurus's keys resolved against the scenario
+//! The YAML front end for one HTTP request (`docs/taurus-config.md#request-keys`): Taurus's keys resolved against the scenario
 //! defaults into a [`RequestSpec`]; and the scenario-level settings we refuse.
 
 use super::assert::{Assertion, AssertionSpec};

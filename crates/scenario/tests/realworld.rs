@@ -1,4 +1,4 @@
-//! Real-world Taurus shapes (issue 12, `fixtures/real-world/`) compiled and sent to a local server
+//! Real-world Taurus shapes (`fixtures/real-world/`) compiled and sent to a local server
 //! that records what it receives and answers as real servers do, with mixed-case header names:
 //! `__javaScript` forms observed through JMeter 2.13, `subject: headers` patterns, `default-address`
 //! without a scheme, and data files found on Taurus's search path.

@@ -1,4 +1,4 @@
-//! The command line (issue 2): `stampede run|validate|ecs`, and bzt's own command line when the binary
+//! The command line: `stampede run|validate|ecs`, and bzt's own command line when the binary
 //! is invoked as `bzt` (a symlink or copy), so DLT's `bzt test.json -o modules.console.disable=true`
 //! and existing scripts work unchanged.
 //!

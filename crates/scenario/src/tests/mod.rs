@@ -156,7 +156,7 @@ fn include_scenario_inlines_and_detects_cycles() {
 
 #[test]
 fn dlt_simple_test_compiles_with_taurus_defaults() {
-    // v1.0.0 / v3 API shape: body {} and headers {} (spec dlt §2.2).
+    // v1.0.0 / v3 API shape: body {} and headers {} (`docs/dlt-container.md#config-examples`).
     let s = compile(json!({"requests": [{"url": "https://example.com/api", "method": "GET", "body": {}, "headers": {"x-api-key": "abc"}}]})).unwrap();
     assert_eq!(s.labels(), vec!["https://example.com/api"]);
     let c = s.client_config();
