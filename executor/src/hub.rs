@@ -192,7 +192,7 @@ pub fn check_scenario(scenario: &Value, allow_shell: bool) -> Result<(), Vec<Str
         problems.extend(shell_uses(effective));
     }
     match loaded {
-        Ok(plan) => problems.extend(crate::cli::validate_plan(&plan).0),
+        Ok(plan) => problems.extend(crate::plan::validate_plan(&plan).0),
         Err(e) => problems.push(e.to_string()),
     }
     if problems.is_empty() {

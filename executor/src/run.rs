@@ -64,7 +64,7 @@ impl Outcome {
 
 /// Runs one test to the end, writing every report. Never panics on bad input; errors are logged and
 /// turned into [`Outcome::Error`].
-/// `scenarios` are the plan's scenarios compiled once (`cli::compile_plan`), indexed by
+/// `scenarios` are the plan's scenarios compiled once (`plan::compile_plan`), indexed by
 /// `ExecutionPlan::index`.
 pub async fn run(
     plan: Plan,

@@ -11,6 +11,7 @@
 pub mod barrier;
 pub mod live;
 
+use stampede_scenario::CompiledScenario;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -127,10 +128,19 @@ pub fn main() -> u8 {
         }
     };
     // SAFETY: no other thread exists yet: the runtime (and the live poster) start below.
+    // Exported before compiling: `${__env(..)}` is read at compile time and must see settings.env.
     #[allow(unsafe_code)]
     unsafe {
         config::export_env(&plan)
     };
+    // Compiled once, before the barrier: a bad scenario fails this task before the others wait.
+    let mut plan = plan;
+    let compiled = crate::plan::compile_plan(&plan);
+    if let Some(problem) = compiled.problems.first() {
+        eprintln!("Config Error: {problem}");
+        return Outcome::Error.exit_code();
+    }
+    let scenarios = compiled.apply(&mut plan);
     match barrier::wait(
         &task.signal_dir(),
         &task.task_id,
@@ -144,7 +154,7 @@ pub fn main() -> u8 {
         ),
         Err(e) => eprintln!("WARNING: start barrier unusable ({e}); starting now"),
     }
-    run(task, plan)
+    run(task, plan, scenarios)
 }
 
 /// Loads the task's config and applies the hub's rules again: the hub validated it, but an
@@ -160,13 +170,10 @@ fn load(task: &TaskEnv) -> Result<Plan, String> {
     {
         return Err(first);
     }
-    match crate::cli::validate_plan(&plan).0.into_iter().next() {
-        Some(problem) => Err(problem),
-        None => Ok(plan),
-    }
+    Ok(plan)
 }
 
-fn run(task: TaskEnv, plan: Plan) -> u8 {
+fn run(task: TaskEnv, plan: Plan, scenarios: Vec<Option<CompiledScenario>>) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -190,22 +197,8 @@ fn run(task: TaskEnv, plan: Plan) -> u8 {
         verbose: false,
         line_prefix: None,
     };
-    let compiled = crate::cli::compile_plan(&plan);
-    if let Some(problem) = compiled.problems.first() {
-        eprintln!("Config Error: {problem}");
-        return Outcome::Error.exit_code();
-    }
-    // A .jmx execution becomes one execution per thread group.
-    let mut plan = plan;
-    plan.executions = compiled.executions;
-    plan.warnings.extend(compiled.plan_warnings);
     runtime
-        .block_on(crate::run::run_with_reporters(
-            plan,
-            compiled.scenarios,
-            opts,
-            extra,
-        ))
+        .block_on(crate::run::run_with_reporters(plan, scenarios, opts, extra))
         .exit_code()
 }
 

@@ -344,3 +344,28 @@ fn as_bzt_report_alias_warns_and_points_at_the_local_report() {
         "{stdout}"
     );
 }
+
+#[test]
+fn env_function_sees_settings_env_at_compile_time() {
+    // `${__env(X)}` is resolved when the scenario compiles, so settings.env must be exported first.
+    let server = testkit::TestServer::start_background();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("t.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "settings:\n  env:\n    STAMPEDE_TEST_CODE: '202'\n  artifacts-dir: {}/art\n\
+             execution:\n- iterations: 1\n  concurrency: 1\n  scenario: s\n\
+             scenarios:\n  s:\n    requests: ['{}/status/${{__env(STAMPEDE_TEST_CODE)}}']\n\
+             reporting:\n- module: final-stats\n  dump-xml: {}/r.xml\n",
+            tmp.path().display(),
+            server.url(""),
+            tmp.path().display()
+        ),
+    )
+    .unwrap();
+    let out = run(BIN.as_ref(), &["run", cfg.to_str().unwrap()], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let xml = std::fs::read_to_string(tmp.path().join("r.xml")).unwrap();
+    assert!(xml.contains("param=\"202\""), "{xml}");
+}

@@ -347,10 +347,10 @@ fn external_results_loader_files_from_the_scenario() {
         e.errors_file.as_deref(),
         Some(configs.join("../inputs/fixture-error.jtl").as_path())
     );
-    assert!(executor::cli::validate_plan(&plan).0.is_empty());
+    assert!(executor::plan::validate_plan(&plan).0.is_empty());
     std::fs::remove_file(inputs.join("fixture-kpi.jtl")).unwrap();
     let plan = config::load(&[configs.join("external-jtl.yml")], &[]).unwrap();
-    let (problems, _) = executor::cli::validate_plan(&plan);
+    let (problems, _) = executor::plan::validate_plan(&plan);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0]

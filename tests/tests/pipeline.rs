@@ -47,12 +47,12 @@ settings:
     let path = dir.join("e2e.yml");
     std::fs::write(&path, config).unwrap();
     let mut plan = load_with(&[path], &opts).expect("the config loads");
-    let compiled = executor::cli::compile_plan(&plan);
+    let compiled = executor::plan::compile_plan(&plan);
     assert!(compiled.problems.is_empty(), "{:?}", compiled.problems);
-    plan.executions = compiled.executions;
+    let scenarios = compiled.apply(&mut plan);
     let ran = run(
         plan,
-        compiled.scenarios,
+        scenarios,
         RunOptions {
             progress: Progress::Lines,
             quiet: true,

@@ -128,3 +128,20 @@ pub fn invoked_as_bzt(argv0: Option<&OsString>) -> bool {
         .and_then(|a| Path::new(a).file_stem().map(|s| s == "bzt"))
         .unwrap_or(false)
 }
+
+/// A `.jmx` file among the configs runs as bzt runs it: one jmeter execution with that script,
+/// before the `-o` overrides (which may then set `execution.0.concurrency`...).
+pub(super) fn jmx_configs(
+    configs: Vec<PathBuf>,
+    overrides: Vec<String>,
+) -> (Vec<PathBuf>, Vec<String>) {
+    let (jmx, configs): (Vec<PathBuf>, Vec<PathBuf>) = configs
+        .into_iter()
+        .partition(|c| c.extension().is_some_and(|e| e.eq_ignore_ascii_case("jmx")));
+    let mut jmx_overrides: Vec<String> = jmx
+        .iter()
+        .map(|p| jmx_execution(&p.to_string_lossy()))
+        .collect();
+    jmx_overrides.extend(overrides);
+    (configs, jmx_overrides)
+}

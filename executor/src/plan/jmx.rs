@@ -4,7 +4,6 @@
 //! setUp groups run first, tearDown groups last ([`PHASE`]).
 
 use crate::run::PHASE;
-use std::path::PathBuf;
 
 use stampede_config::{ExecutionPlan, Plan};
 use stampede_jmxplan::GroupRole;
@@ -93,21 +92,4 @@ fn lower(
         out.scenarios.push(Some(group.scenario));
     }
     Ok(())
-}
-
-/// A `.jmx` file among the configs runs as bzt runs it: one jmeter execution with that script,
-/// before the `-o` overrides (which may then set `execution.0.concurrency`...).
-pub(super) fn configs(
-    configs: Vec<PathBuf>,
-    overrides: Vec<String>,
-) -> (Vec<PathBuf>, Vec<String>) {
-    let (jmx, configs): (Vec<PathBuf>, Vec<PathBuf>) = configs
-        .into_iter()
-        .partition(|c| c.extension().is_some_and(|e| e.eq_ignore_ascii_case("jmx")));
-    let mut jmx_overrides: Vec<String> = jmx
-        .iter()
-        .map(|p| super::bzt::jmx_execution(&p.to_string_lossy()))
-        .collect();
-    jmx_overrides.extend(overrides);
-    (configs, jmx_overrides)
 }
