@@ -149,13 +149,21 @@ fn lock_next_to(path: &Path) -> Result<std::fs::File, StoreError> {
                 path.display()
             ))
         })?;
-    file.try_lock().map_err(|_| {
-        StoreError::Backend(format!(
+    // A lock can outlive its holder for an instant: a process forked by another thread
+    // holds a copy of the descriptor until it execs (and a hub being restarted may still
+    // be exiting). So a busy lock is retried briefly before it counts as "in use".
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(750);
+    while file.try_lock().is_err() {
+        if std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            continue;
+        }
+        return Err(StoreError::Backend(format!(
             "the store {} is in use by another process (another hub on the same data directory?); \
              stop it or use another directory",
             path.display()
-        ))
-    })?;
+        )));
+    }
     Ok(file)
 }
 
