@@ -1,137 +1,52 @@
-//! Builds the reporters from the effective config's `reporting` list, in config order (the order
-//! decides post-process log order and what `junit-xml` sees from `passfail`, as in Taurus).
-//!
-//! Stampede's additions, both opt-in or opt-out through the same list:
-//! - `- module: kpi-jtl` (optional `filename`, default `<artifacts>/kpi.jtl`): per-sample CSV in
-//!   JMeter's layout. Off by default: it is the only report whose size grows with the test.
-//! - the HTML report, `<artifacts>/report.html`, on by default; `- module: html-report` sets its
-//!   `filename`, `modules.html-report.enabled: false` turns it off.
+//! Builds the reporters from the plan's typed `reporting` list, in config order (the order decides
+//! post-process log order and what `junit-xml` sees from `passfail`, as in Taurus). The settings
+//! were validated when the plan was built (`stampede_config::reporting`); building only opens files
+//! and starts the CloudWatch sender.
 
-use serde_json::Value;
 use stampede_config::Plan;
+use stampede_config::reporting::{CloudwatchMode, JunitSource as Source, ReportModule, Reporting};
 use stampede_report::HtmlReport;
-use stampede_report::passfail::{PassFail, SharedCriteria, parse_criteria};
+use stampede_report::passfail::{Criterion, PassFail, SharedCriteria};
 use stampede_report::{FinalStats, FinalStatsOptions};
 use stampede_report::{JunitSource, JunitXml};
 use stampede_report::{ReportError, Reporter};
 use std::path::{Path, PathBuf};
 
-/// Taurus reporters we accept but do not run: they send data elsewhere and change nothing that
-/// is measured, so a warning is enough.
-const IGNORED_TAURUS_MODULES: &[&str] = &[
-    "blazemeter",
-    "influxdb-reporter",
-    "influxdb",
-    "screen",
-    "monitoring",
-    "functional-consolidator",
-];
-
-/// A builder for a reporting module that lives elsewhere (e.g. `cloudwatch`), consulted before the
-/// built-in ones: return `None` when the module is not yours.
-pub type CustomModule<'a> =
-    &'a dyn Fn(&str, &Value, &Path) -> Option<Result<Box<dyn Reporter>, ReportError>>;
-
 #[derive(Default)]
-pub struct BuildOptions<'a> {
-    pub custom: Option<CustomModule<'a>>,
+pub struct BuildOptions {
     /// junit-xml shows transport errors' rc as JMeter's error.jtl has it
     /// (`Non HTTP response code: java.net.ConnectException`): true when every execution is JMeter's,
     /// false for replayed kpi.jtl and apiritif-style runs, whose Taurus readers keep the short class.
     pub jmeter_error_codes: bool,
 }
 
-/// The reporters for `plan.effective["reporting"]`, plus the HTML report.
-pub fn build(plan: &Plan, artifacts_dir: &Path) -> Result<Vec<Box<dyn Reporter>>, ReportError> {
+/// The reporters for the plan's `reporting`, plus the HTML report.
+pub fn build(plan: &Plan) -> Result<Vec<Box<dyn Reporter>>, ReportError> {
     let opts = BuildOptions {
         jmeter_error_codes: plan.executions.iter().all(|e| e.executor == "jmeter"),
-        ..BuildOptions::default()
     };
-    build_with(&plan.effective, artifacts_dir, &opts)
+    build_with(&plan.reporting, &opts)
 }
 
-fn module_of(entry: &Value) -> Result<(String, Value), ReportError> {
-    match entry {
-        Value::String(s) => Ok((s.clone(), Value::Object(Default::default()))),
-        Value::Object(m) => match m.get("module").and_then(Value::as_str) {
-            Some(name) => Ok((name.to_string(), entry.clone())),
-            None => Err(ReportError::Config {
-                module: "reporting".into(),
-                message: format!("entry {entry} has no 'module' key"),
-            }),
-        },
-        other => Err(ReportError::Config {
-            module: "reporting".into(),
-            message: format!("entry {other} is neither a module name nor a mapping"),
-        }),
-    }
-}
-
-fn flag(settings: &Value, key: &str, default: bool) -> bool {
-    match settings.get(key) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => {
-            matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
-        }
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => default,
-    }
-}
-
-fn path_opt(settings: &Value, key: &str) -> Option<PathBuf> {
-    settings
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-}
-
-/// Criteria from `execution[].criteria` and the scenarios they use, which Taurus attaches to the
-/// executor. Stampede evaluates them like global criteria (on the overall data filtered by label).
-fn execution_criteria(
-    effective: &Value,
-) -> Result<Vec<stampede_report::passfail::Criterion>, ReportError> {
-    let mut out = Vec::new();
-    for exec in effective["execution"].as_array().into_iter().flatten() {
-        if let Some(c) = exec.get("criteria") {
-            out.extend(parse_criteria(c)?);
-        }
-        if let Some(name) = exec.get("scenario").and_then(Value::as_str)
-            && let Some(c) = effective["scenarios"][name].get("criteria")
-        {
-            out.extend(parse_criteria(c)?);
-        }
-    }
-    Ok(out)
+fn pass_fail(specs: &[stampede_config::criteria::CriterionSpec]) -> PassFail {
+    PassFail::new(specs.iter().cloned().map(Criterion::new).collect())
 }
 
 pub fn build_with(
-    effective: &Value,
-    artifacts_dir: &Path,
-    opts: &BuildOptions<'_>,
+    reporting: &Reporting,
+    opts: &BuildOptions,
 ) -> Result<Vec<Box<dyn Reporter>>, ReportError> {
-    let entries: Vec<(String, Value)> = match &effective["reporting"] {
-        Value::Null => Vec::new(),
-        Value::Array(items) => items.iter().map(module_of).collect::<Result<_, _>>()?,
-        other => {
-            return Err(ReportError::Config {
-                module: "reporting".into(),
-                message: format!("must be a list of modules, not {other}"),
-            });
-        }
-    };
     // Passfail state is made first so that junit-xml (pass-fail) can list every criterion.
-    let mut passfails: Vec<Option<PassFail>> = entries
+    let mut passfails: Vec<Option<PassFail>> = reporting
+        .modules
         .iter()
-        .map(|(name, s)| match name.as_str() {
-            "passfail" | "pass-fail" => {
-                parse_criteria(&s["criteria"]).map(|c| Some(PassFail::new(c)))
-            }
-            _ => Ok(None),
+        .map(|m| match m {
+            ReportModule::PassFail(specs) => Some(pass_fail(specs)),
+            _ => None,
         })
-        .collect::<Result<_, _>>()?;
-    let extra = execution_criteria(effective)?;
-    let extra_pf = (!extra.is_empty()).then(|| PassFail::new(extra));
+        .collect();
+    let extra = &reporting.execution_criteria;
+    let extra_pf = (!extra.is_empty()).then(|| pass_fail(extra));
     let shared: Vec<SharedCriteria> = passfails
         .iter()
         .flatten()
@@ -139,67 +54,24 @@ pub fn build_with(
         .map(PassFail::shared)
         .collect();
 
-    let html_path = html_report_path(effective, &entries, artifacts_dir);
+    let html = reporting.html_report.as_deref();
     let mut out: Vec<Box<dyn Reporter>> = Vec::new();
-    for (i, (name, settings)) in entries.iter().enumerate() {
-        if let Some(custom) = opts.custom
-            && let Some(r) = custom(name, settings, artifacts_dir)
-        {
-            out.push(r?);
+    for (i, module) in reporting.modules.iter().enumerate() {
+        if let Some(pf) = passfails[i].take() {
+            out.push(Box::new(pf));
             continue;
         }
-        match name.as_str() {
-            "passfail" | "pass-fail" => {
-                out.push(Box::new(passfails[i].take().expect("built above")));
-            }
-            "html-report" => {}
-            _ => out.extend(builtin(
-                name,
-                settings,
-                artifacts_dir,
-                &shared,
-                html_path.as_deref(),
-                opts,
-            )?),
+        if let Some(r) = reporter(module, &shared, html, opts)? {
+            out.push(r);
         }
     }
     if let Some(pf) = extra_pf {
         out.push(Box::new(pf));
     }
-    if let Some(p) = html_path {
-        out.push(Box::new(HtmlReport::new(p)));
+    if let Some(p) = html {
+        out.push(Box::new(HtmlReport::new(p.to_path_buf())));
     }
     Ok(out)
-}
-
-/// Where the HTML report goes: `<artifacts>/report.html`, or the last `html-report` entry's
-/// `filename`; `None` when `modules.html-report.enabled` is false.
-fn html_report_path(
-    effective: &Value,
-    entries: &[(String, Value)],
-    artifacts_dir: &Path,
-) -> Option<PathBuf> {
-    if !flag(&effective["modules"]["html-report"], "enabled", true) {
-        return None;
-    }
-    let named = entries
-        .iter()
-        .rev()
-        .find(|(name, _)| name == "html-report")
-        .and_then(|(_, settings)| path_opt(settings, "filename"));
-    Some(named.unwrap_or_else(|| artifacts_dir.join("report.html")))
-}
-
-/// Reporting modules that are accepted but not run, for the run to warn about.
-pub fn ignored_modules(effective: &Value) -> Vec<String> {
-    effective["reporting"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| module_of(e).ok())
-        .map(|(n, _)| n)
-        .filter(|n| IGNORED_TAURUS_MODULES.contains(&n.as_str()))
-        .collect()
 }
 
 /// A Taurus reporting module Stampede accepts but does not run; says so at post-process, with
@@ -235,66 +107,54 @@ impl Reporter for Ignored {
     }
 }
 
-/// The other built-in modules; `None` for those that need no reporter (`console`).
-fn builtin(
-    name: &str,
-    settings: &Value,
-    artifacts_dir: &Path,
+/// The reporter of one module; `None` for those that need none (`console`, `html-report`, whose
+/// report is added once at the end, and `passfail`, made beforehand).
+fn reporter(
+    module: &ReportModule,
     passfail: &[SharedCriteria],
     html: Option<&Path>,
-    opts: &BuildOptions<'_>,
+    opts: &BuildOptions,
 ) -> Result<Option<Box<dyn Reporter>>, ReportError> {
-    let reporter: Box<dyn Reporter> = match name {
-        "final-stats" | "final_stats" => Box::new(FinalStats::new(FinalStatsOptions {
-            summary: flag(settings, "summary", true),
-            percentiles: flag(settings, "percentiles", true),
-            summary_labels: flag(settings, "summary-labels", true),
-            failed_labels: flag(settings, "failed-labels", false),
-            test_duration: flag(settings, "test-duration", true),
-            dump_xml: path_opt(settings, "dump-xml"),
-            dump_csv: path_opt(settings, "dump-csv"),
+    let reporter: Box<dyn Reporter> = match module {
+        ReportModule::FinalStats(s) => Box::new(FinalStats::new(FinalStatsOptions {
+            summary: s.summary,
+            percentiles: s.percentiles,
+            summary_labels: s.summary_labels,
+            failed_labels: s.failed_labels,
+            test_duration: s.test_duration,
+            dump_xml: s.dump_xml.clone(),
+            dump_csv: s.dump_csv.clone(),
         })),
-        "junit-xml" => {
-            let path =
-                path_opt(settings, "filename").unwrap_or_else(|| artifacts_dir.join("xunit.xml"));
-            let source = match settings.get("data-source").and_then(Value::as_str) {
-                None | Some("sample-labels") => JunitSource::SampleLabels,
-                Some("pass-fail") => JunitSource::PassFail(passfail.to_vec()),
-                Some(other) => {
-                    return Err(ReportError::Config {
-                        module: "junit-xml".into(),
-                        message: format!(
-                            "data-source {other:?} is not supported; use sample-labels or pass-fail"
-                        ),
-                    });
-                }
+        ReportModule::JunitXml(s) => {
+            let source = match s.data_source {
+                Source::SampleLabels => JunitSource::SampleLabels,
+                Source::PassFail => JunitSource::PassFail(passfail.to_vec()),
             };
-            let mut junit = JunitXml::new(path, source);
+            let mut junit = JunitXml::new(s.filename.clone(), source);
             junit.jmeter_error_codes = opts.jmeter_error_codes;
             Box::new(junit)
         }
-        "kpi-jtl" => {
-            let path =
-                path_opt(settings, "filename").unwrap_or_else(|| artifacts_dir.join("kpi.jtl"));
-            Box::new(stampede_jtl::KpiJtlWriter::create(&path)?)
+        ReportModule::KpiJtl { filename } => {
+            Box::new(stampede_jtl::KpiJtlWriter::create(filename)?)
         }
-        "cloudwatch" => {
-            stampede_cloudwatch::reporter(settings).map_err(|e| ReportError::Config {
-                module: "cloudwatch".into(),
-                message: e.to_string(),
-            })?
+        ReportModule::Cloudwatch(settings) => {
+            let output = match settings.mode {
+                CloudwatchMode::Api => stampede_cloudwatch::Output::Api(None),
+                CloudwatchMode::Emf => {
+                    stampede_cloudwatch::Output::Emf(Box::new(std::io::stdout()))
+                }
+            };
+            Box::new(stampede_cloudwatch::CloudWatchReporter::new(
+                settings.clone(),
+                output,
+            ))
         }
-        // The live per-second line and display belong to the run loop (`run::Progress`).
-        "console" => return Ok(None),
-        n if IGNORED_TAURUS_MODULES.contains(&n) => Box::new(Ignored {
-            name: n.to_string(),
+        ReportModule::Ignored(name) => Box::new(Ignored {
+            name: name.clone(),
             instead: html.map(Path::to_path_buf),
         }),
-        other => {
-            return Err(ReportError::Config {
-                module: other.into(),
-                message: "unknown reporting module; known: final-stats, console, junit-xml, passfail, kpi-jtl, html-report (blazemeter and influxdb-reporter are accepted and ignored)".into(),
-            });
+        ReportModule::Console | ReportModule::HtmlReport | ReportModule::PassFail(_) => {
+            return Ok(None);
         }
     };
     Ok(Some(reporter))

@@ -25,6 +25,8 @@ pub fn plan(
     let effective = json!({"services": services, "settings": {"db-password": "hunter2"}});
     let shellexec = stampede_config::shellexec_spec(effective.as_object().unwrap())
         .expect("the test's services are valid");
+    let reporting =
+        stampede_config::Reporting::from_config(&effective, &dir.join("artifacts"), None).unwrap();
     Plan {
         effective,
         executions: vec![ExecutionPlan {
@@ -47,6 +49,8 @@ pub fn plan(
         sequential: false,
         search_path: Vec::new(),
         shellexec,
+        reporting,
+        consolidator: Default::default(),
     }
 }
 

@@ -34,6 +34,8 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
         "shutdown": "echo $TAURUS_EXIT_CODE > code.txt"}],
         "modules": {"shellexec": {"default-cwd": "artifacts-dir"}}});
     let shellexec = stampede_config::shellexec_spec(effective.as_object().unwrap()).unwrap();
+    let reporting =
+        stampede_config::Reporting::from_config(&effective, &dir.path().join("art"), None).unwrap();
     let plan = Plan {
         effective,
         executions: vec![ExecutionPlan {
@@ -63,6 +65,8 @@ async fn sigterm_stops_the_load_writes_reports_and_exits_2() {
         sequential: false,
         search_path: Vec::new(),
         shellexec,
+        reporting,
+        consolidator: Default::default(),
     };
     let done = Arc::new(AtomicBool::new(false));
     let d2 = done.clone();

@@ -2,10 +2,10 @@
 
 use executor::reporters::build;
 use serde_json::json;
-use stampede_config::{ExecutionPlan, LoadSpec, Plan};
+use stampede_config::{AggregatorSettings, ExecutionPlan, LoadSpec, Plan, Reporting};
 use stampede_log::MemoryLog;
 use stampede_report::Pipeline;
-use stampede_stats::{Aggregator, AggregatorSettings};
+use stampede_stats::Aggregator;
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
@@ -14,6 +14,8 @@ fn fixtures() -> PathBuf {
 
 fn plan(effective: serde_json::Value, artifacts: PathBuf) -> Plan {
     let scenario = effective["scenarios"]["ext"].clone();
+    let reporting = Reporting::from_config(&effective, &artifacts, None).unwrap();
+    let consolidator = AggregatorSettings::from_config(&effective).unwrap();
     Plan {
         executions: vec![ExecutionPlan {
             index: 0,
@@ -43,6 +45,8 @@ fn plan(effective: serde_json::Value, artifacts: PathBuf) -> Plan {
         sequential: false,
         search_path: Vec::new(),
         shellexec: Default::default(),
+        reporting,
+        consolidator,
     }
 }
 
@@ -56,11 +60,10 @@ fn a_plan_replays_end_to_end_with_execution_criteria() {
         "reporting": ["final-stats", "console", {"module": "junit-xml"}],
     });
     let plan = plan(effective, dir.path().to_path_buf());
-    let reporters = build(&plan, dir.path()).unwrap();
+    let reporters = build(&plan).unwrap();
     let sources = stampede_jtl::sources_from_plan(&plan).unwrap();
     assert_eq!(sources[0].data_file, fixtures().join("jtl/fixture-kpi.jtl"));
-    let settings = AggregatorSettings::from_config(&plan.effective);
-    let pipeline = Pipeline::new(Aggregator::new(settings), reporters);
+    let pipeline = Pipeline::new(Aggregator::new(plan.consolidator.clone()), reporters);
     let mut log = MemoryLog::default();
     let finished = stampede_jtl::replay(&sources, pipeline, &mut log).unwrap();
     assert!(finished.failed, "65.62% failures > 60%: exit 3");

@@ -10,6 +10,17 @@ use stampede_report::{Finished, Pipeline};
 use stampede_stats::{Aggregator, AggregatorSettings};
 use std::path::{Path, PathBuf};
 
+/// The reporters of an effective config's `reporting`, as a run builds them from its plan.
+fn reporters_for(
+    effective: &serde_json::Value,
+    artifacts: &Path,
+    opts: &BuildOptions,
+) -> Result<Vec<Box<dyn stampede_report::Reporter>>, String> {
+    let reporting = stampede_config::Reporting::from_config(effective, artifacts, None)
+        .map_err(|e| e.to_string())?;
+    build_with(&reporting, opts).map_err(|e| e.to_string())
+}
+
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/reports")
 }
@@ -34,7 +45,7 @@ fn run_case(case: &Case, out: &Path) -> (Finished, MemoryLog) {
             {"module": "junit-xml", "filename": out.join("junit.xml")}],
         "modules": {"html-report": {"enabled": false}}
     });
-    let reporters = build_with(&effective, out, &BuildOptions::default()).unwrap();
+    let reporters = reporters_for(&effective, out, &BuildOptions::default()).unwrap();
     let pipeline = Pipeline::new(Aggregator::new(AggregatorSettings::default()), reporters);
     let jtl = fixtures().join("jtl");
     let source = ReplaySource {
@@ -216,7 +227,7 @@ fn apiritif_run_matches_taurus_including_passfail() {
             {"module": "junit-xml", "filename": out.join("junit-pass-fail.xml"), "data-source": "pass-fail"}],
         "modules": {"html-report": {"enabled": false}}
     });
-    let reporters = build_with(&effective, out, &BuildOptions::default()).unwrap();
+    let reporters = reporters_for(&effective, out, &BuildOptions::default()).unwrap();
     let pipeline = Pipeline::new(Aggregator::new(AggregatorSettings::default()), reporters);
     let exp = fixtures().join("replay/apiritif-http");
     let source = ReplaySource {

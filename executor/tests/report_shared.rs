@@ -10,6 +10,17 @@ use stampede_stats::{Aggregator, AggregatorSettings};
 use std::path::Path;
 use std::sync::Arc;
 
+/// The reporters of an effective config's `reporting`, as a run builds them from its plan.
+fn reporters_for(
+    effective: &serde_json::Value,
+    artifacts: &Path,
+    opts: &BuildOptions,
+) -> Result<Vec<Box<dyn stampede_report::Reporter>>, String> {
+    let reporting = stampede_config::Reporting::from_config(effective, artifacts, None)
+        .map_err(|e| e.to_string())?;
+    build_with(&reporting, opts).map_err(|e| e.to_string())
+}
+
 fn sample(ts_ms: u64, label: &str, ok: bool) -> Sample {
     Sample {
         start_ms: ts_ms,
@@ -41,7 +52,7 @@ fn run_all(out: &Path, samples: &[Sample]) -> (Finished, MemoryLog) {
         {"module": "junit-xml", "filename": out.join("pf.xml"), "data-source": "pass-fail"},
         {"module": "kpi-jtl"},
     ]});
-    let reporters = build_with(&effective, out, &BuildOptions::default()).unwrap();
+    let reporters = reporters_for(&effective, out, &BuildOptions::default()).unwrap();
     let mut p = Pipeline::new(Aggregator::new(AggregatorSettings::default()), reporters);
     for s in samples {
         p.sample(s);
@@ -247,9 +258,8 @@ fn check_transport_errors(samples: &[Sample]) {
     ]});
     let opts = BuildOptions {
         jmeter_error_codes: true,
-        ..Default::default()
     };
-    let reporters = build_with(&effective, dir.path(), &opts).unwrap();
+    let reporters = reporters_for(&effective, dir.path(), &opts).unwrap();
     let mut p = Pipeline::new(Aggregator::new(AggregatorSettings::default()), reporters);
     for s in samples {
         p.sample(s);
@@ -281,7 +291,7 @@ fn unwritable_paths_are_reported_and_other_reports_still_written() {
         {"module": "junit-xml", "filename": blocker.join("junit.xml")},
         {"module": "junit-xml", "filename": dir.path().join("ok.xml")},
     ]});
-    let reporters = build_with(&effective, dir.path(), &BuildOptions::default()).unwrap();
+    let reporters = reporters_for(&effective, dir.path(), &BuildOptions::default()).unwrap();
     let mut p = Pipeline::new(Aggregator::default(), reporters);
     p.sample(&sample(1_700_000_000_000, "a", true));
     let mut log = MemoryLog::default();
@@ -307,7 +317,7 @@ fn unwritable_paths_are_reported_and_other_reports_still_written() {
 fn bad_reporting_config_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = |v: serde_json::Value| {
-        build_with(
+        reporters_for(
             &json!({"reporting": v}),
             dir.path(),
             &BuildOptions::default(),
@@ -333,52 +343,33 @@ fn bad_reporting_config_is_a_clear_error() {
 }
 
 #[test]
-fn other_modules_plug_in_through_the_custom_dispatch() {
-    struct Counting(usize);
-    impl stampede_report::Reporter for Counting {
-        fn name(&self) -> &str {
-            "cloudwatch"
-        }
-        fn sample(&mut self, _s: &Sample) {
-            self.0 += 1;
-        }
-        fn finish(
-            &mut self,
-            _: &stampede_stats::Summary,
-            log: &mut dyn stampede_log::Log,
-        ) -> Result<bool, stampede_report::ReportError> {
-            log.info(&format!("cloudwatch saw {} samples", self.0));
-            Ok(false)
-        }
-    }
+fn cloudwatch_settings_are_checked_with_the_plan_and_build_its_reporter() {
     let dir = tempfile::tempdir().unwrap();
-    let custom = |name: &str, _: &serde_json::Value, _: &Path| {
-        (name == "cloudwatch")
-            .then(|| Ok(Box::new(Counting(0)) as Box<dyn stampede_report::Reporter>))
-    };
-    let opts = BuildOptions {
-        custom: Some(&custom),
-        ..Default::default()
-    };
-    let reporters = build_with(&json!({"reporting": ["cloudwatch"]}), dir.path(), &opts).unwrap();
-    let mut p = Pipeline::new(Aggregator::default(), reporters);
-    p.sample(&sample(1_700_000_000_000, "a", true));
-    let mut log = MemoryLog::default();
-    p.finish(&mut log);
-    assert!(
-        log.records
-            .iter()
-            .any(|r| r.1 == "cloudwatch saw 1 samples")
+    let with_id = json!({"reporting": [{"module": "cloudwatch", "mode": "emf", "test-id": "t1"}]});
+    let reporters = reporters_for(&with_id, dir.path(), &BuildOptions::default()).unwrap();
+    assert_eq!(
+        reporters.iter().map(|r| r.name()).collect::<Vec<_>>(),
+        ["cloudwatch", "html-report"]
     );
-    let unknown = build_with(
+    let no_id = reporters_for(
         &json!({"reporting": ["cloudwatch"]}),
         dir.path(),
         &BuildOptions::default(),
-    );
+    )
+    .err()
+    .unwrap();
     assert!(
-        unknown.is_err(),
-        "without the dispatch, cloudwatch is unknown"
+        no_id.contains("'reporting.0'") && no_id.contains("TEST_ID"),
+        "{no_id}"
     );
+    let bad = reporters_for(
+        &json!({"reporting": [{"module": "cloudwatch", "test-id": "t", "interval": "0s"}]}),
+        dir.path(),
+        &BuildOptions::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(bad.contains("interval"), "{bad}");
 }
 
 #[test]

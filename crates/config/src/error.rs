@@ -156,6 +156,16 @@ pub enum ConfigError {
         message: String,
     },
 
+    #[error("'{path}': {value} is not {expected}; fix or remove the setting")]
+    Setting {
+        path: String,
+        value: String,
+        expected: &'static str,
+    },
+
+    #[error("'{path}': {message}")]
+    Module { path: String, message: String },
+
     /// An error about a value, with the file (or `-o` override) that holds it.
     #[error("{source} ({origin})")]
     At {
@@ -175,7 +185,9 @@ impl ConfigError {
             | ConfigError::Concurrency { path, .. }
             | ConfigError::Number { path, .. }
             | ConfigError::Duration { path, .. }
-            | ConfigError::NotSupported { path, .. } => Some(path),
+            | ConfigError::NotSupported { path, .. }
+            | ConfigError::Setting { path, .. }
+            | ConfigError::Module { path, .. } => Some(path),
             ConfigError::At { source, .. } => source.key_path(),
             _ => None,
         }

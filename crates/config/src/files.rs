@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use super::error::{ConfigError, type_name};
 use super::origin::Origins;
 use super::{
-    LoadOptions, Plan, artifacts, env, execution, lint, merge::merge, modules, overrides, services,
-    truthy, urls, yaml,
+    AggregatorSettings, LoadOptions, Plan, Reporting, artifacts, env, execution, lint,
+    merge::merge, modules, overrides, services, truthy, urls, yaml,
 };
 
 /// The effect of Taurus's base config (`10-base-config.yml`) on what Stampede does: reporters
@@ -91,13 +91,19 @@ fn build(
         .map_err(|e| origins.locate(e, None))?;
     let shellexec = services::shellexec(&config)?;
     let env = env_for_export(&config);
-    let sequential = truthy(
-        config
-            .get("modules")
-            .and_then(|m| m.pointer("/local/sequential")),
-    );
+    let effective = Value::Object(config);
+    // `settings.env` is exported before the run, so it is what the reporters' `$TEST_ID` will be.
+    let test_id = match env.get("TEST_ID") {
+        Some(v) => v.clone(),
+        None => (opts.lookup_env)("TEST_ID"),
+    };
+    let reporting = Reporting::from_config(&effective, &artifacts_dir, test_id)
+        .map_err(|e| origins.locate(e, None))?;
+    let consolidator =
+        AggregatorSettings::from_config(&effective).map_err(|e| origins.locate(e, None))?;
+    let sequential = truthy(effective.pointer("/modules/local/sequential"));
     Ok(Plan {
-        effective: Value::Object(config),
+        effective,
         executions,
         artifacts_dir,
         config_files: files,
@@ -109,6 +115,8 @@ fn build(
             .chain(origins.dirs.iter().cloned())
             .collect(),
         shellexec,
+        reporting,
+        consolidator,
     })
 }
 

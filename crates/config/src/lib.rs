@@ -19,6 +19,8 @@
 //! ```
 
 mod artifacts;
+mod consolidator;
+pub mod criteria;
 mod duration;
 mod env;
 mod error;
@@ -30,6 +32,7 @@ mod merge;
 mod modules;
 mod origin;
 mod overrides;
+pub mod reporting;
 mod services;
 mod urls;
 mod yaml;
@@ -38,12 +41,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use artifacts::{MASK, dump_effective, is_secret_key, masked, prepare, unique_name};
+pub use consolidator::AggregatorSettings;
 pub use duration::{TimeError, dehumanize, dehumanize_seconds};
 pub use env::Envs;
 pub use error::{ConfigError, Typo};
 pub use execution::RawExecution;
 pub use load::{LoadKeys, LoadSpec, LoadWarning};
 pub use merge::merge;
+pub use reporting::{ReportModule, Reporting};
 pub use services::{STAGES, ShellExecSpec, ShellTask, shellexec as shellexec_spec};
 pub use yaml::to_yaml;
 
@@ -70,6 +75,10 @@ pub struct Plan {
     pub search_path: Vec<PathBuf>,
     /// The `shellexec` services' tasks, by stage.
     pub shellexec: ShellExecSpec,
+    /// The reporting modules with their settings and criteria.
+    pub reporting: Reporting,
+    /// `modules.consolidator`: how samples are aggregated.
+    pub consolidator: AggregatorSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +118,18 @@ pub(crate) fn truthy(v: Option<&serde_json::Value>) -> bool {
         }
         Some(serde_json::Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
         _ => false,
+    }
+}
+
+/// [`truthy`], with `default` when the setting is absent or not a boolean-like value.
+pub(crate) fn truthy_or(v: Option<&serde_json::Value>, default: bool) -> bool {
+    match v {
+        Some(
+            serde_json::Value::Bool(_)
+            | serde_json::Value::String(_)
+            | serde_json::Value::Number(_),
+        ) => truthy(v),
+        _ => default,
     }
 }
 

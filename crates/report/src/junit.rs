@@ -79,7 +79,7 @@ impl JunitXml {
         for shared in criteria {
             let list = shared.lock().expect("passfail state lock");
             for c in list.iter() {
-                let body = if c.triggered && c.fail {
+                let body = if c.triggered && c.spec.fail {
                     format!(
                         "      <error message=\"{}\" type=\"pass/fail criteria triggered\"/>\n",
                         escape_attr(&c.describe())

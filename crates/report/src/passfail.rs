@@ -13,30 +13,12 @@ use std::sync::{Arc, Mutex};
 /// The criteria of one passfail reporter, shared with `junit-xml` (`data-source: pass-fail`).
 pub type SharedCriteria = Arc<Mutex<Vec<Criterion>>>;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Logic {
-    For,
-    Within,
-    Over,
-}
+pub use stampede_config::criteria::{CriterionSpec, Logic};
 
+/// A criterion and its state while the test runs.
 #[derive(Clone, Debug)]
 pub struct Criterion {
-    pub subject: String,
-    pub label: String,
-    /// Whether the config named a label (string criteria always do): junit names get `of LABEL`.
-    pub has_label_key: bool,
-    pub condition: String,
-    /// As written (`5s`, `10%`), for messages and junit names.
-    pub threshold_raw: String,
-    threshold: f64,
-    percent: bool,
-    pub logic: Logic,
-    pub timeframe_raw: String,
-    timeframe: u64,
-    pub stop: bool,
-    pub fail: bool,
-    pub message: Option<String>,
+    pub spec: CriterionSpec,
     pub triggered: bool,
     candidate: bool,
     counting: u64,
@@ -53,212 +35,70 @@ fn config_err(message: String) -> ReportError {
     }
 }
 
-/// Taurus `dehumanize_time` in seconds: `150ms`, `1m30s`, `2h`, bare numbers (the config's parser).
-pub fn dehumanize(text: &str) -> Option<f64> {
-    stampede_config::dehumanize_seconds(text)
-        .ok()
-        .filter(|v| v.is_finite())
-}
-
-fn bytes_value(text: &str) -> Option<f64> {
-    let t = text.trim().to_ascii_lowercase();
-    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = &t[digits.len()..];
-    let n: f64 = digits.trim().parse().ok()?;
-    let mult = match unit {
-        "" | "b" => 1.0,
-        "k" | "kb" => 1024.0,
-        "m" | "mb" => 1024.0 * 1024.0,
-        "g" | "gb" => 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some(n * mult)
-}
-
 impl Criterion {
-    /// Parses the short string form (`[MSG:] SUBJECT [of LABEL] COND THRESHOLD [LOGIC TIMEFRAME][, ACTION]`).
-    pub fn parse(text: &str) -> Result<Self, ReportError> {
-        let (message, rest) = match text.split_once(':') {
-            Some((m, r)) => (Some(m.trim().to_string()), r),
-            None => (None, text),
-        };
-        let (crit, action) = rest.split_once(',').unwrap_or((rest, ""));
-        let re = regex::Regex::new(
-            r"^([\w?*.-]+)(\s*of\s*([\S ]+))?\s*([<>=]+)\s*(\S+)(\s+(for|within|over)\s+(\S+))?",
-        )
-        .expect("static regex");
-        let caps = re.captures(crit.trim()).ok_or_else(|| {
-            config_err(format!(
-                "criterion {text:?} does not read as 'SUBJECT [of LABEL] CONDITION THRESHOLD [for|within|over TIMEFRAME][, stop|continue [as failed|non-failed]]'"
-            ))
-        })?;
-        let get = |i: usize| caps.get(i).map_or("", |m| m.as_str()).to_string();
-        let (stop, fail) = parse_action(action.trim(), text)?;
-        Self::build(CriterionSpec {
-            subject: get(1),
-            label: get(3),
-            has_label_key: true,
-            condition: get(4),
-            threshold: get(5),
-            logic: caps.get(7).map_or("for", |m| m.as_str()).to_string(),
-            timeframe: get(8),
-            stop,
-            fail,
-            message,
-        })
-    }
-
-    /// Parses the dict form (`subject`, `condition`, `threshold`, optional `label`, `logic`, ...).
-    pub fn from_dict(map: &serde_json::Map<String, Value>) -> Result<Self, ReportError> {
-        let text = |k: &str| -> Option<String> {
-            map.get(k).and_then(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-        };
-        let need =
-            |k: &str| text(k).ok_or_else(|| config_err(format!("criterion {map:?} has no {k:?}")));
-        let flag = |k: &str| map.get(k).and_then(Value::as_bool).unwrap_or(true);
-        if let Some(class) = text("class")
-            && !class.ends_with("DataCriterion")
-        {
-            return Err(config_err(format!(
-                "criteria class {class:?} (e.g. monitoring) is not supported; only data criteria are"
-            )));
-        }
-        Self::build(CriterionSpec {
-            subject: need("subject")?,
-            label: text("label").unwrap_or_default(),
-            has_label_key: map.contains_key("label"),
-            condition: need("condition")?,
-            threshold: need("threshold")?,
-            logic: text("logic").unwrap_or_else(|| "for".into()),
-            timeframe: text("timeframe").unwrap_or_default(),
-            stop: flag("stop"),
-            fail: flag("fail"),
-            message: text("message"),
-        })
-    }
-
-    fn build(s: CriterionSpec) -> Result<Self, ReportError> {
-        if !matches!(s.condition.as_str(), ">" | "<" | ">=" | "<=" | "=" | "==") {
-            return Err(config_err(format!(
-                "condition {:?} is not one of > < >= <= = ==",
-                s.condition
-            )));
-        }
-        let percent = s.threshold.ends_with('%');
-        let number = s.threshold.trim_end_matches('%');
-        let subj = s.subject.as_str();
-        let countable =
-            subj.starts_with("succ") || subj.starts_with("fail") || subj.starts_with("rc");
-        if percent && !countable {
-            return Err(config_err(format!(
-                "threshold {:?}: % is only valid for succ, fail and rc subjects, not {subj:?}",
-                s.threshold
-            )));
-        }
-        let known = matches!(
-            subj,
-            "avg-rt" | "avg-lt" | "avg-ct" | "stdev-rt" | "hits" | "bytes"
-        ) || countable
-            || subj.starts_with("concurr")
-            || (subj.starts_with('p') && subj[1..].parse::<f64>().is_ok());
-        if !known {
-            return Err(config_err(format!(
-                "subject {subj:?} is not one of avg-rt, avg-lt, avg-ct, stdev-rt, concurrency, hits, bytes, succ, fail, pNN, rcNNN"
-            )));
-        }
-        let threshold = if subj == "bytes" {
-            bytes_value(number)
-        } else {
-            dehumanize(number)
-        }
-        .ok_or_else(|| {
-            config_err(format!(
-                "threshold {:?} is not a number or duration",
-                s.threshold
-            ))
-        })?;
-        let logic = match s.logic.as_str() {
-            "for" => Logic::For,
-            "within" => Logic::Within,
-            "over" => Logic::Over,
-            other => {
-                return Err(config_err(format!(
-                    "logic {other:?} is not for, within or over"
-                )));
-            }
-        };
-        let timeframe = dehumanize(&s.timeframe)
-            .ok_or_else(|| config_err(format!("timeframe {:?} is not a duration", s.timeframe)))?
-            as u64;
-        Ok(Self {
-            subject: s.subject,
-            label: s.label,
-            has_label_key: s.has_label_key,
-            condition: s.condition,
-            threshold_raw: s.threshold,
-            threshold,
-            percent,
-            logic,
-            timeframe_raw: s.timeframe,
-            timeframe,
-            stop: s.stop,
-            fail: s.fail,
-            message: s.message,
+    pub fn new(spec: CriterionSpec) -> Self {
+        Criterion {
+            spec,
             triggered: false,
             candidate: false,
             counting: 0,
             first_true: None,
             window: VecDeque::new(),
             first_ts: None,
-        })
+        }
+    }
+
+    /// Parses the short string form (see [`CriterionSpec::parse`]).
+    pub fn parse(text: &str) -> Result<Self, ReportError> {
+        CriterionSpec::parse(text)
+            .map(Criterion::new)
+            .map_err(|e| config_err(e.to_string()))
     }
 
     /// Taurus's `str(criterion)`: `Failed: fail>10% for 1 sec`, or `Failed: <message>`.
     pub fn describe(&self) -> String {
-        let state = match (self.triggered, self.fail) {
+        let state = match (self.triggered, self.spec.fail) {
             (false, _) => "Alert",
             (true, true) => "Failed",
             (true, false) => "Notice",
         };
-        if let Some(m) = &self.message {
+        if let Some(m) = &self.spec.message {
             return format!("{state}: {m}");
         }
-        let logic = match self.logic {
-            Logic::For => "for",
-            Logic::Within => "within",
-            Logic::Over => "over",
-        };
+        let logic = self.spec.logic.as_str();
         format!(
             "{state}: {}{}{} {logic} {} sec",
-            self.subject, self.condition, self.threshold_raw, self.counting
+            self.spec.subject, self.spec.condition_raw, self.spec.threshold_raw, self.counting
         )
     }
 
     /// The junit-xml testcase name.
     pub fn junit_name(&self) -> String {
-        let mut name = if self.has_label_key {
+        let mut name = if self.spec.has_label_key {
             format!(
                 "{} of {}{}{}",
-                self.subject, self.label, self.condition, self.threshold_raw
+                self.spec.subject,
+                self.spec.label,
+                self.spec.condition_raw,
+                self.spec.threshold_raw
             )
         } else {
-            format!("{}{}{}", self.subject, self.condition, self.threshold_raw)
+            format!(
+                "{}{}{}",
+                self.spec.subject, self.spec.condition_raw, self.spec.threshold_raw
+            )
         };
-        if !self.timeframe_raw.is_empty() && self.timeframe > 0 {
-            name.push_str(&format!(" for {}", self.timeframe_raw));
+        if !self.spec.timeframe_raw.is_empty() && self.spec.timeframe > 0 {
+            name.push_str(&format!(" for {}", self.spec.timeframe_raw));
         }
         name
     }
 
     /// (value, is-a-count) of the subject in `set`.
     fn value(&self, set: &KpiSet) -> (f64, bool) {
-        let subj = self.subject.as_str();
+        let subj = self.spec.subject.as_str();
         let share = |n: u64| {
-            if self.percent {
+            if self.spec.percent {
                 (
                     if set.throughput == 0 {
                         0.0
@@ -304,28 +144,21 @@ impl Criterion {
     }
 
     fn holds(&self, v: f64) -> bool {
-        let t = self.threshold;
-        match self.condition.as_str() {
-            ">" => v > t,
-            "<" => v < t,
-            ">=" => v >= t,
-            "<=" => v <= t,
-            _ => v == t,
-        }
+        self.spec.condition.holds(v, self.spec.threshold)
     }
 
     /// Checks one second; returns messages to log and whether it just triggered.
     fn check_second(&mut self, ts: u64, set: &KpiSet, msgs: &mut Vec<(Level, String)>) -> bool {
         let (v, is_count) = self.value(set);
         self.first_ts.get_or_insert(ts);
-        let value = match self.logic {
+        let value = match self.spec.logic {
             Logic::For => v,
             Logic::Within | Logic::Over => {
                 self.window.push_back((ts, v, 1));
                 while self
                     .window
                     .front()
-                    .is_some_and(|(t, _, _)| *t + self.timeframe <= ts)
+                    .is_some_and(|(t, _, _)| *t + self.spec.timeframe <= ts)
                 {
                     self.window.pop_front();
                 }
@@ -345,9 +178,9 @@ impl Criterion {
         }
         let first = *self.first_true.get_or_insert(ts);
         self.counting = ts - first + 1;
-        let covered = ts + 1 - self.first_ts.unwrap_or(ts) >= self.timeframe;
-        let fire = match self.logic {
-            Logic::For => self.counting >= self.timeframe,
+        let covered = ts + 1 - self.first_ts.unwrap_or(ts) >= self.spec.timeframe;
+        let fire = match self.spec.logic {
+            Logic::For => self.counting >= self.spec.timeframe,
             Logic::Within => true,
             Logic::Over => covered,
         };
@@ -370,36 +203,6 @@ impl Criterion {
     }
 }
 
-struct CriterionSpec {
-    subject: String,
-    label: String,
-    has_label_key: bool,
-    condition: String,
-    threshold: String,
-    logic: String,
-    timeframe: String,
-    stop: bool,
-    fail: bool,
-    message: Option<String>,
-}
-
-fn parse_action(action: &str, text: &str) -> Result<(bool, bool), ReportError> {
-    if action.is_empty() {
-        return Ok((true, true));
-    }
-    let re = regex::Regex::new(r"^(stop|continue)(\s+as\s+(failed|non-failed))?$")
-        .expect("static regex");
-    let caps = re.captures(action).ok_or_else(|| {
-        config_err(format!(
-            "action {action:?} in {text:?} is not 'stop|continue [as failed|non-failed]'"
-        ))
-    })?;
-    Ok((
-        &caps[1] != "continue",
-        caps.get(3).is_none_or(|m| m.as_str() != "non-failed"),
-    ))
-}
-
 /// Shell-style matching for `rc` subjects (`4??`, `5*`, `[45]*`).
 fn fnmatch(pattern: &str, text: &str) -> bool {
     let mut re = String::from("^");
@@ -415,31 +218,11 @@ fn fnmatch(pattern: &str, text: &str) -> bool {
     regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
 }
 
-/// Parses `criteria`: a list of strings/dicts, or a dict `{message: criterion}`.
+/// Parses `criteria` (see [`stampede_config::criteria::parse_criteria`]).
 pub fn parse_criteria(value: &Value) -> Result<Vec<Criterion>, ReportError> {
-    let one = |v: &Value, message: Option<&str>| -> Result<Criterion, ReportError> {
-        let mut c = match v {
-            Value::String(s) => Criterion::parse(s)?,
-            Value::Object(m) => Criterion::from_dict(m)?,
-            other => {
-                return Err(config_err(format!(
-                    "criterion {other} is neither a string nor a mapping"
-                )));
-            }
-        };
-        if let Some(m) = message {
-            c.message = Some(m.to_string());
-        }
-        Ok(c)
-    };
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items.iter().map(|v| one(v, None)).collect(),
-        Value::Object(map) => map.iter().map(|(k, v)| one(v, Some(k))).collect(),
-        other => Err(config_err(format!(
-            "criteria must be a list or a mapping, not {other}"
-        ))),
-    }
+    stampede_config::criteria::parse_criteria(value)
+        .map(|list| list.into_iter().map(Criterion::new).collect())
+        .map_err(|(_, e)| config_err(e.to_string()))
 }
 
 pub struct PassFail {
@@ -468,12 +251,12 @@ impl Reporter for PassFail {
     fn datapoint(&mut self, dp: &Datapoint) -> Verdict {
         let mut verdict = Verdict::Continue;
         let mut list = self.criteria.lock().expect("passfail state lock");
-        for c in list.iter_mut().filter(|c| c.timeframe > 0) {
-            let Some(set) = dp.label(&c.label) else {
+        for c in list.iter_mut().filter(|c| c.spec.timeframe > 0) {
+            let Some(set) = dp.label(&c.spec.label) else {
                 continue;
             };
-            if c.check_second(dp.ts, set, &mut self.messages) && c.stop {
-                let failed = c.fail || matches!(verdict, Verdict::Stop { failed: true });
+            if c.check_second(dp.ts, set, &mut self.messages) && c.spec.stop {
+                let failed = c.spec.fail || matches!(verdict, Verdict::Stop { failed: true });
                 verdict = Verdict::Stop { failed };
             }
         }
@@ -487,8 +270,8 @@ impl Reporter for PassFail {
     fn finish(&mut self, summary: &Summary, log: &mut dyn Log) -> Result<bool, ReportError> {
         let mut msgs = std::mem::take(&mut self.messages);
         let mut list = self.criteria.lock().expect("passfail state lock");
-        for c in list.iter_mut().filter(|c| c.timeframe == 0) {
-            if let Some(set) = summary.cumulative.get(c.label.as_str()) {
+        for c in list.iter_mut().filter(|c| c.spec.timeframe == 0) {
+            if let Some(set) = summary.cumulative.get(c.spec.label.as_str()) {
                 let fire = {
                     let (v, _) = c.value(set);
                     c.holds(v)
@@ -502,7 +285,7 @@ impl Reporter for PassFail {
         for (level, m) in msgs {
             log.log(level, &m);
         }
-        Ok(list.iter().any(|c| c.triggered && c.fail))
+        Ok(list.iter().any(|c| c.triggered && c.spec.fail))
     }
 }
 
@@ -514,20 +297,23 @@ mod tests {
     fn string_grammar() {
         let c = Criterion::parse("avg-rt of GET /api/books>800ms for 30s, stop as failed").unwrap();
         assert_eq!(
-            (c.subject.as_str(), c.label.as_str()),
+            (c.spec.subject.as_str(), c.spec.label.as_str()),
             ("avg-rt", "GET /api/books")
         );
         assert_eq!(
-            (c.threshold, c.timeframe, c.stop, c.fail),
+            (c.spec.threshold, c.spec.timeframe, c.spec.stop, c.spec.fail),
             (0.8, 30, true, true)
         );
         let c = Criterion::parse("My msg: p90>1s").unwrap();
-        assert_eq!(c.message.as_deref(), Some("My msg"));
-        assert_eq!((c.subject.as_str(), c.threshold), ("p90", 1.0));
+        assert_eq!(c.spec.message.as_deref(), Some("My msg"));
+        assert_eq!((c.spec.subject.as_str(), c.spec.threshold), ("p90", 1.0));
         let c = Criterion::parse("fail>50% for 10s, continue as non-failed").unwrap();
-        assert!(c.percent && !c.stop && !c.fail);
+        assert!(c.spec.percent && !c.spec.stop && !c.spec.fail);
         let c = Criterion::parse("hits of my label>100 within 5s").unwrap();
-        assert_eq!((c.label.as_str(), c.logic), ("my label", Logic::Within));
+        assert_eq!(
+            (c.spec.label.as_str(), c.spec.logic),
+            ("my label", Logic::Within)
+        );
         assert_eq!(c.junit_name(), "hits of my label>100 for 5s");
         assert_eq!(
             Criterion::parse("fail>10%, continue as failed")

@@ -158,6 +158,6 @@ fn label_rc_percentile_and_dict_forms() {
 #[test]
 fn criteria_as_a_message_mapping() {
     let c = parse_criteria(&json!({"Too many errors": "fail>10%"})).unwrap();
-    assert_eq!(c[0].message.as_deref(), Some("Too many errors"));
+    assert_eq!(c[0].spec.message.as_deref(), Some("Too many errors"));
     assert_eq!(c[0].describe(), "Alert: Too many errors");
 }

@@ -7,12 +7,11 @@
 mod errors;
 mod fold;
 mod kpiset;
-mod settings;
 
 pub use errors::{ErrorsBuffer, LabelErrors};
 pub use fold::Folder;
 pub use kpiset::{ErrorItem, KpiSet, level_str, rc_str, secs};
-pub use settings::{AggregatorSettings, SettingsError};
+pub use stampede_config::AggregatorSettings;
 
 use indexmap::IndexMap;
 use stampede_kpi::Sample;

@@ -202,7 +202,7 @@ fn ramp_up_exclude_leaves_the_first_seconds_out() {
 #[test]
 fn custom_percentiles_are_reported() {
     let cfg = serde_json::json!({"modules": {"consolidator": {"percentiles": [75, 25]}}});
-    let settings = AggregatorSettings::try_from_config(&cfg).unwrap();
+    let settings = AggregatorSettings::from_config(&cfg).unwrap();
     let samples: Vec<_> = (1..=4).map(|i| s(i, "a", i * 10, true)).collect();
     let sum = summarize(&samples, settings);
     let g = sum.cumulative[""].to_group("");
@@ -261,7 +261,7 @@ fn many_distinct_urls_stay_bounded() {
 fn ignored_label_prefixes_are_dropped() {
     let cfg =
         serde_json::json!({"modules": {"consolidator": {"ignore-labels": ["setup", "tmp-"]}}});
-    let settings = AggregatorSettings::try_from_config(&cfg).unwrap();
+    let settings = AggregatorSettings::from_config(&cfg).unwrap();
     let sum = summarize(
         &[
             s(0, "setup login", 5, true),

@@ -10,7 +10,7 @@ use stampede_kpi::Sample;
 use stampede_log::{ConsoleLog, Log};
 use stampede_report::{ConsoleLines, Finished, Pipeline, Reporter, Verdict};
 use stampede_scenario::{CompiledScenario, Hooks, IterationEnd, Script, UserState};
-use stampede_stats::{Aggregator, AggregatorSettings, Datapoint};
+use stampede_stats::{Aggregator, Datapoint};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -58,8 +58,7 @@ pub async fn run_with_reporters(
     let parts = Parts {
         compile: |_: &Plan, e: &ExecutionPlan| take_compiled(&scenarios, e),
         reporters: move |p: &Plan| {
-            let mut built = crate::reporters::build(p, &p.artifacts_dir)
-                .map_err(|e| format!("Config Error: {e}"))?;
+            let mut built = crate::reporters::build(p).map_err(|e| format!("Config Error: {e}"))?;
             built.extend(extra);
             Ok(built)
         },
@@ -126,13 +125,7 @@ where
     for w in std::mem::take(&mut shell.warnings) {
         log.warn(&w);
     }
-    let settings = match AggregatorSettings::try_from_config(&plan.effective) {
-        Ok(s) => s,
-        Err(e) => {
-            log.error(&format!("Config Error: modules.consolidator: {e}"));
-            return Ending::error();
-        }
-    };
+    let settings = plan.consolidator.clone();
     log.info("Preparing...");
     let prepared = prepare(plan, &mut shell, parts, log).await;
     let (work, mut reporters) = match prepared {

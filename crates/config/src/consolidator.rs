@@ -1,16 +1,9 @@
-//! `modules.consolidator` settings (Taurus base-config defaults) and `ramp-up-exclude`.
+//! `modules.consolidator` settings (Taurus base-config defaults) and `ramp-up-exclude`, read once
+//! into the plan; the aggregator in `stampede-stats` takes them as they are.
 
 use serde_json::Value;
 
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum SettingsError {
-    #[error("modules.consolidator.{key}: {value} is not {expected}; fix or remove the setting")]
-    Invalid {
-        key: &'static str,
-        value: String,
-        expected: &'static str,
-    },
-}
+use crate::ConfigError;
 
 /// Settings from `modules.consolidator` (percentiles, ...).
 #[derive(Clone, Debug, PartialEq)]
@@ -51,13 +44,8 @@ impl Default for AggregatorSettings {
 }
 
 impl AggregatorSettings {
-    /// Reads the settings, falling back to the defaults for anything invalid (see [`Self::try_from_config`]).
-    pub fn from_config(effective: &Value) -> Self {
-        Self::try_from_config(effective).unwrap_or_default()
-    }
-
     /// Reads `modules.consolidator` and, for `ramp-up-exclude`, the executions' `ramp-up`.
-    pub fn try_from_config(effective: &Value) -> Result<Self, SettingsError> {
+    pub fn from_config(effective: &Value) -> Result<Self, ConfigError> {
         let mut s = Self::default();
         let c = &effective["modules"]["consolidator"];
         if let Some(list) = c.get("percentiles") {
@@ -95,7 +83,7 @@ impl AggregatorSettings {
             Some(Value::Null) | None => {}
             Some(other) => return Err(invalid("ignore-labels", other, "a list of label prefixes")),
         }
-        if c.get("ramp-up-exclude").is_some_and(truthy) {
+        if crate::truthy(c.get("ramp-up-exclude")) {
             let ramp = effective["execution"]
                 .as_array()
                 .into_iter()
@@ -129,24 +117,15 @@ impl AggregatorSettings {
     }
 }
 
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1"),
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => false,
-    }
-}
-
-fn invalid(key: &'static str, v: &Value, expected: &'static str) -> SettingsError {
-    SettingsError::Invalid {
-        key,
+fn invalid(key: &'static str, v: &Value, expected: &'static str) -> ConfigError {
+    ConfigError::Setting {
+        path: format!("modules.consolidator.{key}"),
         value: v.to_string(),
         expected,
     }
 }
 
-fn number(v: &Value, key: &'static str) -> Result<f64, SettingsError> {
+fn number(v: &Value, key: &'static str) -> Result<f64, ConfigError> {
     match v {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -156,7 +135,7 @@ fn number(v: &Value, key: &'static str) -> Result<f64, SettingsError> {
     .ok_or_else(|| invalid(key, v, "a number"))
 }
 
-fn count(v: &Value, key: &'static str) -> Result<usize, SettingsError> {
+fn count(v: &Value, key: &'static str) -> Result<usize, ConfigError> {
     let f = number(v, key)?;
     if f < 0.0 {
         return Err(invalid(key, v, "a non-negative whole number"));
@@ -164,7 +143,7 @@ fn count(v: &Value, key: &'static str) -> Result<usize, SettingsError> {
     Ok(f as usize)
 }
 
-fn percentiles(list: &Value) -> Result<Vec<f64>, SettingsError> {
+fn percentiles(list: &Value) -> Result<Vec<f64>, ConfigError> {
     let items = list
         .as_array()
         .ok_or_else(|| invalid("percentiles", list, "a list of numbers"))?;
@@ -182,36 +161,10 @@ fn percentiles(list: &Value) -> Result<Vec<f64>, SettingsError> {
 }
 
 /// Whole seconds from a Taurus time value (`2s`, `1m30s`, `500ms`, `2h`, bare numbers are seconds).
-fn seconds(v: &Value, key: &'static str) -> Result<u64, SettingsError> {
-    let bad = || invalid(key, v, "a duration such as 2s, 1m or 1h");
-    let text = match v {
-        Value::Number(n) => return n.as_f64().map(|f| f.max(0.0) as u64).ok_or_else(bad),
-        Value::String(s) => s.replace(' ', "").to_ascii_lowercase(),
-        Value::Null => return Ok(0),
-        _ => return Err(bad()),
-    };
-    let re = regex::Regex::new(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)?").expect("static regex");
-    let mut total = 0.0;
-    let mut consumed = 0;
-    for cap in re.captures_iter(&text) {
-        let m = cap.get(0).expect("group 0");
-        if m.start() != consumed {
-            return Err(bad());
-        }
-        consumed = m.end();
-        let n: f64 = cap[1].parse().map_err(|_| bad())?;
-        total += n * match cap.get(2).map(|u| u.as_str()) {
-            Some("ms") => 0.001,
-            Some("d") => 86400.0,
-            Some("h") => 3600.0,
-            Some("m") => 60.0,
-            _ => 1.0,
-        };
-    }
-    if consumed != text.len() || text.is_empty() {
-        return Err(bad());
-    }
-    Ok(total as u64)
+fn seconds(v: &Value, key: &'static str) -> Result<u64, ConfigError> {
+    crate::duration::from_value(v)
+        .map(|d| d.as_secs())
+        .map_err(|_| invalid(key, v, "a duration such as 2s, 1m or 1h"))
 }
 
 #[cfg(test)]
@@ -221,14 +174,14 @@ mod tests {
 
     #[test]
     fn defaults_and_overrides() {
-        let d = AggregatorSettings::from_config(&json!({}));
+        let d = AggregatorSettings::from_config(&json!({})).unwrap();
         assert_eq!(d, AggregatorSettings::default());
         assert_eq!(d.buffer_scale_index(), Some(3));
         let cfg = json!({"modules": {"consolidator": {
             "percentiles": [99, "50", 50.0], "min-buffer-len": "1m", "generalize-labels": 0,
             "ramp-up-exclude": true}},
             "execution": [{"ramp-up": "30s"}, {"ramp-up": "1m30s"}]});
-        let s = AggregatorSettings::try_from_config(&cfg).unwrap();
+        let s = AggregatorSettings::from_config(&cfg).unwrap();
         assert_eq!(s.percentiles, vec![50.0, 99.0]);
         assert_eq!(s.min_buffer_len, 60);
         assert_eq!(s.generalize_labels, 0);
@@ -238,12 +191,12 @@ mod tests {
     #[test]
     fn bad_values_are_named() {
         let cfg = json!({"modules": {"consolidator": {"percentiles": [101]}}});
-        let err = AggregatorSettings::try_from_config(&cfg).unwrap_err();
+        let err = AggregatorSettings::from_config(&cfg).unwrap_err();
         assert!(
             err.to_string().contains("modules.consolidator.percentiles"),
             "{err}"
         );
         let cfg = json!({"modules": {"consolidator": {"min-buffer-len": "soon"}}});
-        assert!(AggregatorSettings::try_from_config(&cfg).is_err());
+        assert!(AggregatorSettings::from_config(&cfg).is_err());
     }
 }
