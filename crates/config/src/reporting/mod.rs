@@ -197,6 +197,7 @@ fn typed(
         "passfail" | "pass-fail" => ReportModule::PassFail(criteria_at(
             settings.get("criteria").unwrap_or(&Value::Null),
             &format!("{path}.criteria"),
+            "passfail criterion",
         )?),
         "kpi-jtl" => ReportModule::KpiJtl {
             filename: path_opt(settings, "filename")
@@ -226,14 +227,14 @@ fn path_opt(settings: &Value, key: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-fn criteria_at(value: &Value, path: &str) -> Result<Vec<CriterionSpec>, ConfigError> {
+fn criteria_at(value: &Value, path: &str, what: &str) -> Result<Vec<CriterionSpec>, ConfigError> {
     parse_criteria(value).map_err(|(at, e)| {
         let path = if at.is_empty() {
             path.to_string()
         } else {
             format!("{path}.{at}")
         };
-        module_err(path, e.to_string())
+        module_err(path, format!("{what}: {e}"))
     })
 }
 
@@ -246,12 +247,20 @@ fn execution_criteria(effective: &Value) -> Result<Vec<CriterionSpec>, ConfigErr
         .enumerate()
     {
         if let Some(c) = exec.get("criteria") {
-            out.extend(criteria_at(c, &format!("execution.{i}.criteria"))?);
+            out.extend(criteria_at(
+                c,
+                &format!("execution.{i}.criteria"),
+                "execution criterion",
+            )?);
         }
         if let Some(name) = exec.get("scenario").and_then(Value::as_str)
             && let Some(c) = effective["scenarios"][name].get("criteria")
         {
-            out.extend(criteria_at(c, &format!("scenarios.{name}.criteria"))?);
+            out.extend(criteria_at(
+                c,
+                &format!("scenarios.{name}.criteria"),
+                "scenario criterion",
+            )?);
         }
     }
     Ok(out)
