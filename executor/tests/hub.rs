@@ -231,6 +231,23 @@ fn three_tasks_merge_exactly_and_history_survives_a_restart() {
     assert_eq!(task(7, "results.xml").0, 404);
     assert_eq!(task(0, "bzt.log").0, 404);
 
+    // The run's merged results XML: Taurus's format, the target's count, exact percentiles.
+    let path = format!("/api/scenarios/{test_id}/testruns/{run_id}/results.xml");
+    let (code, head, merged_xml) = http_raw(&hub.url, "GET", &path, None, None);
+    assert_eq!(code, 200, "{merged_xml}");
+    assert!(head.contains("content-disposition: attachment"), "{head}");
+    let status = parser::read::from_str(&merged_xml).unwrap();
+    let overall = status.overall().unwrap();
+    assert_eq!(overall.throughput.as_f64() as u64, requests);
+    assert_eq!(overall.concurrency.as_f64() as u64, 6, "3 tasks x 2 users");
+    let p95 = overall.perc.iter().find(|k| k.param == "95.0").unwrap();
+    assert_eq!(
+        format!("{:.3}", p95.value.as_f64()),
+        percentile_s(&all.kpi.hist, 95.0)
+    );
+    let codes: f64 = overall.rc.iter().map(|k| k.value.as_f64()).sum();
+    assert_eq!(codes as u64, requests, "every response code counted once");
+
     hub.stop();
     let hub = Hub::start(&data, &[]);
     let again = hub.wait_for(&test_id, &["complete"], Duration::from_secs(5));

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod dlt;
+pub mod merge;
 pub mod model;
 pub mod read;
 pub mod sidecar;

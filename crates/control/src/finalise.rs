@@ -149,3 +149,46 @@ fn sidecar_text(s: &Sidecar) -> String {
     )
     .expect("a merged sidecar has unique labels")
 }
+
+/// The run's results as one Taurus results XML, merged exactly from every task that left one
+/// (`parser::merge`). `Ok(Ok(None))` when no task left results; `Ok(Err(why))` when a task has no
+/// sidecar, so the merge could not be exact.
+pub fn merged_xml(
+    blobs: &dyn Blobs,
+    results_prefix: &str,
+    tasks: &[(u32, String)],
+) -> Result<Result<Option<String>, String>, BlobError> {
+    let mut statuses = Vec::new();
+    let mut sidecars = Vec::new();
+    for (index, region) in tasks {
+        let key = results_key(results_prefix, &task_id(*index), region);
+        let Some(bytes) = blobs.get(&key)? else {
+            continue; // a lost task: the merge is of the tasks that reported, as the run's numbers
+        };
+        let Some(status) = String::from_utf8(bytes)
+            .ok()
+            .and_then(|t| parser::read::from_str(&t).ok())
+        else {
+            continue;
+        };
+        let sidecar = blobs
+            .get(&sidecar::key_for_xml(&key))?
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|t| sidecar::from_str(&t).ok());
+        let Some(sidecar) = sidecar else {
+            return Ok(Err(format!(
+                "task {} left no readable histogram sidecar, so its results cannot be merged exactly",
+                task_id(*index)
+            )));
+        };
+        statuses.push(status);
+        sidecars.push(sidecar);
+    }
+    if statuses.is_empty() {
+        return Ok(Ok(None));
+    }
+    let refs: Vec<&parser::FinalStatus> = statuses.iter().collect();
+    Ok(parser::merge::merge(&refs, &sidecar::merge(&sidecars))
+        .map(|merged| Some(parser::write::to_string(&merged)))
+        .map_err(|e| e.to_string()))
+}

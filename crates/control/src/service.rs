@@ -334,6 +334,23 @@ impl ControlPlane {
         Ok(self.deps.blobs.get(&key)?)
     }
 
+    /// The run's results merged from all its tasks into one Taurus results XML, exactly (summed
+    /// counts and codes, percentiles from the merged histograms). `Ok(None)`: no task left any.
+    pub fn merged_results(&self, test_id: &str, run_id: &str) -> Result<Option<String>, ControlError> {
+        let run = self.run(test_id, run_id)?;
+        let mut tasks = Vec::new();
+        for c in &run.task_configs {
+            let first = tasks.len() as u32;
+            tasks.extend((first..first + c.task_count).map(|i| (i, c.region.clone())));
+        }
+        let prefix = crate::blobs::results_prefix(test_id, run_id);
+        crate::finalise::merged_xml(self.deps.blobs.as_ref(), &prefix, &tasks)?.map_err(|e| {
+            ControlError::NoHistograms {
+                run_id: format!("{run_id} ({e})"),
+            }
+        })
+    }
+
     /// `DELETE …/testruns` with a list of run ids; an active run cannot be deleted.
     pub fn delete_runs(&self, test_id: &str, run_ids: &[String]) -> Result<Value, ControlError> {
         let test = self.test(test_id)?;

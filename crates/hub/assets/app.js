@@ -350,8 +350,12 @@ function validityCard(run) {
 function downloadsCard(base, runId, run) {
   const tasks = (run.validity && run.validity.tasks) || [];
   const link = (task, file) => h("a", { href: "#", onclick: (e) => { e.preventDefault(); download(`${base}/testruns/${encodeURIComponent(runId)}/tasks/${task}/${file}`, `${runId}-task${task}-${file}`); } }, file);
+  const runUrl = `${base}/testruns/${encodeURIComponent(runId)}`;
+  const merged = h("a", { href: "#", id: "merged-xml", onclick: (e) => { e.preventDefault(); download(`${runUrl}/results.xml`, `${runId}-results.xml`); } }, "results.xml");
   return h("div", { class: "card downloads" }, h("h2", {}, "Downloads"),
-    h("table", {}, h("tbody", {}, tasks.map((t) => h("tr", {}, h("td", {}, "task " + t.task + (t.lost ? " (lost)" : "")),
+    h("table", {}, h("tbody", {},
+      h("tr", {}, h("td", {}, h("b", {}, "all tasks, merged")), h("td", {}, merged)),
+      tasks.map((t) => h("tr", {}, h("td", {}, "task " + t.task + (t.lost ? " (lost)" : "")),
       h("td", {}, t.lost ? h("span", { class: "muted" }, "no results") : [link(t.task, "results.xml"), link(t.task, "report.html")]))))));
 }
 

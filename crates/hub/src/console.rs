@@ -62,6 +62,33 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 
 /// `GET …/testruns/{run}/tasks/{task}/{results.xml|report.html}`: always an attachment, so a
 /// report never runs as a page of the hub's origin.
+/// `GET …/testruns/{runId}/results.xml`: the run's results merged exactly from all its tasks.
+pub(crate) async fn merged_results(
+    State(s): State<AppState>,
+    Path((test_id, run_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (t, r) = (test_id.clone(), run_id.clone());
+    let xml = blocking(&s.cp, move |cp| cp.merged_results(&t, &r)).await?;
+    let Some(xml) = xml else {
+        return Ok((StatusCode::NOT_FOUND, "no task of this run left results").into_response());
+    };
+    Ok(download(xml.into_bytes(), "application/xml", &format!("{run_id}-results.xml")))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
 pub(crate) async fn task_file(
     State(s): State<AppState>,
     Path((test_id, run_id, task, name)): Path<(String, String, u32, String)>,
@@ -76,16 +103,9 @@ pub(crate) async fn task_file(
     let Some(bytes) = bytes else {
         return Ok((StatusCode::NOT_FOUND, "this task left no such file").into_response());
     };
-    let disposition = format!("attachment; filename=\"{run_id}-task{task}-{name}\"");
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    Ok(download(
+        bytes,
+        content_type,
+        &format!("{run_id}-task{task}-{name}"),
+    ))
 }

@@ -49,6 +49,10 @@ pub fn router(cp: Arc<ControlPlane>, config: &HubConfig) -> Router {
         .route(&format!("{runs}/{{run_id}}/timeline"), get(timeline))
         .route(&format!("{runs}/{{run_id}}/compare"), get(compare))
         .route(
+            &format!("{runs}/{{run_id}}/results.xml"),
+            get(crate::console::merged_results),
+        )
+        .route(
             &format!("{runs}/{{run_id}}/tasks/{{task}}/{{file}}"),
             get(crate::console::task_file),
         )
