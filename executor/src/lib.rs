@@ -14,4 +14,5 @@ pub mod hub;
 pub mod plan;
 pub mod reporters;
 pub mod run;
+pub mod submit;
 pub mod worker;

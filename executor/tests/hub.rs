@@ -466,3 +466,71 @@ fn a_stopping_hub_cancels_its_runs_and_keeps_their_results() {
     let test = hub.wait_for(&test_id, &["cancelled"], Duration::from_secs(5));
     assert!(num(&test["results"]["total"]["throughput"]) > 0.0, "{test}");
 }
+
+/// `stampede submit` as a CI job runs it: the config file, N tasks, Taurus's exit codes.
+fn submit(hub_url: &str, config: &Path, extra: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN)
+        .arg("submit")
+        .arg(config)
+        .args(["--hub", hub_url])
+        .args(extra)
+        .env_remove("STAMPEDE_HUB_TOKEN")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn submit_judges_criteria_on_the_merged_data_and_exits_like_bzt() {
+    let target = TestServer::start_background();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let hub = Hub::start(&data, &[]);
+    // Two of every three requests fail: 66.7% in total. Each task sees the same share, so only the
+    // merged count (3 tasks x 2 users x 6 iterations = 36 requests) can reach 30 hits.
+    let config = dir.path().join("ci.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "execution:\n- concurrency: 2\n  iterations: 6\n  scenario: s\n\
+             scenarios:\n  s:\n    requests:\n    - {ok}\n    - {bad}\n    - {bad}\n\
+             reporting:\n- module: passfail\n  criteria:\n  - fail>50%, continue as failed\n",
+            ok = target.url("/"),
+            bad = target.url("/status/503"),
+        ),
+    )
+    .unwrap();
+    let merged = dir.path().join("merged.xml");
+    let (code, out) = submit(
+        &hub.url,
+        &config,
+        &["--tasks", "3", "--results", merged.to_str().unwrap()],
+    );
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("Failed: fail>50%"), "{out}");
+    let status = parser::read::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    let overall = status.overall().unwrap();
+    assert_eq!(overall.throughput.as_f64() as u64, 3 * 2 * 6 * 3);
+    assert_eq!(target.requests(), 3 * 2 * 6 * 3);
+
+    // The same run passes a criterion the merged data meets (indexes count the base config's
+    // final-stats and console entries first, as in Taurus), and fails on a bad override first.
+    let (code, out) = submit(
+        &hub.url,
+        &config,
+        &["--tasks", "2", "-o", "reporting.2.criteria.0=hits<10"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Samples count: 72"), "{out}");
+    let (code, out) = submit(&hub.url, &config, &["-o", "execution.0.concurrency=-1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("concurrency"), "{out}");
+    let (code, out) = submit("http://127.0.0.1:9", &config, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cannot reach the hub"), "{out}");
+}

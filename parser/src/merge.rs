@@ -64,11 +64,9 @@ fn merge_label(
     merged: &Sidecar,
     levels: &[(String, f64)],
 ) -> Result<Group, MergeError> {
-    let hist = merged
-        .label(label)
-        .ok_or_else(|| MergeError::NoHistogram {
-            label: label.to_string(),
-        })?;
+    let hist = merged.label(label).ok_or_else(|| MergeError::NoHistogram {
+        label: label.to_string(),
+    })?;
     let k = &hist.kpi;
     let mut rc: Vec<XmlKpi> = Vec::new();
     for g in tasks
@@ -178,7 +176,9 @@ mod tests {
         assert_eq!(g.concurrency, Num::Int(5));
         assert_eq!(g.avg_rt, Num::Float(0.22));
         assert_eq!(
-            g.rc.iter().map(|k| (k.param.as_str(), k.value)).collect::<Vec<_>>(),
+            g.rc.iter()
+                .map(|k| (k.param.as_str(), k.value))
+                .collect::<Vec<_>>(),
             [("200", Num::Int(4)), ("503", Num::Int(1))]
         );
         // Nearest rank over all five values: p50 is the 3rd (30 ms), p100 the largest.

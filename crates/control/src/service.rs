@@ -336,7 +336,11 @@ impl ControlPlane {
 
     /// The run's results merged from all its tasks into one Taurus results XML, exactly (summed
     /// counts and codes, percentiles from the merged histograms). `Ok(None)`: no task left any.
-    pub fn merged_results(&self, test_id: &str, run_id: &str) -> Result<Option<String>, ControlError> {
+    pub fn merged_results(
+        &self,
+        test_id: &str,
+        run_id: &str,
+    ) -> Result<Option<String>, ControlError> {
         let run = self.run(test_id, run_id)?;
         let mut tasks = Vec::new();
         for c in &run.task_configs {

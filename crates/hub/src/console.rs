@@ -72,7 +72,11 @@ pub(crate) async fn merged_results(
     let Some(xml) = xml else {
         return Ok((StatusCode::NOT_FOUND, "no task of this run left results").into_response());
     };
-    Ok(download(xml.into_bytes(), "application/xml", &format!("{run_id}-results.xml")))
+    Ok(download(
+        xml.into_bytes(),
+        "application/xml",
+        &format!("{run_id}-results.xml"),
+    ))
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {

@@ -167,6 +167,36 @@ impl KpiSet {
         }
     }
 
+    /// The set a results XML `<Group>` describes (the inverse of [`KpiSet::to_group`]), e.g. a
+    /// merged run's, so reporters and criteria can judge it. It has no histogram: percentiles are
+    /// the group's own levels.
+    pub fn from_group(g: &Group) -> KpiSet {
+        let count = |n: &Num| n.as_f64().max(0.0) as u64;
+        let mut set = KpiSet {
+            concurrency: count(&g.concurrency),
+            avg_rt: g.avg_rt.as_f64(),
+            avg_lt: g.avg_lt.as_f64(),
+            avg_ct: g.avg_ct.as_f64(),
+            stdev_rt: g.stdev_rt.as_f64(),
+            rc: g
+                .rc
+                .iter()
+                .map(|k| (Arc::from(k.param.as_str()), count(&k.value)))
+                .collect(),
+            perc: g
+                .perc
+                .iter()
+                .filter_map(|k| Some((k.param.parse().ok()?, k.value.as_f64())))
+                .collect(),
+            ..KpiSet::default()
+        };
+        set.kpi.throughput = count(&g.throughput);
+        set.kpi.succ = count(&g.succ);
+        set.kpi.fail = count(&g.fail);
+        set.kpi.bytes = count(&g.bytes);
+        set
+    }
+
     /// The `<Group>` Taurus would dump for this set. Values never computed stay int `0`, as in Taurus.
     pub fn to_group(&self, label: &str) -> Group {
         let computed = self.kpi.throughput > 0;

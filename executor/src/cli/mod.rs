@@ -45,6 +45,16 @@ Examples:
   stampede hub --listen 127.0.0.1:0 --data DIR   any free port (printed), state under DIR
   STAMPEDE_HUB_TOKEN=s3cret stampede hub --listen 0.0.0.0:8080   other hosts need the token";
 
+const SUBMIT_EXAMPLES: &str = "\
+Examples:
+  stampede submit test.yml --hub http://127.0.0.1:8080 --tasks 4
+        run test.yml on 4 hub workers, follow it, exit 0 / 3 (criteria failed) / 1 / 2
+  stampede submit test.yml -o execution.0.hold-for=5m --tasks 10 --results merged.xml
+  STAMPEDE_HUB_TOKEN=s3cret stampede submit test.yml --hub http://perf-box:8080
+
+Pass/fail criteria without a timeframe (avg-rt>500ms, fail>1%) are judged on the merged data of
+all tasks; criteria with one (p95>1s for 30s) are judged by each task on its own data.";
+
 const ABOUT: &str = "Stampede: a drop-in for Taurus (bzt) HTTP load tests, as run by Distributed Load Testing on AWS";
 
 const MAIN_EXAMPLES: &str = "\
@@ -52,6 +62,7 @@ Examples:
   stampede run test.yml                 run a Taurus YAML/JSON config
   stampede validate test.yml --effective  check a config and print the effective config
   stampede hub                          DLT's API and web console on http://127.0.0.1:8080/
+  stampede submit test.yml --tasks 4    run it on 4 of the hub's workers, exit 0/3 like bzt (CI)
   ln -s $(command -v stampede) bzt && ./bzt test.json -o modules.console.disable=true
                                         the same binary speaks bzt's command line";
 
@@ -76,6 +87,9 @@ pub enum Command {
     /// Serve DLT's API and the web console; run tests on local worker processes.
     #[command(after_help = HUB_EXAMPLES)]
     Hub(HubArgs),
+    /// Run a config on a hub's workers, follow it and exit with Taurus's codes (for CI).
+    #[command(after_help = SUBMIT_EXAMPLES)]
+    Submit(SubmitArgs),
     /// One task of a hub run (started by `stampede hub`).
     #[command(hide = true)]
     Worker,
@@ -95,6 +109,27 @@ pub struct HubArgs {
     /// Let submitted configs run shell commands (`services: shellexec`) on this machine.
     #[arg(long)]
     pub allow_shell: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The hub's URL.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    pub hub: String,
+    /// The hub's token, if it has one (or STAMPEDE_HUB_TOKEN).
+    #[arg(long, env = "STAMPEDE_HUB_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Worker tasks to run the config on; each runs the config's full concurrency, as DLT's tasks.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub tasks: u32,
+    /// Test name on the hub (default: the config file names).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Also write the run's merged results XML (Taurus's format) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +182,7 @@ pub enum Invocation {
     },
     Ecs,
     Hub(crate::hub::HubOptions),
+    Submit(crate::submit::SubmitOptions),
     Worker,
 }
 
@@ -178,6 +214,15 @@ impl From<Cli> for Invocation {
                 data: a.data,
                 token: a.token,
                 allow_shell: a.allow_shell,
+            }),
+            Command::Submit(a) => Invocation::Submit(crate::submit::SubmitOptions {
+                configs: a.config.configs,
+                overrides: a.config.overrides,
+                hub: a.hub,
+                token: a.token,
+                tasks: a.tasks,
+                name: a.name,
+                results: a.results,
             }),
             Command::Worker => Invocation::Worker,
         }
@@ -217,6 +262,7 @@ fn dispatch(invocation: Invocation) -> ExitCode {
     let code = match invocation {
         Invocation::Ecs => return stampede_ecs::main(),
         Invocation::Hub(opts) => crate::hub::main(opts),
+        Invocation::Submit(opts) => crate::submit::main(opts),
         Invocation::Worker => crate::worker::main(),
         Invocation::Validate {
             configs,

@@ -1,0 +1,194 @@
+//! Pass/fail on the merged data of all tasks. Criteria without a timeframe (`avg-rt>500ms`,
+//! `fail>5%`) are judged here, once, on the run's merged results — what one machine running every
+//! task's users would have measured. Criteria with a timeframe (`… for 10s`) need each second as it
+//! happens; they stay in the config the tasks run, so each task judges them on its own data and a
+//! task that fails one ends with code 3.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use stampede_config::Plan;
+use stampede_config::criteria::{CriterionSpec, parse_criteria};
+use stampede_config::reporting::ReportModule;
+use stampede_log::Log;
+use stampede_report::passfail::{Criterion, PassFail};
+use stampede_report::{FinalStats, FinalStatsOptions, Reporter};
+use stampede_stats::{KpiSet, LabelSets, Summary};
+
+/// The criteria of the plan the merged results are judged on (those without a timeframe).
+pub fn merged_criteria(plan: &Plan) -> Vec<CriterionSpec> {
+    plan.reporting
+        .modules
+        .iter()
+        .filter_map(|m| match m {
+            ReportModule::PassFail(list) => Some(list.iter()),
+            _ => None,
+        })
+        .flatten()
+        .chain(&plan.reporting.execution_criteria)
+        .filter(|c| c.timeframe == 0)
+        .cloned()
+        .collect()
+}
+
+/// Removes the criteria without a timeframe from a config the tasks will run (they are judged on
+/// the merged data instead); returns how many criteria with a timeframe stay for the tasks.
+pub fn keep_timed_criteria(config: &mut Value) -> usize {
+    let mut kept = 0;
+    let mut filter = |criteria: &mut Value| match criteria {
+        Value::Array(items) => {
+            items.retain(timed);
+            kept += items.len();
+        }
+        Value::Object(map) => {
+            map.retain(|_, v| timed(v));
+            kept += map.len();
+        }
+        _ => {}
+    };
+    if let Some(Value::Array(reporting)) = config.get_mut("reporting") {
+        for entry in reporting.iter_mut() {
+            let module = entry.get("module").and_then(Value::as_str);
+            if matches!(module, Some("passfail" | "pass-fail"))
+                && let Some(c) = entry.get_mut("criteria")
+            {
+                filter(c);
+            }
+        }
+    }
+    if let Some(Value::Array(execs)) = config.get_mut("execution") {
+        for c in execs.iter_mut().filter_map(|e| e.get_mut("criteria")) {
+            filter(c);
+        }
+    }
+    if let Some(Value::Object(scenarios)) = config.get_mut("scenarios") {
+        for c in scenarios.values_mut().filter_map(|s| s.get_mut("criteria")) {
+            filter(c);
+        }
+    }
+    kept
+}
+
+/// Whether one criterion item has a timeframe; an unreadable one is kept for the task to report.
+fn timed(item: &Value) -> bool {
+    parse_criteria(&Value::Array(vec![item.clone()]))
+        .map(|list| list.iter().any(|c| c.timeframe > 0))
+        .unwrap_or(true)
+}
+
+/// Prints Taurus's final summary of the merged results and judges `criteria` on them; `Ok(true)`
+/// when a failing criterion triggered.
+pub fn judge(
+    merged_xml: &str,
+    criteria: Vec<CriterionSpec>,
+    log: &mut dyn Log,
+) -> Result<bool, String> {
+    let status = parser::read::from_str(merged_xml)
+        .map_err(|e| format!("the hub's merged results XML is unreadable: {e}"))?;
+    let summary = summary_of(&status);
+    let mut stats = FinalStats::new(FinalStatsOptions {
+        summary: true,
+        percentiles: true,
+        summary_labels: true,
+        failed_labels: false,
+        test_duration: true,
+        dump_xml: None,
+        dump_csv: None,
+    });
+    stats.finish(&summary, log).map_err(|e| e.to_string())?;
+    if criteria.is_empty() {
+        return Ok(false);
+    }
+    let mut pf = PassFail::new(criteria.into_iter().map(Criterion::new).collect());
+    pf.finish(&summary, log).map_err(|e| e.to_string())
+}
+
+fn summary_of(status: &parser::FinalStatus) -> Summary {
+    let cumulative: LabelSets = status
+        .groups
+        .iter()
+        .map(|g| (Arc::from(g.label.as_str()), KpiSet::from_group(g)))
+        .collect();
+    let percentiles = status
+        .overall()
+        .map(|g| g.perc.iter().filter_map(|k| k.param.parse().ok()).collect())
+        .unwrap_or_default();
+    let duration = status
+        .test_duration
+        .as_deref()
+        .and_then(|d| d.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    Summary {
+        cumulative,
+        first_ts: Some(0),
+        last_ts: Some(duration as u64),
+        percentiles,
+        started: 0.0,
+        ended: duration,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_timed_criteria_go_to_the_tasks() {
+        let mut config = json!({
+            "reporting": [{"module": "passfail", "criteria": ["avg-rt>1s", "fail>50% for 10s"]},
+                          {"module": "final-stats"}],
+            "execution": [{"criteria": {"slow": "p95>2s"}}],
+            "scenarios": {"s": {"criteria": ["hits<1 over 5s"]}}
+        });
+        assert_eq!(keep_timed_criteria(&mut config), 2);
+        assert_eq!(
+            config["reporting"][0]["criteria"],
+            json!(["fail>50% for 10s"])
+        );
+        assert_eq!(config["execution"][0]["criteria"], json!({}));
+        assert_eq!(
+            config["scenarios"]["s"]["criteria"],
+            json!(["hits<1 over 5s"])
+        );
+    }
+
+    #[test]
+    fn merged_results_fail_a_criterion_and_print_the_summary() {
+        use parser::{Group, Kpi, Num};
+        let kpi = |param: &str, value: Num| Kpi {
+            param: param.into(),
+            value,
+        };
+        let mut g = Group::empty("");
+        (g.throughput, g.concurrency, g.succ, g.fail) =
+            (Num::Int(10), Num::Int(2), Num::Int(6), Num::Int(4));
+        (g.avg_rt, g.stdev_rt, g.avg_lt, g.avg_ct, g.bytes) = (
+            Num::Float(0.5),
+            Num::Float(0.1),
+            Num::Float(0.4),
+            Num::Float(0.01),
+            Num::Int(100),
+        );
+        g.rc = vec![kpi("200", Num::Int(6)), kpi("503", Num::Int(4))];
+        g.perc = vec![kpi("95.0", Num::Float(0.9))];
+        let xml = parser::write::to_string(&parser::FinalStatus {
+            test_duration: Some("2.0".into()),
+            groups: vec![g],
+            ..Default::default()
+        });
+        let xml = xml.as_str();
+        let specs = |list: Value| parse_criteria(&list).unwrap();
+        let mut log = stampede_log::MemoryLog::default();
+        assert!(judge(xml, specs(json!(["fail>30%"])), &mut log).unwrap());
+        assert!(
+            log.records.iter().any(|r| r.1.contains("Failed: fail>30%")),
+            "{:?}",
+            log.records
+        );
+        let mut log = stampede_log::MemoryLog::default();
+        assert!(!judge(xml, specs(json!(["p95>1s", "rc503>5"])), &mut log).unwrap());
+        assert!(judge(xml, specs(json!(["rc5??>=4"])), &mut log).unwrap());
+        assert!(judge("<nope", Vec::new(), &mut log).is_err());
+    }
+}
