@@ -1,6 +1,6 @@
 """Drives the hub's console in headless Chromium through chromedriver (selenium from PyPI).
 
-Usage: hub_browser.py HUB_URL TARGET_URL. Exit 0 when every step passed; a failed step raises.
+Usage: hub_browser.py HUB_URL TARGET_URL TOKEN. Exit 0 when every step passed; a failed step raises.
 Called by hub_browser.rs, which starts the hub and the target.
 """
 import os
@@ -55,9 +55,12 @@ def status_is(driver, status, within):
         (By.CSS_SELECTOR, f"h1#test-name ~ div .badge[data-status='{status}']")))
 
 
-def main(hub, target):
+def main(hub, target, token):
     driver = browser()
     try:
+        # The hub has a token: the console keeps it in localStorage and sends it on every call.
+        driver.get(hub + "/#/")
+        driver.execute_script("localStorage.setItem('stampedeToken', arguments[0])", token)
         # A complete run: live section, then results table and charts.
         create(driver, hub, target, "browser <i>run</i>", "4s")
         status_is(driver, "complete", 90)
@@ -103,4 +106,4 @@ def main(hub, target):
 
 if __name__ == "__main__":
     os.environ.setdefault("SE_OFFLINE", "true")
-    main(sys.argv[1].rstrip("/"), sys.argv[2])
+    main(sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3])

@@ -21,9 +21,13 @@ impl Drop for Hub {
     }
 }
 
+/// The console is driven through a token-protected hub: every call, the live stream included,
+/// must carry it.
+const TOKEN: &str = "browser-s3cret";
+
 fn start_hub(data: &Path) -> (Hub, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stampede"))
-        .args(["hub", "--listen", "127.0.0.1:0", "--data"])
+        .args(["hub", "--listen", "127.0.0.1:0", "--token", TOKEN, "--data"])
         .arg(data)
         .env_remove("STAMPEDE_HUB_TOKEN")
         .stdout(Stdio::piped())
@@ -80,7 +84,7 @@ fn the_console_creates_runs_charts_and_cancels_tests() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hub_browser.py");
     let out = Command::new(&python)
         .arg(script)
-        .args([&url, &target.url("/")])
+        .args([&url, &target.url("/"), TOKEN])
         .output()
         .unwrap();
     let text = format!(

@@ -282,21 +282,43 @@ async function details(testId, runId) {
 
 function follow(base, runId, onSecond, onEnd) {
   const url = `${base}/testruns/${encodeURIComponent(runId)}/live`;
-  let es = null;
-  if (!token()) {
-    es = new EventSource(url);
-    es.addEventListener("second", (e) => onSecond(JSON.parse(e.data)));
-    es.addEventListener("status", () => { es.close(); onEnd(); });
-    cleanups.push(() => es.close());
-  }
-  // EventSource cannot send a token, and a missed status event must not leave the page stale.
-  const poll = async () => {
-    const { data } = await api("GET", base);
-    if (!active(data.status)) { onEnd(); return; }
-    if (!es) {
-      const t = (await api("GET", `${base}/testruns/${encodeURIComponent(runId)}/timeline`)).data;
-      for (const s of (t && t.seconds) || []) onSecond(s);
+  // The event stream is read with fetch, not EventSource, so a hub's token goes in the header.
+  const ctrl = new AbortController();
+  let ended = false;
+  const end = () => { if (!ended) { ended = true; ctrl.abort(); onEnd(); } };
+  cleanups.push(() => { ended = true; ctrl.abort(); });
+  const onEvent = (name, data) => {
+    if (name === "second") onSecond(JSON.parse(data));
+    else if (name === "status") end();
+  };
+  const headers = token() ? { Authorization: "Bearer " + token() } : {};
+  fetch(url, { headers, signal: ctrl.signal }).then(async (r) => {
+    if (!r.ok || !r.body) return;
+    const reader = r.body.getReader();
+    const dec = new TextDecoder();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf("\n\n")) >= 0) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        let name = "message", data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) data += line.slice(5).trim();
+        }
+        if (data) onEvent(name, data);
+      }
     }
+  }).catch(() => {});
+  // A missed status event must not leave the page stale.
+  const poll = async () => {
+    if (ended) return;
+    const { data } = await api("GET", base);
+    if (!active(data.status)) { end(); return; }
     later(poll, 2000);
   };
   later(poll, 2000);
