@@ -206,7 +206,7 @@ fn follow(
     }
 }
 
-/// `Current: 40 vu, 1234 succ, 2 fail, 35.1 avg ms, p95 80 ms` from the newest merged second.
+/// The users and the newest merged second's numbers, all tasks together.
 fn progress(
     client: &HubClient,
     test_id: &str,
@@ -222,7 +222,7 @@ fn progress(
     let elapsed = format!("{}s", took.as_secs());
     match last {
         Some(s) => format!(
-            "{status} {elapsed}: {} vu on {} task(s), {} succ, {} fail, {:.1} avg ms, p95 {} ms",
+            "{status} {elapsed}: {} users on {} task(s); last second: {} ok, {} failed, avg {:.1} ms, p95 {} ms",
             s["vu"],
             s["tasks"],
             s["succ"],
