@@ -44,12 +44,13 @@ fn main() {
         let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("hdr");
         let (mut n, mut errors, mut first) = (0u64, 0u64, None);
         while let Some(batch) = rx.recv().await {
-            for s in batch {
+            for s in batch.iter() {
                 first.get_or_insert(s.start_ms);
                 n += 1;
                 errors += u64::from(s.failure.is_some());
                 let _ = h.record(s.elapsed_us.max(1));
             }
+            batch.recycle();
         }
         let _ = eng.await;
         let total = started.elapsed();

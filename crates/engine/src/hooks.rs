@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-/// Samples go to the aggregator in batches: one channel operation per `BATCH` samples or per
-/// `BATCH_AGE`, whichever comes first, instead of one per request. Small, because every user holds
-/// one batch (1,000 users × 16 samples × ~120 B ≈ 2 MB).
-pub const BATCH: usize = 16;
+pub use crate::batch::BATCH;
+use crate::batch::{Batcher, SampleBatch};
+
+/// A batch older than this leaves even when not full, so the aggregator's seconds stay complete.
 pub const BATCH_AGE: Duration = Duration::from_millis(100);
 
 /// One execution's open-loop state: one ticket counter shared by all its users.
@@ -54,8 +54,8 @@ impl Pacer {
 /// users being busy, counts the wait), as wrk2 and JMeter users expect. The engine does not touch
 /// the recorded times.
 pub struct UserHooks {
-    pub(super) tx: UnboundedSender<Vec<Sample>>,
-    pub(super) batch: Vec<Sample>,
+    pub(super) tx: UnboundedSender<SampleBatch>,
+    pub(super) batch: Batcher,
     pub(super) batch_started: Instant,
     pub(super) stop: CancellationToken,
     pub(super) active: Arc<AtomicU32>,
@@ -69,9 +69,8 @@ pub struct UserHooks {
 impl UserHooks {
     pub(super) fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
             // The receiver only goes away after every user ended; nothing to do if it has.
-            let _ = self.tx.send(full);
+            let _ = self.tx.send(self.batch.take());
         }
         self.batch_started = Instant::now();
     }

@@ -10,15 +10,16 @@
 //! [`END_GRACE`] after the hold ends (JMeter's shutdown waits up to 5 s), or [`STOP_GRACE`] after a
 //! cancellation; users still busy then are aborted and their in-flight request is not recorded.
 
+pub mod batch;
 pub mod hooks;
 pub mod profile;
 pub mod simple;
 
+pub use batch::SampleBatch;
 pub use hooks::{Pacer, UserHooks};
 pub use profile::{Profile, Step};
 
 use stampede_http::{Client, Connector};
-use stampede_kpi::Sample;
 use stampede_scenario::{IterationEnd, Script};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -54,7 +55,7 @@ pub struct LoadState {
 /// Runs every execution at once until each has ended; `stop` cancels them all.
 pub async fn run<S: Script>(
     execs: Vec<Execution<S>>,
-    tx: UnboundedSender<Vec<Sample>>,
+    tx: UnboundedSender<SampleBatch>,
     stop: CancellationToken,
     state: Arc<LoadState>,
 ) {
@@ -75,7 +76,7 @@ pub async fn run<S: Script>(
 }
 
 struct ExecCtx {
-    tx: UnboundedSender<Vec<Sample>>,
+    tx: UnboundedSender<SampleBatch>,
     stop: CancellationToken,
     state: Arc<LoadState>,
     connector: Connector,
@@ -159,7 +160,7 @@ fn new_user<S: Script>(
 ) -> impl std::future::Future<Output = ()> + Send + 'static {
     let hooks = UserHooks {
         tx: ctx.tx.clone(),
-        batch: Vec::with_capacity(hooks::BATCH),
+        batch: batch::Batcher::default(),
         batch_started: Instant::now(),
         stop: exec_stop.clone(),
         active: active.clone(),

@@ -42,7 +42,8 @@ async fn run(
     let eng = tokio::spawn(engine::run(execs, tx, stop, Arc::new(LoadState::default())));
     let mut all = Vec::new();
     while let Some(b) = rx.recv().await {
-        all.extend(b);
+        all.extend(b.iter().cloned());
+        b.recycle();
     }
     eng.await.unwrap();
     (all, t0.elapsed())
@@ -164,7 +165,7 @@ async fn coordinated_omission_is_corrected_once_for_a_compiled_scenario() {
     let eng = tokio::spawn(engine::run(vec![e], tx, CancellationToken::new(), state));
     let mut samples = Vec::new();
     while let Some(b) = rx.recv().await {
-        samples.extend(b);
+        samples.extend(b.iter().cloned());
     }
     eng.await.unwrap();
     assert_measured_from_the_schedule(&samples);

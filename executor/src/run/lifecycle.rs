@@ -4,9 +4,8 @@ use super::console;
 use super::shellexec::ShellExec;
 use super::{Outcome, Progress, RunOptions};
 use stampede_config::{self as config, ExecutionPlan, Plan};
-use stampede_engine::{self as engine, Execution, LoadState, Profile};
+use stampede_engine::{self as engine, Execution, LoadState, Profile, SampleBatch};
 use stampede_http::{Client, ClientConfig};
-use stampede_kpi::Sample;
 use stampede_log::{ConsoleLog, Log};
 use stampede_report::{ConsoleLines, Finished, Pipeline, Reporter, Verdict};
 use stampede_scenario::{CompiledScenario, Hooks, IterationEnd, Script, UserState};
@@ -348,11 +347,12 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn samples(&mut self, batch: Vec<Sample>) {
-        for s in &batch {
+    fn samples(&mut self, batch: SampleBatch) {
+        for s in batch.iter() {
             self.pipeline.sample(s);
         }
         self.samples += batch.len() as u64;
+        batch.recycle();
     }
 
     /// Emits the complete seconds to the reporters (and their lines to the log); returns a pass/fail
@@ -463,7 +463,7 @@ fn epoch_secs_f64() -> f64 {
 /// Receives samples until the engine ends; every second (half a second after the wall-clock second
 /// turns, so that batched samples of the finished second have arrived) emits datapoints.
 async fn consume(
-    mut rx: UnboundedReceiver<Vec<Sample>>,
+    mut rx: UnboundedReceiver<SampleBatch>,
     sink: &mut Sink<'_>,
     shell: &mut ShellExec,
     stop: &CancellationToken,
