@@ -5,9 +5,9 @@
 
 use stampede_config::Plan;
 use stampede_config::reporting::{CloudwatchMode, JunitSource as Source, ReportModule, Reporting};
+use stampede_report::FinalStats;
 use stampede_report::HtmlReport;
 use stampede_report::passfail::{Criterion, PassFail, SharedCriteria};
-use stampede_report::{FinalStats, FinalStatsOptions};
 use stampede_report::{JunitSource, JunitXml};
 use stampede_report::{ReportError, Reporter};
 use std::path::{Path, PathBuf};
@@ -116,15 +116,7 @@ fn reporter(
     opts: &BuildOptions,
 ) -> Result<Option<Box<dyn Reporter>>, ReportError> {
     let reporter: Box<dyn Reporter> = match module {
-        ReportModule::FinalStats(s) => Box::new(FinalStats::new(FinalStatsOptions {
-            summary: s.summary,
-            percentiles: s.percentiles,
-            summary_labels: s.summary_labels,
-            failed_labels: s.failed_labels,
-            test_duration: s.test_duration,
-            dump_xml: s.dump_xml.clone(),
-            dump_csv: s.dump_csv.clone(),
-        })),
+        ReportModule::FinalStats(s) => Box::new(FinalStats::new(s.clone())),
         ReportModule::JunitXml(s) => {
             let source = match s.data_source {
                 Source::SampleLabels => JunitSource::SampleLabels,

@@ -23,32 +23,8 @@ use stampede_log::Log;
 use stampede_stats::{KpiSet, Summary};
 use std::path::{Path, PathBuf};
 
-/// The module's options, Taurus's code defaults.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FinalStatsOptions {
-    pub summary: bool,
-    pub percentiles: bool,
-    pub summary_labels: bool,
-    pub failed_labels: bool,
-    pub test_duration: bool,
-    /// Relative paths resolve against the process's working directory, as in Taurus.
-    pub dump_xml: Option<PathBuf>,
-    pub dump_csv: Option<PathBuf>,
-}
-
-impl Default for FinalStatsOptions {
-    fn default() -> Self {
-        Self {
-            summary: true,
-            percentiles: true,
-            summary_labels: true,
-            failed_labels: false,
-            test_duration: true,
-            dump_xml: None,
-            dump_csv: None,
-        }
-    }
-}
+/// The module's options (typed with the plan), Taurus's code defaults.
+pub use stampede_config::reporting::FinalStatsSettings as FinalStatsOptions;
 
 pub struct FinalStats {
     opts: FinalStatsOptions,

@@ -86,15 +86,7 @@ pub fn judge(
     let status = parser::read::from_str(merged_xml)
         .map_err(|e| format!("the hub's merged results XML is unreadable: {e}"))?;
     let summary = summary_of(&status);
-    let mut stats = FinalStats::new(FinalStatsOptions {
-        summary: true,
-        percentiles: true,
-        summary_labels: true,
-        failed_labels: false,
-        test_duration: true,
-        dump_xml: None,
-        dump_csv: None,
-    });
+    let mut stats = FinalStats::new(FinalStatsOptions::default());
     stats.finish(&summary, log).map_err(|e| e.to_string())?;
     if criteria.is_empty() {
         return Ok(false);

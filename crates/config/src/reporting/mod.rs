@@ -69,8 +69,24 @@ pub struct FinalStatsSettings {
     pub summary_labels: bool,
     pub failed_labels: bool,
     pub test_duration: bool,
+    /// Relative paths resolve against the process's working directory, as in Taurus.
     pub dump_xml: Option<PathBuf>,
     pub dump_csv: Option<PathBuf>,
+}
+
+/// Taurus's code defaults.
+impl Default for FinalStatsSettings {
+    fn default() -> Self {
+        Self {
+            summary: true,
+            percentiles: true,
+            summary_labels: true,
+            failed_labels: false,
+            test_duration: true,
+            dump_xml: None,
+            dump_csv: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
