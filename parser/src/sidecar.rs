@@ -28,6 +28,9 @@
 //!
 //! Readers reject unknown `format`, a `version` they do not know and any `unit` other than `us`.
 //!
+//! One label entry is also a unit of its own: [`LabelEntry`] is its serde form, and the hub's live
+//! frames carry the same entries, so there is one label codec.
+//!
 //! In memory a label is a [`stampede_kpi::Kpi`], whose histogram has Taurus's millisecond layout:
 //! the writer records each bucket's count at its lowest value in microseconds, and the reader puts
 //! each HdrHistogram bucket back into the Taurus bucket whose lowest value it holds (a bucket that
@@ -91,12 +94,13 @@ struct FileJson {
     format: String,
     version: u32,
     unit: String,
-    labels: Vec<EntryJson>,
+    labels: Vec<LabelEntry>,
 }
 
-/// One label as the file spells it (field order is the documented one).
-#[derive(Serialize, Deserialize)]
-struct EntryJson {
+/// One label as the file spells it (field order is the documented one). Build it with
+/// [`LabelEntry::encode`], read it back with [`LabelEntry::decode`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LabelEntry {
     label: String,
     count: u64,
     succ: u64,
@@ -122,25 +126,7 @@ pub fn to_string<'a>(
                 label: label.into(),
             });
         }
-        let mut bytes = Vec::new();
-        V2DeflateSerializer::new()
-            .serialize(&to_hdr(&kpi.hist), &mut bytes)
-            .map_err(|e| SidecarError::Histogram {
-                label: label.into(),
-                reason: format!("{e:?}"),
-            })?;
-        labels.push(EntryJson {
-            label: label.into(),
-            count: kpi.throughput,
-            succ: kpi.succ,
-            fail: kpi.fail,
-            bytes: kpi.bytes,
-            sum_rt: kpi.sum_rt_us,
-            sum_lt: kpi.sum_lt_us,
-            sum_ct: kpi.sum_ct_us,
-            concurrency,
-            hist: STANDARD.encode(bytes),
-        });
+        labels.push(LabelEntry::encode(label, kpi, concurrency)?);
     }
     let file = FileJson {
         format: FORMAT.into(),
@@ -167,23 +153,53 @@ pub fn from_str(text: &str) -> Result<Sidecar, SidecarError> {
         if !seen.insert(e.label.clone()) {
             return Err(SidecarError::DuplicateLabel { label: e.label });
         }
-        let hist = read_hist(&e.label, &e.hist)?;
-        labels.push(LabelHist {
-            kpi: Kpi {
-                throughput: e.count,
-                succ: e.succ,
-                fail: e.fail,
-                bytes: e.bytes,
-                sum_rt_us: e.sum_rt,
-                sum_lt_us: e.sum_lt,
-                sum_ct_us: e.sum_ct,
-                hist,
-            },
-            concurrency: e.concurrency,
-            label: e.label,
-        });
+        labels.push(e.decode()?);
     }
     Ok(Sidecar { labels })
+}
+
+impl LabelEntry {
+    /// One label's entry: `kpi` with its histogram in the documented HdrHistogram encoding.
+    pub fn encode(label: &str, kpi: &Kpi, concurrency: u64) -> Result<Self, SidecarError> {
+        let mut bytes = Vec::new();
+        V2DeflateSerializer::new()
+            .serialize(&to_hdr(&kpi.hist), &mut bytes)
+            .map_err(|e| SidecarError::Histogram {
+                label: label.into(),
+                reason: format!("{e:?}"),
+            })?;
+        Ok(LabelEntry {
+            label: label.into(),
+            count: kpi.throughput,
+            succ: kpi.succ,
+            fail: kpi.fail,
+            bytes: kpi.bytes,
+            sum_rt: kpi.sum_rt_us,
+            sum_lt: kpi.sum_lt_us,
+            sum_ct: kpi.sum_ct_us,
+            concurrency,
+            hist: STANDARD.encode(bytes),
+        })
+    }
+
+    /// The entry's label and exact KPIs; a histogram that does not decode names the label.
+    pub fn decode(self) -> Result<LabelHist, SidecarError> {
+        let hist = read_hist(&self.label, &self.hist)?;
+        Ok(LabelHist {
+            kpi: Kpi {
+                throughput: self.count,
+                succ: self.succ,
+                fail: self.fail,
+                bytes: self.bytes,
+                sum_rt_us: self.sum_rt,
+                sum_lt_us: self.sum_lt,
+                sum_ct_us: self.sum_ct,
+                hist,
+            },
+            concurrency: self.concurrency,
+            label: self.label,
+        })
+    }
 }
 
 fn read_hist(label: &str, base64: &str) -> Result<Histogram, SidecarError> {

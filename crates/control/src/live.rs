@@ -1,36 +1,26 @@
-//! Live data: each task sends one [`LiveFrame`] per second (counts plus an HDR histogram per label);
-//! the hub merges the frames of all tasks exactly, second by second, into a [`Timeline`].
+//! Live data: each task sends one [`LiveFrame`] per second (an exact [`Kpi`] per label); the hub
+//! merges the frames of all tasks exactly, second by second, into a [`Timeline`].
 //!
-//! This is the one small type the executor's shared KPI type will later replace. On the wire a
-//! frame is JSON, histograms in HdrHistogram's compressed V2 encoding, base64, as in the sidecar:
+//! A label is the histogram sidecar's label ([`LabelHist`]: the label, its `Kpi`, the task's
+//! concurrency), and on the wire it is the sidecar's label entry ([`LabelEntry`]), so the live path,
+//! the results files and the Lambda share one type and one codec. A frame is JSON:
 //!
 //! ```json
 //! {"task": 0, "second": 1767225600, "vu": 10, "cpu": 37.5,
-//!  "labels": [{"label": "", "succ": 98, "fail": 2, "bytes": 51200, "sumRtUs": 1234567,
+//!  "labels": [{"label": "", "count": 100, "succ": 98, "fail": 2, "bytes": 51200,
+//!              "sum_rt": 1234567, "sum_lt": 1034567, "sum_ct": 2000, "concurrency": 10,
 //!              "hist": "HISTFAAAA…"}]}
 //! ```
+//!
+//! The fields of a label are those of `docs/control-plane.md` ("Live data") and of the sidecar's
+//! format; times in microseconds, the histogram a base64 compressed-V2 HdrHistogram.
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use parser::sidecar::{LabelEntry, LabelHist, SidecarError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-/// One label's counts for one second of one task. `""` is the overall entry.
-#[derive(Clone, Debug)]
-pub struct LiveLabel {
-    pub label: String,
-    pub succ: u64,
-    pub fail: u64,
-    pub bytes: u64,
-    /// Σ response time in microseconds, so the merged average is exact.
-    pub sum_rt_us: u64,
-    /// Response times in microseconds.
-    pub hist: Histogram<u64>,
-}
+use stampede_kpi::Kpi;
 
 /// One second of one task.
 #[derive(Clone, Debug)]
@@ -42,30 +32,16 @@ pub struct LiveFrame {
     pub vu: u32,
     /// The worker's CPU use in percent of one machine, when it measures it.
     pub cpu: Option<f32>,
-    pub labels: Vec<LiveLabel>,
+    /// Each label's KPIs for that second; `""` is the overall entry.
+    pub labels: Vec<LabelHist>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("live frame is not valid JSON of the documented shape: {0}")]
     Json(#[from] serde_json::Error),
-    #[error(
-        "live frame label {label:?}: hist is not a base64 compressed V2 HdrHistogram: {reason}"
-    )]
-    Hist { label: String, reason: String },
-    #[error("live frame label {label:?}: {reason}")]
-    Merge { label: String, reason: String },
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireLabel {
-    label: String,
-    succ: u64,
-    fail: u64,
-    bytes: u64,
-    sum_rt_us: u64,
-    hist: String,
+    #[error("live frame: {0}")]
+    Label(#[from] SidecarError),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -75,107 +51,58 @@ struct WireFrame {
     vu: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cpu: Option<f32>,
-    labels: Vec<WireLabel>,
+    labels: Vec<LabelEntry>,
 }
 
-pub fn encode_hist(h: &Histogram<u64>) -> String {
-    let mut bytes = Vec::new();
-    V2DeflateSerializer::new()
-        .serialize(h, &mut bytes)
-        .expect("serialising an in-memory histogram into a Vec cannot fail");
-    STANDARD.encode(bytes)
+/// What a merged second is stored as: each task's VUs and every label's entry, exact.
+#[derive(Serialize, Deserialize)]
+struct StoredSecond {
+    vu: BTreeMap<u32, u32>,
+    labels: Vec<LabelEntry>,
 }
 
-pub fn decode_hist(label: &str, text: &str) -> Result<Histogram<u64>, FrameError> {
-    let err = |reason: String| FrameError::Hist {
-        label: label.into(),
-        reason,
-    };
-    let bytes = STANDARD.decode(text).map_err(|e| err(e.to_string()))?;
-    let decoded: Histogram<u64> = Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .map_err(|e| err(format!("{e:?}")))?;
-    // Decoded histograms have a fixed range; merging into one needs an auto-resizing copy.
-    let mut hist = new_hist();
-    hist.add(&decoded).map_err(|e| err(format!("{e:?}")))?;
-    Ok(hist)
+fn encode(labels: &[LabelHist]) -> Result<Vec<LabelEntry>, FrameError> {
+    labels
+        .iter()
+        .map(|l| Ok(LabelEntry::encode(&l.label, &l.kpi, l.concurrency)?))
+        .collect()
 }
 
-/// An empty auto-resizing microsecond histogram with 3 significant digits.
-pub fn new_hist() -> Histogram<u64> {
-    Histogram::new(3).expect("3 significant digits is a valid precision")
+fn decode(entries: Vec<LabelEntry>) -> Result<Vec<LabelHist>, FrameError> {
+    entries.into_iter().map(|e| Ok(e.decode()?)).collect()
 }
 
 impl LiveFrame {
     pub fn from_json(text: &[u8]) -> Result<Self, FrameError> {
         let wire: WireFrame = serde_json::from_slice(text)?;
-        let labels = wire
-            .labels
-            .into_iter()
-            .map(|l| {
-                Ok(LiveLabel {
-                    hist: decode_hist(&l.label, &l.hist)?,
-                    label: l.label,
-                    succ: l.succ,
-                    fail: l.fail,
-                    bytes: l.bytes,
-                    sum_rt_us: l.sum_rt_us,
-                })
-            })
-            .collect::<Result<_, FrameError>>()?;
         Ok(LiveFrame {
             task: wire.task,
             second: wire.second,
             vu: wire.vu,
             cpu: wire.cpu,
-            labels,
+            labels: decode(wire.labels)?,
         })
     }
 
-    pub fn to_json(&self) -> String {
+    /// The wire form; fails only for a histogram count HdrHistogram cannot encode (above 2^63).
+    pub fn to_json(&self) -> Result<String, FrameError> {
         let wire = WireFrame {
             task: self.task,
             second: self.second,
             vu: self.vu,
             cpu: self.cpu,
-            labels: self.labels.iter().map(LiveLabel::to_wire).collect(),
+            labels: encode(&self.labels)?,
         };
-        serde_json::to_string(&wire).expect("frames are plain JSON")
+        Ok(serde_json::to_string(&wire)?)
     }
 }
 
-impl LiveLabel {
-    fn to_wire(&self) -> WireLabel {
-        WireLabel {
-            label: self.label.clone(),
-            succ: self.succ,
-            fail: self.fail,
-            bytes: self.bytes,
-            sum_rt_us: self.sum_rt_us,
-            hist: encode_hist(&self.hist),
-        }
-    }
-
-    fn add(&mut self, other: &LiveLabel) -> Result<(), FrameError> {
-        self.succ += other.succ;
-        self.fail += other.fail;
-        self.bytes += other.bytes;
-        self.sum_rt_us += other.sum_rt_us;
-        self.hist.add(&other.hist).map_err(|e| FrameError::Merge {
-            label: other.label.clone(),
-            reason: format!("{e:?}"),
-        })
-    }
-
-    fn empty(label: &str) -> Self {
-        LiveLabel {
-            label: label.into(),
-            succ: 0,
-            fail: 0,
-            bytes: 0,
-            sum_rt_us: 0,
-            hist: new_hist(),
-        }
+/// Mean response time in ms (0 when nothing was counted).
+fn mean_ms(k: &Kpi) -> f64 {
+    if k.throughput == 0 {
+        0.0
+    } else {
+        k.sum_rt_us as f64 / k.throughput as f64 / 1000.0
     }
 }
 
@@ -184,84 +111,62 @@ impl LiveLabel {
 pub struct Second {
     /// Each task's virtual users (the highest it reported for this second).
     pub vu: BTreeMap<u32, u32>,
-    pub labels: Vec<LiveLabel>,
+    /// Each label's KPIs added over the tasks; concurrency sums the tasks' values.
+    pub labels: Vec<LabelHist>,
 }
 
 impl Second {
-    pub fn add(&mut self, frame: &LiveFrame) -> Result<(), FrameError> {
+    pub fn add(&mut self, frame: &LiveFrame) {
         let vu = self.vu.entry(frame.task).or_insert(0);
         *vu = (*vu).max(frame.vu);
         for l in &frame.labels {
-            let i = match self.labels.iter().position(|m| m.label == l.label) {
-                Some(i) => i,
-                None => {
-                    self.labels.push(LiveLabel::empty(&l.label));
-                    self.labels.len() - 1
+            match self.labels.iter_mut().find(|m| m.label == l.label) {
+                Some(merged) => {
+                    merged.kpi += &l.kpi;
+                    merged.concurrency = merged.concurrency.saturating_add(l.concurrency);
                 }
-            };
-            self.labels[i].add(l)?;
+                None => self.labels.push(l.clone()),
+            }
         }
-        Ok(())
     }
 
-    /// The summary the console charts: the overall entry's numbers, times in ms.
+    /// The summary the console charts: the overall entry's numbers, times in ms. Percentiles are
+    /// the lowest value of their Taurus bucket, as in the final results.
     pub fn summary(&self, second: i64) -> Value {
-        let all = self.labels.iter().find(|l| l.label.is_empty());
-        let (succ, fail, avg, p) = match all {
-            Some(l) => {
-                let n = l.succ + l.fail;
-                let avg = if n == 0 {
-                    0.0
-                } else {
-                    l.sum_rt_us as f64 / n as f64 / 1000.0
-                };
-                // A bucket's lowest value, as Taurus and the exact results report it.
-                let q = |level: f64| {
-                    l.hist.lowest_equivalent(l.hist.value_at_quantile(level)) as f64 / 1000.0
-                };
-                (l.succ, l.fail, avg, [q(0.5), q(0.95), q(0.99)])
-            }
-            None => (0, 0, 0.0, [0.0; 3]),
-        };
+        let empty = Kpi::default();
+        let all = self
+            .labels
+            .iter()
+            .find(|l| l.label.is_empty())
+            .map_or(&empty, |l| &l.kpi);
+        let p = all.hist.percentiles_ms(&[50.0, 95.0, 99.0]);
+        let ms = |v: Option<u64>| v.map_or(0.0, |v| v as f64);
         json!({
             "timestamp": second * 1000,
             "vu": self.vu.values().map(|v| u64::from(*v)).sum::<u64>(),
             "tasks": self.vu.len(),
-            "succ": succ,
-            "fail": fail,
-            "avgRt": avg,
-            "p50": p[0], "p95": p[1], "p99": p[2],
+            "succ": all.succ,
+            "fail": all.fail,
+            "avgRt": mean_ms(all),
+            "p50": ms(p[0]), "p95": ms(p[1]), "p99": ms(p[2]),
         })
     }
 
-    /// The stored form: every label's counts and histogram, exact.
-    pub fn to_stored(&self) -> String {
-        let labels: Vec<WireLabel> = self.labels.iter().map(LiveLabel::to_wire).collect();
-        serde_json::to_string(&json!({"vu": self.vu, "labels": labels})).expect("plain JSON")
+    /// The stored form: every label's sidecar entry, exact.
+    pub fn to_stored(&self) -> Result<String, FrameError> {
+        let stored = StoredSecond {
+            vu: self.vu.clone(),
+            labels: encode(&self.labels)?,
+        };
+        Ok(serde_json::to_string(&stored)?)
     }
 
     pub fn from_stored(text: &str) -> Result<Self, FrameError> {
-        #[derive(Deserialize)]
-        struct Stored {
-            vu: BTreeMap<u32, u32>,
-            labels: Vec<WireLabel>,
-        }
-        let s: Stored = serde_json::from_str(text)?;
-        let labels = s
-            .labels
-            .into_iter()
-            .map(|l| {
-                Ok(LiveLabel {
-                    hist: decode_hist(&l.label, &l.hist)?,
-                    label: l.label,
-                    succ: l.succ,
-                    fail: l.fail,
-                    bytes: l.bytes,
-                    sum_rt_us: l.sum_rt_us,
-                })
-            })
-            .collect::<Result<_, FrameError>>()?;
-        Ok(Second { vu: s.vu, labels })
+        let s: StoredSecond = serde_json::from_str(text)?;
+        Ok(Second {
+            vu: s.vu,
+            labels: decode(s.labels)?,
+        })
     }
 }
 
@@ -310,15 +215,15 @@ impl Timeline {
             // A frame for a second already closed: reopen it, merge, close it again.
             Some((text, _)) => {
                 let mut second = Second::from_stored(&text)?;
-                second.add(frame)?;
+                second.add(frame);
                 let summary = second.summary(at);
                 self.closed
-                    .insert(at, (second.to_stored(), summary.clone()));
+                    .insert(at, (second.to_stored()?, summary.clone()));
                 summary
             }
             None => {
                 let second = self.open.entry(at).or_default();
-                second.add(frame)?;
+                second.add(frame);
                 second.summary(at)
             }
         };
@@ -327,7 +232,7 @@ impl Timeline {
         let keep = self.open.split_off(&horizon);
         for (s, second) in std::mem::replace(&mut self.open, keep) {
             self.closed
-                .insert(s, (second.to_stored(), second.summary(s)));
+                .insert(s, (second.to_stored()?, second.summary(s)));
         }
         Ok(summary)
     }
@@ -345,15 +250,17 @@ impl Timeline {
     }
 
     /// Every second in its stored form, in time order.
-    pub fn stored(&self) -> Vec<(i64, String)> {
+    pub fn stored(&self) -> Result<Vec<(i64, String)>, FrameError> {
         let mut all: Vec<(i64, String)> = self
             .closed
             .iter()
             .map(|(s, (t, _))| (*s, t.clone()))
             .collect();
-        all.extend(self.open.iter().map(|(s, second)| (*s, second.to_stored())));
+        for (s, second) in &self.open {
+            all.push((*s, second.to_stored()?));
+        }
         all.sort_by_key(|(s, _)| *s);
-        all
+        Ok(all)
     }
 
     /// Seconds kept as histograms right now (the rest are compressed).
@@ -366,23 +273,29 @@ impl Timeline {
 mod tests {
     use super::*;
 
+    fn label(name: &str, rt_us: &[u64]) -> LabelHist {
+        let mut kpi = Kpi::default();
+        for &us in rt_us {
+            kpi.throughput += 1;
+            kpi.succ += 1;
+            kpi.bytes += 1;
+            kpi.sum_rt_us += us;
+            kpi.hist.record_us(us);
+        }
+        LabelHist {
+            label: name.into(),
+            kpi,
+            concurrency: 1,
+        }
+    }
+
     fn frame(task: u32, second: i64, rt_us: u64) -> LiveFrame {
-        let mut hist = new_hist();
-        hist.record(rt_us).unwrap();
-        let label = LiveLabel {
-            label: String::new(),
-            succ: 1,
-            fail: 0,
-            bytes: 1,
-            sum_rt_us: rt_us,
-            hist,
-        };
         LiveFrame {
             task,
             second,
             vu: 1,
             cpu: None,
-            labels: vec![label],
+            labels: vec![label("", &[rt_us])],
         }
     }
 
@@ -390,7 +303,7 @@ mod tests {
     fn old_seconds_are_compressed_and_late_frames_still_merge() {
         let mut t = Timeline::default();
         for s in 0..30 {
-            t.add(&frame(0, s, 1000 + s as u64)).unwrap();
+            t.add(&frame(0, s, 1000 + s as u64 * 1000)).unwrap();
         }
         assert_eq!(t.open_seconds(), OPEN_SECONDS as usize + 1);
         let late = t.add(&frame(1, 0, 3000)).unwrap();
@@ -399,12 +312,17 @@ mod tests {
             (Some(2), Some(2))
         );
         assert_eq!(late["avgRt"], 2.0);
+        assert_eq!(
+            (late["p50"].as_f64(), late["p99"].as_f64()),
+            (Some(1.0), Some(3.0))
+        );
         let summaries = t.summaries();
         assert_eq!(summaries.len(), 30);
         assert_eq!(summaries[0], late);
         // The stored form gives back the same summaries.
         let back: Vec<Value> = t
             .stored()
+            .unwrap()
             .iter()
             .map(|(s, text)| Second::from_stored(text).unwrap().summary(*s))
             .collect();
@@ -413,13 +331,38 @@ mod tests {
     }
 
     #[test]
-    fn frames_round_trip_through_their_wire_form() {
-        let f = frame(3, 42, 12_345);
-        let back = LiveFrame::from_json(f.to_json().as_bytes()).unwrap();
+    fn frames_round_trip_through_the_sidecar_label_entry() {
+        let f = LiveFrame {
+            labels: vec![label("GET /", &[12_345, 2_049_999]), label("", &[12_345])],
+            ..frame(3, 42, 0)
+        };
+        let text = f.to_json().unwrap();
+        let back = LiveFrame::from_json(text.as_bytes()).unwrap();
         assert_eq!((back.task, back.second, back.vu), (3, 42, 1));
-        assert_eq!(back.labels[0].hist, f.labels[0].hist);
-        let bad = br#"{"task":0,"second":1,"vu":1,"labels":[{"label":"x","succ":0,"fail":0,"bytes":0,"sumRtUs":0,"hist":"bm90IGEgaGlzdA=="}]}"#;
+        assert_eq!(back.labels, f.labels);
+        let wire: Value = serde_json::from_str(&text).unwrap();
+        let entry = serde_json::to_value(LabelEntry::encode("GET /", &f.labels[0].kpi, 1).unwrap())
+            .unwrap();
+        assert_eq!(wire["labels"][0], entry, "a label is the sidecar's entry");
+        let bad = br#"{"task":0,"second":1,"vu":1,"labels":[{"label":"x","count":0,"succ":0,"fail":0,"bytes":0,"sum_rt":0,"sum_lt":0,"sum_ct":0,"concurrency":0,"hist":"bm90IGEgaGlzdA=="}]}"#;
         let err = LiveFrame::from_json(bad).unwrap_err().to_string();
         assert!(err.contains("label \"x\""), "{err}");
+    }
+
+    /// Merging seconds from several tasks gives the same KPI as counting everything in one.
+    #[test]
+    fn a_merged_second_is_the_kpi_of_all_its_samples() {
+        let (a, b) = ([900, 1_500, 7_000], [2_100_000, 45_000]);
+        let mut second = Second::default();
+        for (task, rt) in [(0, &a[..]), (1, &b[..])] {
+            second.add(&LiveFrame {
+                labels: vec![label("", rt)],
+                ..frame(task, 5, 0)
+            });
+        }
+        let all: Vec<u64> = a.iter().chain(&b).copied().collect();
+        assert_eq!(second.labels[0].kpi, label("", &all).kpi);
+        assert_eq!(second.labels[0].concurrency, 2);
+        assert_eq!(second.summary(5)["p95"], 2100.0);
     }
 }

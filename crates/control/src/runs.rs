@@ -253,7 +253,7 @@ impl ControlPlane {
         }
         self.deps
             .store
-            .put_timeline(run_id, &active.timeline.stored())?;
+            .put_timeline(run_id, &active.timeline.stored()?)?;
         self.deps.store.put_run(&run)?;
         self.settle_test(&run)
     }

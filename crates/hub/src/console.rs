@@ -15,8 +15,9 @@ use crate::routes::{AppState, blocking};
 const INDEX: &str = include_str!("../assets/index.html");
 const APP_JS: &str = include_str!("../assets/app.js");
 const APP_CSS: &str = include_str!("../assets/app.css");
-const UPLOT_JS: &str = include_str!("../assets/vendor/uPlot.iife.min.js");
-const UPLOT_CSS: &str = include_str!("../assets/vendor/uPlot.min.css");
+// uPlot is vendored once for the console and the standalone HTML report (vendor/uplot/README.md).
+const UPLOT_JS: &str = include_str!("../../../vendor/uplot/uPlot.iife.min.js");
+const UPLOT_CSS: &str = include_str!("../../../vendor/uplot/uPlot.min.css");
 
 /// Scripts and styles come from the hub only; nothing user-supplied can add one.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \

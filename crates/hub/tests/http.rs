@@ -10,9 +10,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use parser::model::{FinalStatus, Group, Kpi, Num};
+use parser::sidecar::LabelHist;
 use serde_json::{Value, json};
 use stampede_control::launcher::ProcessLauncher;
-use stampede_control::live::{LiveFrame, LiveLabel, new_hist};
+use stampede_control::live::LiveFrame;
 use stampede_hub::{
     HubConfig, HubError, bind, check_bind, local_control_plane, router, serve, spawn_ticker,
 };
@@ -480,15 +481,19 @@ async fn live_seconds_and_the_final_status_stream_as_server_sent_events() {
     let mut body = resp.into_body();
     let mut seen = String::new();
     for task in 0..2 {
-        let mut hist = new_hist();
-        hist.record(1000 * (u64::from(task) + 1)).unwrap();
-        let label = LiveLabel {
-            label: String::new(),
+        let rt_us = 1000 * (u64::from(task) + 1);
+        let mut kpi = stampede_kpi::Kpi {
+            throughput: 1,
             succ: 1,
-            fail: 0,
             bytes: 5,
-            sum_rt_us: 1000 * (u64::from(task) + 1),
-            hist,
+            sum_rt_us: rt_us,
+            ..Default::default()
+        };
+        kpi.hist.record_us(rt_us);
+        let label = LabelHist {
+            label: String::new(),
+            kpi,
+            concurrency: 2,
         };
         let frame = LiveFrame {
             task,
@@ -501,7 +506,7 @@ async fn live_seconds_and_the_final_status_stream_as_server_sent_events() {
             &hub,
             Method::POST,
             &live,
-            Some(Bytes::from(frame.to_json())),
+            Some(Bytes::from(frame.to_json().unwrap())),
             None,
         )
         .await;

@@ -1,5 +1,5 @@
-//! Live frames for the hub: every aggregated second becomes one `LiveFrame` (counts and the HDR
-//! histogram per label, the virtual users, this process's CPU), POSTed to
+//! Live frames for the hub: every aggregated second becomes one `LiveFrame` (each label's exact
+//! `Kpi`, the virtual users, this process's CPU), POSTed to
 //! `/api/scenarios/{testId}/testruns/{runId}/live` by a thread of its own. The pipeline never
 //! waits for the hub: a full queue drops the frame, a failed POST is reported once.
 
@@ -8,7 +8,8 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
-use stampede_control::live::{LiveFrame, LiveLabel};
+use parser::sidecar::LabelHist;
+use stampede_control::live::LiveFrame;
 use stampede_log::Log;
 use stampede_report::{ReportError, Reporter, Verdict};
 use stampede_stats::{Datapoint, KpiSet, Summary};
@@ -142,9 +143,10 @@ impl Reporter for LiveReporter {
 
     fn datapoint(&mut self, dp: &Datapoint) -> Verdict {
         let frame = frame(self.task, dp, self.cpu.percent());
-        if let Some(q) = &self.queue {
+        // A histogram count beyond 2^63 cannot be encoded: that second is not sent.
+        if let (Some(q), Ok(body)) = (&self.queue, frame.to_json()) {
             // Full: the hub is behind; this second is dropped rather than slowing the run.
-            let _ = q.try_send(frame.to_json());
+            let _ = q.try_send(body);
         }
         Verdict::Continue
     }
@@ -159,7 +161,7 @@ impl Reporter for LiveReporter {
 
 /// One second of this task as the hub merges it: each label, then the overall entry `""`.
 pub fn frame(task: u32, dp: &Datapoint, cpu: Option<f32>) -> LiveFrame {
-    let mut labels: Vec<LiveLabel> = dp
+    let mut labels: Vec<LabelHist> = dp
         .current
         .iter()
         .filter(|(label, _)| !label.is_empty())
@@ -175,27 +177,14 @@ pub fn frame(task: u32, dp: &Datapoint, cpu: Option<f32>) -> LiveFrame {
     }
 }
 
-fn live_label(label: &str, set: &KpiSet) -> LiveLabel {
-    LiveLabel {
+/// The label's exact KPIs, the same ones the final results and the sidecar are made of, so the
+/// hub's merged percentiles equal the XML's.
+fn live_label(label: &str, set: &KpiSet) -> LabelHist {
+    LabelHist {
         label: label.into(),
-        succ: set.succ,
-        fail: set.fail,
-        bytes: set.bytes,
-        sum_rt_us: (set.sum_rt * 1e6).round() as u64,
-        hist: microsecond_hist(&set.hist),
+        kpi: set.kpi.clone(),
+        concurrency: set.concurrency,
     }
-}
-
-/// The live frame's microsecond HdrHistogram of a label's Taurus-layout histogram: each bucket's
-/// count at its lowest value, as Taurus reports it, so the hub's merged percentiles equal the XML's.
-fn microsecond_hist(h: &stampede_kpi::Histogram) -> hdrhistogram::Histogram<u64> {
-    let mut out =
-        hdrhistogram::Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
-    for (lowest_ms, _, count) in h.buckets() {
-        out.record_n(lowest_ms.saturating_mul(1000), count)
-            .expect("auto-resizing histograms accept any value");
-    }
-    out
 }
 
 /// This process's CPU use since the previous reading, in percent of the whole machine.

@@ -3,13 +3,15 @@
 
 use std::sync::{Arc, Mutex};
 
+use parser::sidecar::{LabelEntry, LabelHist};
 use serde_json::{Value, json};
 use stampede_control::ControlError;
-use stampede_control::live::{LiveFrame, LiveLabel, encode_hist, new_hist};
+use stampede_control::live::LiveFrame;
 use stampede_control::query::run_query;
 use stampede_control::runs::{NO_RESULTS, Subscription};
 use stampede_control::service::LiveEvent;
 use stampede_control::validity::SATURATION_SENTENCE;
+use stampede_kpi::Kpi;
 
 use crate::common::{LabelSamples, body, env, fixtures, settled, wait_for, write_task};
 
@@ -190,28 +192,32 @@ fn an_active_test_cannot_be_deleted_or_restarted_and_cancel_stops_it() {
 }
 
 fn frame(task: u32, second: i64, vu: u32, cpu: f32, rt_us: &[u64], fail: u64) -> Vec<u8> {
-    let mut hist = new_hist();
-    for v in rt_us {
-        hist.record(*v).unwrap();
-    }
     let n = rt_us.len() as u64;
-    let label = LiveLabel {
-        label: String::new(),
+    let mut kpi = Kpi {
+        throughput: n,
         succ: n - fail,
         fail,
         bytes: 10 * n,
         sum_rt_us: rt_us.iter().sum(),
-        hist,
+        ..Kpi::default()
     };
+    for v in rt_us {
+        kpi.hist.record_us(*v);
+    }
     let f = LiveFrame {
         task,
         second,
         vu,
         cpu: Some(cpu),
-        labels: vec![label],
+        labels: vec![LabelHist {
+            label: String::new(),
+            kpi,
+            concurrency: u64::from(vu),
+        }],
     };
-    let wire = f.to_json();
-    assert!(wire.contains(&encode_hist(&f.labels[0].hist)));
+    let wire = f.to_json().unwrap();
+    let entry = LabelEntry::encode("", &f.labels[0].kpi, u64::from(vu)).unwrap();
+    assert!(wire.contains(&serde_json::to_string(&entry).unwrap()));
     wire.into_bytes()
 }
 
