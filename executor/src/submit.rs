@@ -1,8 +1,9 @@
 //! `stampede submit`: a CI's one command against a hub. It validates the config here (the same
 //! loader and messages as `stampede validate`), creates the test on the hub with N tasks, follows
 //! it to the end, prints Taurus's summary of the merged results and exits with Taurus's codes:
-//! 0 passed, 3 a pass/fail criterion failed (judged on the merged data of all tasks, see
-//! [`judge`]), 1 the run failed or could not be started, 2 interrupted (the run is cancelled).
+//! 0 passed, 3 a pass/fail criterion failed (judged on the merged data of all tasks once the run
+//! has ended, see [`judge`]), 1 the run failed or could not be started, 2 interrupted (the run is
+//! cancelled).
 
 mod client;
 mod judge;
@@ -15,7 +16,7 @@ use stampede_config::{self as config, LoadOptions};
 use stampede_log::{ConsoleLog, Log};
 
 pub use client::{ClientError, HubClient};
-pub use judge::{judge, keep_timed_criteria, merged_criteria};
+pub use judge::{judge, keep_task_criteria, merged_criteria};
 
 /// How often the run's state is polled, and how often progress is printed.
 const POLL: Duration = Duration::from_secs(1);
@@ -62,12 +63,12 @@ fn submit(opts: &SubmitOptions, log: &mut dyn Log) -> Result<u8, String> {
     }
     let criteria = merged_criteria(&plan);
     let mut scenario = submitted_config(&plan, &opts.overrides)?;
-    let timed = keep_timed_criteria(&mut scenario);
-    if timed > 0 {
+    let per_task = keep_task_criteria(&mut scenario);
+    if per_task > 0 {
         log.warn(&format!(
-            "{timed} pass/fail criteria have a timeframe: each task judges them on its own data \
-             (a task that fails one ends with code 3 and fails the run); the others are judged \
-             on the merged data of all tasks"
+            "{per_task} pass/fail criteria judge response codes per second, which only the tasks \
+             see: each task judges them on its own data (a task that fails one ends with code 3 \
+             and fails the run); the others are judged on the merged data of all tasks"
         ));
     }
     let client = HubClient::new(&opts.hub, opts.token.clone()).map_err(|e| e.to_string())?;
@@ -277,7 +278,8 @@ fn finish(
         .filter(|t| t["exitCode"] == FAILED)
         .map(|t| t["task"].to_string())
         .collect();
-    let merged_failed = judge(&xml, criteria, log)?;
+    let seconds = merged_seconds(client, test_id, run_id)?;
+    let merged_failed = judge(&xml, &seconds, criteria, log)?;
     if !failed_tasks.is_empty() {
         log.warn(&format!(
             "task(s) {} failed a pass/fail criterion on their own data",
@@ -291,6 +293,34 @@ fn finish(
         log.info("Done performing with code: 0");
         OK
     })
+}
+
+/// The run's merged seconds with every label's exact KPIs.
+fn merged_seconds(
+    client: &HubClient,
+    test_id: &str,
+    run_id: &str,
+) -> Result<Vec<(i64, stampede_control::live::Second)>, String> {
+    let path = format!("/api/scenarios/{test_id}/testruns/{run_id}/timeline?detail=labels");
+    let (code, reply) = client.call("GET", &path, None).map_err(|e| e.to_string())?;
+    if code != 200 {
+        return Err(format!(
+            "the hub has no timeline for the run (HTTP {code}): {reply}"
+        ));
+    }
+    reply["seconds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            let second = row["second"]
+                .as_i64()
+                .ok_or("a timeline row has no second")?;
+            let merged = stampede_control::live::Second::from_stored(&row["stored"].to_string())
+                .map_err(|e| format!("the hub's timeline is unreadable: {e}"))?;
+            Ok((second, merged))
+        })
+        .collect()
 }
 
 /// Set on SIGINT or SIGTERM, so the follow loop can cancel the run before exiting.

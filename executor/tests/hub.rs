@@ -527,6 +527,11 @@ fn submit_judges_criteria_on_the_merged_data_and_exits_like_bzt() {
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Samples count: 72"), "{out}");
+    // A criterion with a timeframe is judged on the merged seconds.
+    let timed = "reporting.2.criteria.0=succ>0 for 1s, continue as failed";
+    let (code, out) = submit(&hub.url, &config, &["--tasks", "2", "-o", timed]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("Failed: succ>0 for 1 sec"), "{out}");
     let (code, out) = submit(&hub.url, &config, &["-o", "execution.0.concurrency=-1"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("concurrency"), "{out}");

@@ -390,6 +390,25 @@ impl ControlPlane {
     }
 
     /// The run's per-second summaries (live while it runs, stored after): `{testRunId, seconds}`.
+    /// A finished run's merged seconds with every label's exact KPIs (`{"second", "stored"}` rows,
+    /// `stored` in [`Second::to_stored`]'s form), for judging criteria on the merged data.
+    pub fn timeline_detail(&self, test_id: &str, run_id: &str) -> Result<Value, ControlError> {
+        self.run(test_id, run_id)?;
+        let rows = self.deps.store.get_timeline(run_id)?;
+        let seconds = rows
+            .into_iter()
+            .map(|(second, text)| {
+                let stored: Value =
+                    serde_json::from_str(&text).map_err(|e| crate::ports::StoreError::Corrupt {
+                        what: format!("timeline of run {run_id}"),
+                        reason: e.to_string(),
+                    })?;
+                Ok(json!({"second": second, "stored": stored}))
+            })
+            .collect::<Result<Vec<_>, ControlError>>()?;
+        Ok(json!({"testRunId": run_id, "seconds": seconds}))
+    }
+
     pub fn timeline(&self, test_id: &str, run_id: &str) -> Result<Value, ControlError> {
         let live: Option<Vec<Value>> = self
             .active()

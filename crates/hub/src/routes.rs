@@ -169,13 +169,27 @@ async fn live_frame(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(serde::Deserialize)]
+struct TimelineQuery {
+    /// `labels`: every label's exact KPIs per second (finished runs), not the console's summary.
+    detail: Option<String>,
+}
+
 async fn timeline(
     State(s): State<AppState>,
     Path((test_id, run_id)): Path<(String, String)>,
+    Query(q): Query<TimelineQuery>,
 ) -> Reply {
-    blocking(&s.cp, move |cp| cp.timeline(&test_id, &run_id))
-        .await
-        .map(axum::Json)
+    let labels = q.detail.as_deref() == Some("labels");
+    blocking(&s.cp, move |cp| {
+        if labels {
+            cp.timeline_detail(&test_id, &run_id)
+        } else {
+            cp.timeline(&test_id, &run_id)
+        }
+    })
+    .await
+    .map(axum::Json)
 }
 
 #[derive(serde::Deserialize)]

@@ -167,6 +167,21 @@ impl KpiSet {
         }
     }
 
+    /// The set of exact KPIs merged elsewhere (a hub run's second across its tasks), with the
+    /// derived values for `levels`. It has no response codes or errors: those are not in a [`Kpi`].
+    pub fn from_kpi(kpi: Kpi, concurrency: u64, levels: &[f64]) -> KpiSet {
+        let mut set = KpiSet {
+            sum_rt: secs(kpi.sum_rt_us),
+            sum_lt: secs(kpi.sum_lt_us),
+            sum_ct: secs(kpi.sum_ct_us),
+            concurrency,
+            kpi,
+            ..KpiSet::default()
+        };
+        set.recalculate(levels);
+        set
+    }
+
     /// The set a results XML `<Group>` describes (the inverse of [`KpiSet::to_group`]), e.g. a
     /// merged run's, so reporters and criteria can judge it. It has no histogram: percentiles are
     /// the group's own levels.

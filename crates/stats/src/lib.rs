@@ -32,6 +32,15 @@ pub struct Datapoint {
 }
 
 impl Datapoint {
+    /// A second made elsewhere (e.g. merged across a hub run's tasks); `current` holds the labels.
+    pub fn new(ts: u64, current: LabelSets, overall: KpiSet) -> Self {
+        Datapoint {
+            ts,
+            current,
+            overall,
+        }
+    }
+
     /// This second's overall (label `""`) set.
     pub fn overall(&self) -> &KpiSet {
         &self.overall

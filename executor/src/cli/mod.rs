@@ -52,8 +52,9 @@ Examples:
   stampede submit test.yml -o execution.0.hold-for=5m --tasks 10 --results merged.xml
   STAMPEDE_HUB_TOKEN=s3cret stampede submit test.yml --hub http://perf-box:8080
 
-Pass/fail criteria without a timeframe (avg-rt>500ms, fail>1%) are judged on the merged data of
-all tasks; criteria with one (p95>1s for 30s) are judged by each task on its own data.";
+Pass/fail criteria are judged on the merged data of all tasks once the run has ended: those
+without a timeframe (avg-rt>500ms, fail>1%) on the merged results, those with one (p95>1s for
+30s) on the merged seconds. Response-code criteria with a timeframe are judged by each task.";
 
 const ABOUT: &str = "Stampede: a drop-in for Taurus (bzt) HTTP load tests, as run by Distributed Load Testing on AWS";
 

@@ -1,8 +1,10 @@
-//! Pass/fail on the merged data of all tasks. Criteria without a timeframe (`avg-rt>500ms`,
-//! `fail>5%`) are judged here, once, on the run's merged results — what one machine running every
-//! task's users would have measured. Criteria with a timeframe (`… for 10s`) need each second as it
-//! happens; they stay in the config the tasks run, so each task judges them on its own data and a
-//! task that fails one ends with code 3.
+//! Pass/fail on the merged data of all tasks — what one machine running every task's users would
+//! have measured. Criteria without a timeframe (`avg-rt>500ms`, `fail>5%`) are judged on the run's
+//! merged results XML; criteria with one (`p95>1s for 10s`) on the run's merged seconds, which the
+//! hub keeps with every label's exact KPIs. Both are judged once the run has ended, so a `stop`
+//! action cannot end the run early. The one exception: per-second data carries no response codes,
+//! so `rc…` criteria with a timeframe stay in the config the tasks run, and each task judges them
+//! on its own data (a task that fails one ends with code 3).
 
 use std::sync::Arc;
 
@@ -10,12 +12,18 @@ use serde_json::Value;
 use stampede_config::Plan;
 use stampede_config::criteria::{CriterionSpec, parse_criteria};
 use stampede_config::reporting::ReportModule;
+use stampede_control::live::Second;
 use stampede_log::Log;
 use stampede_report::passfail::{Criterion, PassFail};
 use stampede_report::{FinalStats, FinalStatsOptions, Reporter};
-use stampede_stats::{KpiSet, LabelSets, Summary};
+use stampede_stats::{Datapoint, KpiSet, LabelSets, Summary};
 
-/// The criteria of the plan the merged results are judged on (those without a timeframe).
+/// Whether a criterion can only be judged by the tasks (a response-code criterion per second).
+fn per_task(c: &CriterionSpec) -> bool {
+    c.timeframe > 0 && c.subject.starts_with("rc")
+}
+
+/// The criteria of the plan judged on the merged data.
 pub fn merged_criteria(plan: &Plan) -> Vec<CriterionSpec> {
     plan.reporting
         .modules
@@ -26,22 +34,22 @@ pub fn merged_criteria(plan: &Plan) -> Vec<CriterionSpec> {
         })
         .flatten()
         .chain(&plan.reporting.execution_criteria)
-        .filter(|c| c.timeframe == 0)
+        .filter(|c| !per_task(c))
         .cloned()
         .collect()
 }
 
-/// Removes the criteria without a timeframe from a config the tasks will run (they are judged on
-/// the merged data instead); returns how many criteria with a timeframe stay for the tasks.
-pub fn keep_timed_criteria(config: &mut Value) -> usize {
+/// Removes from a config the tasks will run the criteria judged on the merged data; returns how
+/// many stay for the tasks to judge.
+pub fn keep_task_criteria(config: &mut Value) -> usize {
     let mut kept = 0;
     let mut filter = |criteria: &mut Value| match criteria {
         Value::Array(items) => {
-            items.retain(timed);
+            items.retain(for_tasks);
             kept += items.len();
         }
         Value::Object(map) => {
-            map.retain(|_, v| timed(v));
+            map.retain(|_, v| for_tasks(v));
             kept += map.len();
         }
         _ => {}
@@ -69,17 +77,18 @@ pub fn keep_timed_criteria(config: &mut Value) -> usize {
     kept
 }
 
-/// Whether one criterion item has a timeframe; an unreadable one is kept for the task to report.
-fn timed(item: &Value) -> bool {
+/// Whether one criterion item is for the tasks; an unreadable one is kept for them to report.
+fn for_tasks(item: &Value) -> bool {
     parse_criteria(&Value::Array(vec![item.clone()]))
-        .map(|list| list.iter().any(|c| c.timeframe > 0))
+        .map(|list| list.iter().any(per_task))
         .unwrap_or(true)
 }
 
-/// Prints Taurus's final summary of the merged results and judges `criteria` on them; `Ok(true)`
-/// when a failing criterion triggered.
+/// Prints Taurus's final summary of the merged results and judges `criteria` on them and on the
+/// merged `seconds`; `Ok(true)` when a failing criterion triggered.
 pub fn judge(
     merged_xml: &str,
+    seconds: &[(i64, Second)],
     criteria: Vec<CriterionSpec>,
     log: &mut dyn Log,
 ) -> Result<bool, String> {
@@ -92,7 +101,26 @@ pub fn judge(
         return Ok(false);
     }
     let mut pf = PassFail::new(criteria.into_iter().map(Criterion::new).collect());
+    for (second, merged) in seconds {
+        pf.datapoint(&datapoint(*second, merged, &summary.percentiles));
+    }
     pf.finish(&summary, log).map_err(|e| e.to_string())
+}
+
+/// A merged second as the aggregator would have made it (labels' exact KPIs; no response codes).
+fn datapoint(second: i64, merged: &Second, levels: &[f64]) -> Datapoint {
+    let users: u64 = merged.vu.values().map(|v| u64::from(*v)).sum();
+    let mut overall = KpiSet::from_kpi(Default::default(), users, levels);
+    let mut current = LabelSets::default();
+    for l in &merged.labels {
+        if l.label.is_empty() {
+            overall = KpiSet::from_kpi(l.kpi.clone(), users, levels);
+        } else {
+            let set = KpiSet::from_kpi(l.kpi.clone(), l.concurrency, levels);
+            current.insert(Arc::from(l.label.as_str()), set);
+        }
+    }
+    Datapoint::new(u64::try_from(second).unwrap_or(0), current, overall)
 }
 
 fn summary_of(status: &parser::FinalStatus) -> Summary {
@@ -126,22 +154,19 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn only_timed_criteria_go_to_the_tasks() {
+    fn only_per_second_code_criteria_go_to_the_tasks() {
         let mut config = json!({
             "reporting": [{"module": "passfail", "criteria": ["avg-rt>1s", "fail>50% for 10s"]},
                           {"module": "final-stats"}],
             "execution": [{"criteria": {"slow": "p95>2s"}}],
-            "scenarios": {"s": {"criteria": ["hits<1 over 5s"]}}
+            "scenarios": {"s": {"criteria": ["hits<1 over 5s", "rc5??>1 over 5s"]}}
         });
-        assert_eq!(keep_timed_criteria(&mut config), 2);
-        assert_eq!(
-            config["reporting"][0]["criteria"],
-            json!(["fail>50% for 10s"])
-        );
+        assert_eq!(keep_task_criteria(&mut config), 1);
+        assert_eq!(config["reporting"][0]["criteria"], json!([]));
         assert_eq!(config["execution"][0]["criteria"], json!({}));
         assert_eq!(
             config["scenarios"]["s"]["criteria"],
-            json!(["hits<1 over 5s"])
+            json!(["rc5??>1 over 5s"])
         );
     }
 
@@ -172,15 +197,15 @@ mod tests {
         let xml = xml.as_str();
         let specs = |list: Value| parse_criteria(&list).unwrap();
         let mut log = stampede_log::MemoryLog::default();
-        assert!(judge(xml, specs(json!(["fail>30%"])), &mut log).unwrap());
+        assert!(judge(xml, &[], specs(json!(["fail>30%"])), &mut log).unwrap());
         assert!(
             log.records.iter().any(|r| r.1.contains("Failed: fail>30%")),
             "{:?}",
             log.records
         );
         let mut log = stampede_log::MemoryLog::default();
-        assert!(!judge(xml, specs(json!(["p95>1s", "rc503>5"])), &mut log).unwrap());
-        assert!(judge(xml, specs(json!(["rc5??>=4"])), &mut log).unwrap());
-        assert!(judge("<nope", Vec::new(), &mut log).is_err());
+        assert!(!judge(xml, &[], specs(json!(["p95>1s", "rc503>5"])), &mut log).unwrap());
+        assert!(judge(xml, &[], specs(json!(["rc5??>=4"])), &mut log).unwrap());
+        assert!(judge("<nope", &[], Vec::new(), &mut log).is_err());
     }
 }
