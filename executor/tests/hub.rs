@@ -247,6 +247,16 @@ fn three_tasks_merge_exactly_and_history_survives_a_restart() {
     );
     let codes: f64 = overall.rc.iter().map(|k| k.value.as_f64()).sum();
     assert_eq!(codes as u64, requests, "every response code counted once");
+    // And the run's own HTML report, from the merged results and merged seconds.
+    let path = format!("/api/scenarios/{test_id}/testruns/{run_id}/report.html");
+    let (code, head, report) = http_raw(&hub.url, "GET", &path, None, None);
+    assert_eq!(code, 200, "{report}");
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(
+        report.contains(&format!("{requests}")),
+        "the merged count is shown"
+    );
+    assert!(report.contains(&target.url("/")), "the label is shown");
 
     hub.stop();
     let hub = Hub::start(&data, &[]);

@@ -390,6 +390,38 @@ impl ControlPlane {
     }
 
     /// The run's per-second summaries (live while it runs, stored after): `{testRunId, seconds}`.
+    /// A finished run's merged histograms (every label's exact KPIs over the whole run).
+    pub fn merged_histograms(
+        &self,
+        test_id: &str,
+        run_id: &str,
+    ) -> Result<Option<parser::sidecar::Sidecar>, ControlError> {
+        self.run(test_id, run_id)?;
+        let Some(text) = self.deps.store.get_histograms(run_id)? else {
+            return Ok(None);
+        };
+        parser::sidecar::from_str(&text).map(Some).map_err(|e| {
+            crate::ports::StoreError::Corrupt {
+                what: format!("histograms of run {run_id}"),
+                reason: e.to_string(),
+            }
+            .into()
+        })
+    }
+
+    /// A finished run's merged seconds, decoded.
+    pub fn merged_seconds(
+        &self,
+        test_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<(i64, Second)>, ControlError> {
+        self.run(test_id, run_id)?;
+        let rows = self.deps.store.get_timeline(run_id)?;
+        rows.iter()
+            .map(|(s, text)| Ok((*s, Second::from_stored(text)?)))
+            .collect()
+    }
+
     /// A finished run's merged seconds with every label's exact KPIs (`{"second", "stored"}` rows,
     /// `stored` in [`Second::to_stored`]'s form), for judging criteria on the merged data.
     pub fn timeline_detail(&self, test_id: &str, run_id: &str) -> Result<Value, ControlError> {

@@ -374,9 +374,10 @@ function downloadsCard(base, runId, run) {
   const link = (task, file) => h("a", { href: "#", onclick: (e) => { e.preventDefault(); download(`${base}/testruns/${encodeURIComponent(runId)}/tasks/${task}/${file}`, `${runId}-task${task}-${file}`); } }, file);
   const runUrl = `${base}/testruns/${encodeURIComponent(runId)}`;
   const merged = h("a", { href: "#", id: "merged-xml", onclick: (e) => { e.preventDefault(); download(`${runUrl}/results.xml`, `${runId}-results.xml`); } }, "results.xml");
+  const mergedReport = h("a", { href: "#", id: "merged-report", onclick: (e) => { e.preventDefault(); download(`${runUrl}/report.html`, `${runId}-report.html`); } }, "report.html");
   return h("div", { class: "card downloads" }, h("h2", {}, "Downloads"),
     h("table", {}, h("tbody", {},
-      h("tr", {}, h("td", {}, h("b", {}, "all tasks, merged")), h("td", {}, merged)),
+      h("tr", {}, h("td", {}, h("b", {}, "all tasks, merged")), h("td", {}, merged, mergedReport)),
       tasks.map((t) => h("tr", {}, h("td", {}, "task " + t.task + (t.lost ? " (lost)" : "")),
       h("td", {}, t.lost ? h("span", { class: "muted" }, "no results") : [link(t.task, "results.xml"), link(t.task, "report.html")]))))));
 }

@@ -80,6 +80,58 @@ pub(crate) async fn merged_results(
     ))
 }
 
+/// `GET …/testruns/{runId}/report.html`: the standalone HTML report of the whole run, from its
+/// merged results and merged seconds (the same page a single `stampede run` writes).
+pub(crate) async fn merged_report(
+    State(s): State<AppState>,
+    Path((test_id, run_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (t, r) = (test_id.clone(), run_id.clone());
+    let html = blocking(&s.cp, move |cp| {
+        let Some(xml) = cp.merged_results(&t, &r)? else {
+            return Ok(None);
+        };
+        let seconds = cp.merged_seconds(&t, &r)?;
+        let histograms = cp.merged_histograms(&t, &r)?;
+        Ok(Some(render_report(&xml, histograms.as_ref(), &seconds)))
+    })
+    .await?;
+    match html {
+        Some(Ok(html)) => Ok(download(
+            html.into_bytes(),
+            "text/html; charset=utf-8",
+            &format!("{run_id}-report.html"),
+        )),
+        Some(Err(why)) => Ok((StatusCode::INTERNAL_SERVER_ERROR, why).into_response()),
+        None => Ok((StatusCode::NOT_FOUND, "no task of this run left results").into_response()),
+    }
+}
+
+fn render_report(
+    xml: &str,
+    histograms: Option<&parser::sidecar::Sidecar>,
+    seconds: &[(i64, stampede_control::live::Second)],
+) -> Result<String, String> {
+    let status = parser::read::from_str(xml).map_err(|e| format!("merged results: {e}"))?;
+    let mut summary = stampede_stats::merged::summary(&status, histograms);
+    if let (Some((first, _)), Some((last, _))) = (seconds.first(), seconds.last()) {
+        // The report's clock: the run's first and last merged seconds.
+        summary.first_ts = u64::try_from(*first).ok();
+        summary.last_ts = u64::try_from(*last).ok();
+        summary.started = *first as f64;
+        summary.ended = (*last + 1) as f64;
+    }
+    let points: Vec<_> = seconds
+        .iter()
+        .map(|(second, s)| {
+            let users = s.vu.values().map(|v| u64::from(*v)).sum();
+            let second = u64::try_from(*second).unwrap_or(0);
+            stampede_stats::merged::datapoint(second, users, &s.labels, &summary.percentiles)
+        })
+        .collect();
+    Ok(stampede_report::html::render(&summary, &points))
+}
+
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();

@@ -53,6 +53,10 @@ pub fn router(cp: Arc<ControlPlane>, config: &HubConfig) -> Router {
             get(crate::console::merged_results),
         )
         .route(
+            &format!("{runs}/{{run_id}}/report.html"),
+            get(crate::console::merged_report),
+        )
+        .route(
             &format!("{runs}/{{run_id}}/tasks/{{task}}/{{file}}"),
             get(crate::console::task_file),
         )

@@ -30,6 +30,15 @@ impl HtmlReport {
     }
 }
 
+/// The report of a run aggregated elsewhere (a hub run's merged results and seconds).
+pub fn render(summary: &Summary, datapoints: &[Datapoint]) -> String {
+    let mut timeline = Timeline::default();
+    for dp in datapoints {
+        timeline.push(dp);
+    }
+    page::render(summary, &data::chart_data(summary, &timeline))
+}
+
 impl Reporter for HtmlReport {
     fn name(&self) -> &str {
         "html-report"

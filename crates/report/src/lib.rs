@@ -12,7 +12,7 @@
 
 mod console;
 mod final_stats;
-mod html;
+pub mod html;
 mod junit;
 pub mod passfail;
 mod table;

@@ -7,6 +7,7 @@
 mod errors;
 mod fold;
 mod kpiset;
+pub mod merged;
 
 pub use errors::{ErrorsBuffer, LabelErrors};
 pub use fold::Folder;

@@ -6,8 +6,6 @@
 //! so `rc…` criteria with a timeframe stay in the config the tasks run, and each task judges them
 //! on its own data (a task that fails one ends with code 3).
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use stampede_config::Plan;
 use stampede_config::criteria::{CriterionSpec, parse_criteria};
@@ -16,7 +14,7 @@ use stampede_control::live::Second;
 use stampede_log::Log;
 use stampede_report::passfail::{Criterion, PassFail};
 use stampede_report::{FinalStats, FinalStatsOptions, Reporter};
-use stampede_stats::{Datapoint, KpiSet, LabelSets, Summary};
+use stampede_stats::merged;
 
 /// Whether a criterion can only be judged by the tasks (a response-code criterion per second).
 fn per_task(c: &CriterionSpec) -> bool {
@@ -94,7 +92,7 @@ pub fn judge(
 ) -> Result<bool, String> {
     let status = parser::read::from_str(merged_xml)
         .map_err(|e| format!("the hub's merged results XML is unreadable: {e}"))?;
-    let summary = summary_of(&status);
+    let summary = merged::summary(&status, None);
     let mut stats = FinalStats::new(FinalStatsOptions::default());
     stats.finish(&summary, log).map_err(|e| e.to_string())?;
     if criteria.is_empty() {
@@ -102,50 +100,16 @@ pub fn judge(
     }
     let mut pf = PassFail::new(criteria.into_iter().map(Criterion::new).collect());
     for (second, merged) in seconds {
-        pf.datapoint(&datapoint(*second, merged, &summary.percentiles));
+        let users = merged.vu.values().map(|v| u64::from(*v)).sum();
+        let second = u64::try_from(*second).unwrap_or(0);
+        pf.datapoint(&merged::datapoint(
+            second,
+            users,
+            &merged.labels,
+            &summary.percentiles,
+        ));
     }
     pf.finish(&summary, log).map_err(|e| e.to_string())
-}
-
-/// A merged second as the aggregator would have made it (labels' exact KPIs; no response codes).
-fn datapoint(second: i64, merged: &Second, levels: &[f64]) -> Datapoint {
-    let users: u64 = merged.vu.values().map(|v| u64::from(*v)).sum();
-    let mut overall = KpiSet::from_kpi(Default::default(), users, levels);
-    let mut current = LabelSets::default();
-    for l in &merged.labels {
-        if l.label.is_empty() {
-            overall = KpiSet::from_kpi(l.kpi.clone(), users, levels);
-        } else {
-            let set = KpiSet::from_kpi(l.kpi.clone(), l.concurrency, levels);
-            current.insert(Arc::from(l.label.as_str()), set);
-        }
-    }
-    Datapoint::new(u64::try_from(second).unwrap_or(0), current, overall)
-}
-
-fn summary_of(status: &parser::FinalStatus) -> Summary {
-    let cumulative: LabelSets = status
-        .groups
-        .iter()
-        .map(|g| (Arc::from(g.label.as_str()), KpiSet::from_group(g)))
-        .collect();
-    let percentiles = status
-        .overall()
-        .map(|g| g.perc.iter().filter_map(|k| k.param.parse().ok()).collect())
-        .unwrap_or_default();
-    let duration = status
-        .test_duration
-        .as_deref()
-        .and_then(|d| d.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    Summary {
-        cumulative,
-        first_ts: Some(0),
-        last_ts: Some(duration as u64),
-        percentiles,
-        started: 0.0,
-        ended: duration,
-    }
 }
 
 #[cfg(test)]
