@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod hub;
+pub mod hub_client;
 pub mod plan;
 pub mod reporters;
 pub mod run;

@@ -5,7 +5,6 @@
 //! has ended, see [`judge`]), 1 the run failed or could not be started, 2 interrupted (the run is
 //! cancelled).
 
-mod client;
 mod judge;
 
 use std::path::PathBuf;
@@ -15,7 +14,7 @@ use serde_json::{Value, json};
 use stampede_config::{self as config, LoadOptions};
 use stampede_log::{ConsoleLog, Log};
 
-pub use client::{ClientError, HubClient};
+use crate::hub_client::HubClient;
 pub use judge::{judge, keep_task_criteria, merged_criteria};
 
 /// How often the run's state is polled, and how often progress is printed.

@@ -3,8 +3,6 @@
 //! `/api/scenarios/{testId}/testruns/{runId}/live` by a thread of its own. The pipeline never
 //! waits for the hub: a full queue drops the frame, a failed POST is reported once.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -15,6 +13,7 @@ use stampede_report::{ReportError, Reporter, Verdict};
 use stampede_stats::{Datapoint, KpiSet, Summary};
 
 use super::TaskEnv;
+use crate::hub_client::HubClient;
 
 /// Frames waiting for the poster; more means the hub is not keeping up, and old news is dropped.
 const QUEUE: usize = 32;
@@ -22,12 +21,11 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the end of the run waits for the last frames to reach the hub.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// Where frames go: `host:port` and the request path.
-#[derive(Clone, Debug, PartialEq)]
+/// Where frames go: the hub and the run's live path.
+#[derive(Clone, Debug)]
 pub struct Target {
-    pub host: String,
+    client: HubClient,
     pub path: String,
-    pub token: Option<String>,
 }
 
 impl Target {
@@ -38,53 +36,20 @@ impl Target {
         run_id: &str,
         token: Option<String>,
     ) -> Result<Self, String> {
-        let host = url
-            .strip_prefix("http://")
-            .map(|h| h.trim_end_matches('/'))
-            .filter(|h| !h.is_empty() && !h.contains('/'))
-            .ok_or_else(|| format!("hub URL {url:?} is not http://host:port"))?;
         Ok(Target {
-            host: host.into(),
+            client: HubClient::new(url, token)
+                .map_err(|e| e.to_string())?
+                .with_timeout(TIMEOUT),
             path: format!("/api/scenarios/{test_id}/testruns/{run_id}/live"),
-            token,
         })
     }
 
     /// One POST on a fresh connection; returns the status code.
     pub fn post(&self, body: &str) -> Result<u16, String> {
-        let addr = self
-            .host
-            .to_socket_addrs()
-            .map_err(|e| e.to_string())?
-            .next()
-            .ok_or("the hub's host has no address")?;
-        let mut conn = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| e.to_string())?;
-        conn.set_read_timeout(Some(TIMEOUT))
-            .map_err(|e| e.to_string())?;
-        conn.set_write_timeout(Some(TIMEOUT))
-            .map_err(|e| e.to_string())?;
-        let auth = self
-            .token
-            .as_ref()
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        let head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n{auth}\r\n",
-            self.path,
-            self.host,
-            body.len()
-        );
-        conn.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
-        conn.write_all(body.as_bytes()).map_err(|e| e.to_string())?;
-        let mut reply = Vec::new();
-        // The status line is all we need; the hub closes the connection after its reply.
-        let _ = conn.take(4096).read_to_end(&mut reply);
-        let text = String::from_utf8_lossy(&reply);
-        text.split_whitespace()
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .ok_or_else(|| "the hub's reply has no HTTP status".into())
+        self.client
+            .send("POST", &self.path, body)
+            .map(|(code, _)| code)
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -226,12 +191,12 @@ fn cpu_time() -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     #[test]
     fn hub_urls() {
         let t = Target::new("http://127.0.0.1:8080/", "t1", "r1", None).unwrap();
-        assert_eq!(t.host, "127.0.0.1:8080");
         assert_eq!(t.path, "/api/scenarios/t1/testruns/r1/live");
         assert!(Target::new("https://x:1", "t", "r", None).is_err());
         assert!(Target::new("http://x:1/api", "t", "r", None).is_err());

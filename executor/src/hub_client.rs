@@ -1,18 +1,18 @@
-//! The few HTTP calls `stampede submit` makes to a hub: plain HTTP/1.1, one request per connection,
-//! JSON in and out. The hub serves loopback or a trusted network (a token guards anything else), so
-//! a dependency-free client is enough.
+//! The HTTP calls made to a hub, by `stampede submit` and by the workers' live frames: plain
+//! HTTP/1.1, one request per connection, JSON in and out. The hub serves loopback or a trusted
+//! network (a token guards anything else), so a dependency-free client is enough.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
-
-const TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone, Debug)]
 pub struct HubClient {
     /// `host:port`.
     host: String,
     token: Option<String>,
+    /// For connecting, and for each read or write.
+    timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,13 @@ impl HubClient {
         Ok(HubClient {
             host: host.to_string(),
             token,
+            timeout: Duration::from_secs(30),
         })
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// One request; the status and the body (JSON when it parses, else a string).
@@ -59,6 +65,17 @@ impl HubClient {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<(u16, Vec<u8>), ClientError> {
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        self.send(method, path, &payload)
+    }
+
+    /// One request with a JSON text body; the status and the raw body.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        payload: &str,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
         let unreachable = |reason: String| ClientError::Unreachable {
             host: self.host.clone(),
             reason,
@@ -69,11 +86,10 @@ impl HubClient {
             .map_err(|e| unreachable(e.to_string()))?
             .next()
             .ok_or_else(|| unreachable("the host has no address".into()))?;
-        let mut conn =
-            TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| unreachable(e.to_string()))?;
-        let _ = conn.set_read_timeout(Some(TIMEOUT));
-        let _ = conn.set_write_timeout(Some(TIMEOUT));
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut conn = TcpStream::connect_timeout(&addr, self.timeout)
+            .map_err(|e| unreachable(e.to_string()))?;
+        let _ = conn.set_read_timeout(Some(self.timeout));
+        let _ = conn.set_write_timeout(Some(self.timeout));
         let auth = self
             .token
             .as_ref()
