@@ -10,7 +10,80 @@ use serde_json::Value;
 pub enum Assertion {
     Response(ResponseAssertion),
     JsonPath(JsonPathAssertion),
-    XPath { xpath: String, invert: bool },
+    XPath {
+        xpath: String,
+        invert: bool,
+    },
+    Duration {
+        max_ms: u64,
+    },
+    Size {
+        size: u64,
+        cmp: SizeCmp,
+        field: SizeField,
+    },
+}
+
+/// How a Size Assertion compares (JMeter's operators 1 to 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeCmp {
+    Equal,
+    NotEqual,
+    Greater,
+    Less,
+    GreaterOrEqual,
+    LessOrEqual,
+}
+
+impl SizeCmp {
+    /// JMeter's operator number (`SizeAssertion.operator`).
+    pub fn from_jmeter(n: u8) -> Option<SizeCmp> {
+        Some(match n {
+            1 => SizeCmp::Equal,
+            2 => SizeCmp::NotEqual,
+            3 => SizeCmp::Greater,
+            4 => SizeCmp::Less,
+            5 => SizeCmp::GreaterOrEqual,
+            6 => SizeCmp::LessOrEqual,
+            _ => return None,
+        })
+    }
+
+    fn holds(self, found: u64, want: u64) -> bool {
+        match self {
+            SizeCmp::Equal => found == want,
+            SizeCmp::NotEqual => found != want,
+            SizeCmp::Greater => found > want,
+            SizeCmp::Less => found < want,
+            SizeCmp::GreaterOrEqual => found >= want,
+            SizeCmp::LessOrEqual => found <= want,
+        }
+    }
+
+    /// JMeter's words in the failure message.
+    fn words(self) -> &'static str {
+        match self {
+            SizeCmp::Equal => "equal to",
+            SizeCmp::NotEqual => "not equal to",
+            SizeCmp::Greater => "greater than",
+            SizeCmp::Less => "less than",
+            SizeCmp::GreaterOrEqual => "greater than or equal to",
+            SizeCmp::LessOrEqual => "less than or equal to",
+        }
+    }
+}
+
+/// What a Size Assertion measures (JMeter's `Assertion.test_field`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeField {
+    /// Headers and body as received (the default).
+    Full,
+    Headers,
+    Body,
+    /// The length of the response code text.
+    Code,
+    /// The length of the response message.
+    Message,
 }
 
 #[derive(Debug)]
@@ -67,6 +140,15 @@ pub enum AssertionSpec {
     },
     /// JMeter XPath Assertion: the path must match a node (none, with `invert`).
     XPath { xpath: String, invert: bool },
+    /// JMeter Duration Assertion: fails a sample that took longer than this many milliseconds
+    /// (0 = no limit).
+    Duration { max_ms: u64 },
+    /// JMeter Size Assertion: the measured size compared with `size` bytes.
+    Size {
+        size: u64,
+        cmp: SizeCmp,
+        field: SizeField,
+    },
 }
 
 fn bad_regex(p: &str, e: regex::Error) -> Problem {
@@ -149,12 +231,17 @@ impl Assertion {
                     .ok_or_else(|| bad("empty".into()))?;
                 Assertion::XPath { xpath, invert }
             }
+            AssertionSpec::Duration { max_ms } => Assertion::Duration { max_ms },
+            AssertionSpec::Size { size, cmp, field } => Assertion::Size { size, cmp, field },
         })
     }
 
     pub fn needs_body(&self) -> bool {
         match self {
             Assertion::Response(r) => r.subject == Subject::Body,
+            Assertion::Duration { .. } => false,
+            // The headers' size is what was received minus the body.
+            Assertion::Size { field, .. } => matches!(field, SizeField::Body | SizeField::Headers),
             _ => true,
         }
     }
@@ -184,8 +271,51 @@ impl Assertion {
                     _ => Ok(()),
                 }
             }
+            Assertion::Duration { max_ms } => {
+                let took = ex.elapsed.as_millis() as u64;
+                if *max_ms > 0 && took > *max_ms {
+                    return Err(format!(
+                        "The operation lasted too long: It took {} milliseconds, but should not have lasted longer than {} milliseconds.",
+                        grouped(took),
+                        grouped(*max_ms)
+                    ));
+                }
+                Ok(())
+            }
+            Assertion::Size { size, cmp, field } => {
+                let body = ex.body.len() as u64;
+                let found = match field {
+                    SizeField::Full => ex.bytes,
+                    SizeField::Headers => ex.bytes.saturating_sub(body),
+                    SizeField::Body => body,
+                    SizeField::Code => ex.status.to_string().len() as u64,
+                    SizeField::Message => ex.message().len() as u64,
+                };
+                if cmp.holds(found, *size) {
+                    return Ok(());
+                }
+                Err(format!(
+                    "The result was the wrong size: It was {} bytes, but should have been {} {} bytes.",
+                    grouped(found),
+                    cmp.words(),
+                    grouped(*size)
+                ))
+            }
         }
     }
+}
+
+/// A number as Java's `MessageFormat` prints it in JMeter's messages (`12,345`).
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl ResponseAssertion {
@@ -334,6 +464,8 @@ mod tests {
             url: "http://h/",
             reason: None,
             headers_text: None,
+            elapsed: std::time::Duration::ZERO,
+            bytes: 0,
         };
         let mut vars = Vars::default();
         vars.set("want", "Hello");
@@ -447,6 +579,41 @@ mod tests {
         let a = Assertion::xpath(&json!({"xpath": "/a/b", "invert": true})).unwrap();
         assert_eq!(check(&a, 200, xml).unwrap_err(), "Nodes Matched for /a/b");
         assert!(Assertion::xpath(&json!("/a[")).is_err());
+    }
+
+    #[test]
+    fn size_assertions_measure_each_part_and_speak_as_jmeter() {
+        let size = |size, cmp, field| {
+            Assertion::compile(
+                AssertionSpec::Size { size, cmp, field },
+                &mut TemplateCompiler::default(),
+            )
+            .unwrap()
+        };
+        let body = "x".repeat(1234);
+        assert!(check(&size(1234, SizeCmp::Equal, SizeField::Body), 200, &body).is_ok());
+        assert_eq!(
+            check(
+                &size(2000, SizeCmp::GreaterOrEqual, SizeField::Body),
+                200,
+                &body
+            )
+            .unwrap_err(),
+            "The result was the wrong size: It was 1,234 bytes, but should have been greater than or equal to 2,000 bytes."
+        );
+        assert!(check(&size(3, SizeCmp::Equal, SizeField::Code), 404, "").is_ok());
+        // "Not Found" is 9 characters.
+        assert!(check(&size(9, SizeCmp::LessOrEqual, SizeField::Message), 404, "").is_ok());
+        assert!(check(&size(9, SizeCmp::NotEqual, SizeField::Message), 404, "").is_err());
+        assert!(check(&size(5, SizeCmp::Less, SizeField::Body), 200, "abcd").is_ok());
+        assert!(check(&size(5, SizeCmp::Greater, SizeField::Body), 200, "abcd").is_err());
+        assert_eq!(SizeCmp::from_jmeter(7), None);
+        let d = Assertion::compile(
+            AssertionSpec::Duration { max_ms: 0 },
+            &mut TemplateCompiler::default(),
+        )
+        .unwrap();
+        assert!(check(&d, 200, "").is_ok(), "0 means no limit");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use super::assert::{Assertion, AssertionSpec};
 use super::auth::AuthEntry;
+use super::choice::{Choice, ChoiceKind, Gate, ThroughputRule};
 use super::compile::{Action, LoopCount, Op, Program, Tx};
 use super::data::DataSource;
 use super::error::{At, KeyPath, Problem, Res, ScenarioError};
@@ -93,6 +94,19 @@ pub enum Count {
     Expr(String),
 }
 
+/// How a choice block picks its arms ([`ProgramBuilder::begin_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceSpec {
+    /// One arm at random (another when it sent nothing, until the first pick recurs).
+    Random,
+    /// Every arm once per pass, in random order.
+    RandomOrder,
+    /// The user's next arm in turn; `offset_by_thread` starts user N at arm N - 1.
+    Interleave { offset_by_thread: bool },
+    /// The arm named by the value, or at that index (JMeter's Switch Controller).
+    Switch(String),
+}
+
 /// An open block, returned by `begin_*` and given back to [`ProgramBuilder::end`].
 #[must_use = "a block must be closed with ProgramBuilder::end"]
 #[derive(Debug)]
@@ -103,10 +117,32 @@ pub struct Block {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Open {
-    If { unless: usize, jump: Option<usize> },
-    Loop { test: usize },
-    Once { op: usize },
-    Tx { tx: usize },
+    If {
+        unless: usize,
+        jump: Option<usize>,
+    },
+    Loop {
+        test: usize,
+    },
+    Once {
+        op: usize,
+    },
+    Tx {
+        tx: usize,
+    },
+    /// `next` is the `ChoiceNext` op every arm jumps back to.
+    Choice {
+        choice: usize,
+        next: usize,
+    },
+    Gate {
+        op: usize,
+    },
+    RunTime {
+        test: usize,
+        slot: usize,
+        limit: Duration,
+    },
 }
 
 /// Builds a program, then the [`CompiledScenario`] ([`ProgramBuilder::finish`]).
@@ -116,6 +152,8 @@ pub struct ProgramBuilder {
     prog: Program,
     open: Vec<Open>,
     variables: Vec<(Box<str>, Template)>,
+    /// Forward exits of Runtime Controller checks, patched when the block at that depth ends.
+    exits: Vec<(usize, usize)>,
 }
 
 impl ProgramBuilder {
@@ -158,6 +196,12 @@ impl ProgramBuilder {
 
     /// A CSV source: every user takes its next row at the start of each iteration.
     pub fn data_source(&mut self, source: DataSource) {
+        self.prog.sources.push(Arc::new(source));
+    }
+
+    /// A CSV source whose cursor other programs share too (JMeter's CSV Data Set in sharing mode
+    /// "All threads" is one reader for every thread group of the plan).
+    pub fn shared_data_source(&mut self, source: Arc<DataSource>) {
         self.prog.sources.push(source);
     }
 
@@ -383,7 +427,114 @@ impl ProgramBuilder {
             Open::Tx { tx } => {
                 self.emit(Op::TxEnd(tx));
             }
+            Open::Choice { choice, next } => {
+                if !self.prog.choices[choice].arms.is_empty() {
+                    self.emit(Op::Jump(next));
+                }
+                self.patch(next);
+            }
+            Open::Gate { op } => self.patch(op),
+            Open::RunTime { test, .. } => {
+                self.emit(Op::Back(test));
+                self.patch(test);
+                let depth = block.depth;
+                let mut exits = std::mem::take(&mut self.exits);
+                exits.retain(|&(d, op)| {
+                    if d == depth {
+                        self.patch(op);
+                    }
+                    d != depth
+                });
+                self.exits = exits;
+            }
         }
+    }
+
+    /// A block whose arms (each begun with [`ProgramBuilder::begin_arm`]) run as `kind` picks
+    /// them: JMeter's Random, Random Order, Interleave and Switch controllers. A Switch value
+    /// may hold templates, rendered on each pass.
+    pub fn begin_choice(&mut self, kind: ChoiceSpec) -> Result<Block, Problem> {
+        let kind = match kind {
+            ChoiceSpec::Random => ChoiceKind::Random,
+            ChoiceSpec::RandomOrder => ChoiceKind::RandomOrder,
+            ChoiceSpec::Interleave { offset_by_thread } => {
+                ChoiceKind::Interleave { offset_by_thread }
+            }
+            ChoiceSpec::Switch(value) => ChoiceKind::Switch(self.template(&value)?),
+        };
+        self.prog.choices.push(Choice {
+            kind,
+            arms: Vec::new(),
+            names: Vec::new(),
+        });
+        let choice = self.prog.choices.len() - 1;
+        self.emit(Op::ChoiceInit(choice));
+        let next = self.emit(Op::ChoiceNext { choice, exit: 0 });
+        Ok(self.open(Open::Choice { choice, next }))
+    }
+
+    /// Starts the next arm of a choice block (ending the previous one).
+    ///
+    /// # Panics
+    /// When `block` is not the innermost open block or not a choice (a front end bug).
+    pub fn begin_arm(&mut self, block: &Block, name: &str) {
+        let Open::Choice { choice, next } = block.kind else {
+            panic!("begin_arm on {:?}: only on a choice block", block.kind);
+        };
+        assert_eq!(block.depth, self.open.len(), "arm of the innermost block");
+        if !self.prog.choices[choice].arms.is_empty() {
+            self.emit(Op::Jump(next));
+        }
+        let here = self.prog.ops.len();
+        let c = &mut self.prog.choices[choice];
+        c.arms.push(here);
+        c.names.push(name.into());
+    }
+
+    /// Throughput Controller: the body runs when `rule` lets this pass through, counted per user
+    /// or across every user of the scenario (`shared`).
+    pub fn begin_gate(&mut self, rule: ThroughputRule, shared: bool) -> Block {
+        self.prog.gates.push(Gate {
+            rule,
+            shared: shared.then(|| std::sync::Mutex::new((0, 0))),
+        });
+        let gate = self.prog.gates.len() - 1;
+        let op = self.emit(Op::Gate { gate, exit: 0 });
+        self.open(Open::Gate { op })
+    }
+
+    /// Runtime Controller: the body runs again and again until `limit` has passed since the block
+    /// was entered; [`ProgramBuilder::check_deadline`] adds a check between its children.
+    pub fn begin_runtime(&mut self, limit: Duration) -> Block {
+        let slot = self.prog.clocks;
+        self.prog.clocks += 1;
+        let test = self.emit(Op::Deadline {
+            slot,
+            limit,
+            exit: 0,
+        });
+        self.open(Open::RunTime { test, slot, limit })
+    }
+
+    /// Leaves the Runtime Controller `block` here when its time is over (JMeter checks before
+    /// each of its children).
+    ///
+    /// # Panics
+    /// When `block` is not the innermost open block or not a Runtime block (a front end bug).
+    pub fn check_deadline(&mut self, block: &Block) {
+        let Open::RunTime { slot, limit, .. } = block.kind else {
+            panic!(
+                "check_deadline on {:?}: only on a runtime block",
+                block.kind
+            );
+        };
+        assert_eq!(block.depth, self.open.len(), "check in the innermost block");
+        let op = self.emit(Op::Deadline {
+            slot,
+            limit,
+            exit: 0,
+        });
+        self.exits.push((block.depth, op));
     }
 
     /// Sets variables (rendered in order when the op runs).
@@ -459,9 +610,12 @@ impl ProgramBuilder {
         let here = self.prog.ops.len();
         match &mut self.prog.ops[at] {
             Op::Unless { to, .. } | Op::Jump(to) => *to = here,
-            Op::LoopTest { exit, .. } | Op::ForeachTest { exit, .. } | Op::Once { exit } => {
-                *exit = here
-            }
+            Op::LoopTest { exit, .. }
+            | Op::ForeachTest { exit, .. }
+            | Op::Once { exit }
+            | Op::ChoiceNext { exit, .. }
+            | Op::Gate { exit, .. }
+            | Op::Deadline { exit, .. } => *exit = here,
             other => unreachable!("patching a non-jump {other:?}"),
         }
     }
