@@ -41,6 +41,38 @@ async fn answer(path: &str) -> Bytes {
     }
 }
 
+/// What a request counts for: its path; with a body, `METHOD path content-type`, and
+/// `path file` / `path field` when the uploaded file or a form field is in the body.
+async fn keys(req: hyper::Request<hyper::body::Incoming>) -> Vec<String> {
+    use http_body_util::BodyExt;
+    let path = req.uri().path().to_string();
+    let method = req.method().to_string();
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .unwrap_or_else(|| "none".into());
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let mut keys = vec![path.clone()];
+    if !body.is_empty() {
+        let has = |s: &[u8]| body.windows(s.len()).any(|w| w == s);
+        keys.push(format!("{method} {path} {ctype}"));
+        if has(b"hello upload") {
+            keys.push(format!("{path} file"));
+        }
+        if has(b"name=\"who\"") || has(b"name=\"a\"") {
+            keys.push(format!("{path} field"));
+        }
+    }
+    keys
+}
+
 impl Server {
     fn start() -> Server {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -63,9 +95,12 @@ impl Server {
                     let counts = counts.clone();
                     tokio::spawn(async move {
                         let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                            let path = req.uri().path().to_string();
-                            *counts.lock().unwrap().entry(path.clone()).or_default() += 1;
+                            let counts = counts.clone();
                             async move {
+                                let path = req.uri().path().to_string();
+                                for key in keys(req).await {
+                                    *counts.lock().unwrap().entry(key).or_default() += 1;
+                                }
                                 let body = Full::new(answer(&path).await);
                                 Ok::<_, std::convert::Infallible>(hyper::Response::new(body))
                             }
@@ -93,8 +128,14 @@ fn run_plan(plan: &Path, server: &Server, dir: &Path) -> HashMap<String, (u64, u
     let out = Command::new(BIN)
         .arg("run")
         .arg(plan)
-        .args(["-o", &format!("modules.jmeter.properties.port={}", server.addr.port())])
-        .args(["-o", &format!("settings.artifacts-dir={}", dir.join("art").display())])
+        .args([
+            "-o",
+            &format!("modules.jmeter.properties.port={}", server.addr.port()),
+        ])
+        .args([
+            "-o",
+            &format!("settings.artifacts-dir={}", dir.join("art").display()),
+        ])
         .args(["-o", "modules.console.disable=true"])
         .args([
             "-o",
@@ -128,13 +169,14 @@ fn run_plan(plan: &Path, server: &Server, dir: &Path) -> HashMap<String, (u64, u
         .collect()
 }
 
-/// Copies the fixture (and the file it includes) to `dir`.
-fn fixture(dir: &Path) -> std::path::PathBuf {
+/// Copies `fixtures/jmx/stampede` (plans and the files they name) to `dir`; returns `name` there.
+fn fixture(dir: &Path, name: &str) -> std::path::PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/jmx/stampede");
-    for name in ["controllers.jmx", "controllers-include.jmx"] {
-        std::fs::copy(src.join(name), dir.join(name)).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
     }
-    dir.join("controllers.jmx")
+    dir.join(name)
 }
 
 fn take(counts: &mut HashMap<String, u64>, key: &str) -> u64 {
@@ -145,7 +187,7 @@ fn take(counts: &mut HashMap<String, u64>, key: &str) -> u64 {
 fn logic_controllers_and_assertions_run_as_in_jmeter() {
     let server = Server::start();
     let tmp = tempfile::tempdir().unwrap();
-    let plan = fixture(tmp.path());
+    let plan = fixture(tmp.path(), "controllers.jmx");
     let mut labels = run_plan(&plan, &server, tmp.path());
     let mut paths = server.counts();
     // Random choices: only their sums are fixed. The Runtime Controller runs for one second.
@@ -203,9 +245,20 @@ fn logic_controllers_and_assertions_run_as_in_jmeter() {
     };
     assert_eq!(
         failed,
-        ["dur-fail", "size-body-gt", "size-ge-le", "size-headers", "size-ne"]
+        [
+            "dur-fail",
+            "size-body-gt",
+            "size-ge-le",
+            "size-headers",
+            "size-ne"
+        ]
     );
-    for (label, want) in [("il-a", 6), ("sw6-b", 4), ("tp-total-shared", 5), ("inc-b", 12)] {
+    for (label, want) in [
+        ("il-a", 6),
+        ("sw6-b", 4),
+        ("tp-total-shared", 5),
+        ("inc-b", 12),
+    ] {
         assert_eq!(labels[label], (want, 0), "{label}");
     }
 }
@@ -232,6 +285,11 @@ fn interleave_across_threads_starts_each_thread_at_its_own_child() {
                 <stringProp name="LoopController.loops">4</stringProp>
               </elementProp>
             </ThreadGroup><hashTree>
+              <HTTPSamplerProxy testclass="HTTPSamplerProxy" testname="who" enabled="true">
+                <stringProp name="HTTPSampler.domain">127.0.0.1</stringProp>
+                <stringProp name="HTTPSampler.port">${{__P(port)}}</stringProp>
+                <stringProp name="HTTPSampler.path">/thread/${{__threadNum}}</stringProp>
+              </HTTPSamplerProxy><hashTree/>
               <InterleaveControl testclass="InterleaveControl" testname="IL" enabled="true">
                 <intProp name="InterleaveControl.style">1</intProp>
                 <boolProp name="InterleaveControl.accrossThreads">true</boolProp>
@@ -245,10 +303,56 @@ fn interleave_across_threads_starts_each_thread_at_its_own_child() {
     let path = tmp.path().join("across.jmx");
     std::fs::write(&path, plan).unwrap();
     run_plan(&path, &server, tmp.path());
-    // Thread 1: a b c a; thread 2: b c a b; thread 3: c a b c.
-    let want: HashMap<String, u64> = [("/a", 4), ("/b", 4), ("/c", 4)]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
+    let mut counts = server.counts();
+    // Thread N (as `${__threadNum}` shows it) starts at child N - 1, as in JMeter: with threads
+    // 1, 2, 3 that is a b c a, b c a b, c a b c.
+    let threads: Vec<u64> = counts
+        .keys()
+        .filter_map(|k| k.strip_prefix("/thread/")?.parse().ok())
         .collect();
+    assert_eq!(threads.len(), 3, "{counts:?}");
+    let mut want: HashMap<String, u64> = HashMap::new();
+    for t in threads {
+        counts.remove(&format!("/thread/{t}"));
+        for pass in 0..4 {
+            let child = ["/a", "/b", "/c"][(t.saturating_sub(1) as usize + pass) % 3];
+            *want.entry(child.to_string()).or_default() += 1;
+        }
+    }
+    assert_eq!(counts, want);
+}
+
+#[test]
+fn file_uploads_and_multipart_bodies_are_sent_as_jmeter_sends_them() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = fixture(tmp.path(), "uploads.jmx");
+    let labels = run_plan(&plan, &server, tmp.path());
+    // 2 threads × 3 loops; the same counts as JMeter 2.13 on this plan.
+    let want: HashMap<String, u64> = [
+        ("/up/multi", 6),
+        ("POST /up/multi multipart/form-data", 6),
+        ("/up/multi file", 6),
+        ("/up/multi field", 6),
+        ("/up/fields", 6),
+        ("POST /up/fields multipart/form-data", 6),
+        ("/up/fields field", 6),
+        ("/up/browser", 6),
+        ("POST /up/browser multipart/form-data", 6),
+        ("/up/browser file", 6),
+        ("/up/browser field", 6),
+        ("/up/body", 6),
+        ("POST /up/body application/json", 6),
+        ("/up/body file", 6),
+        ("/up/put", 6),
+        ("PUT /up/put text/plain", 6),
+        ("/up/put file", 6),
+        ("/up/get", 6),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
     assert_eq!(server.counts(), want);
+    assert_eq!(labels.len(), 6);
+    assert!(labels.values().all(|c| *c == (6, 0)), "{labels:?}");
 }
