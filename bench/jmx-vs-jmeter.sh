@@ -14,6 +14,7 @@
 # or timed (Runtime Controller) are compared as the sum of the group (`RANDOM`) or only printed
 # (`TIMED`).
 set -u -o pipefail
+export LC_ALL=C
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,11 +25,15 @@ if [ ${#PLANS[@]} -eq 0 ]; then
   PLANS=(
     fixtures/jmx/stampede/controllers.jmx
     fixtures/jmx/stampede/uploads.jmx
+    fixtures/jmx/stampede/csv.jmx
+    fixtures/jmx/stampede/csv-modes.jmx
     fixtures/jmx/apache-jmeter/OnceOnlyTestPlan.jmx
     fixtures/jmx/apache-jmeter/LoopTestPlan.jmx
     fixtures/jmx/apache-jmeter/InterleaveTestPlan.jmx
     fixtures/jmx/taurus/transactions.jmx
-    fixtures/jmx/jmeter-java-dsl/docs-motivation-sample.jmx
+    fixtures/jmx/apache-jmeter/HeaderManagerTestPlan.jmx
+    fixtures/jmx/apache-jmeter/AssertionTestPlan.jmx
+    fixtures/jmx/taurus/cookiemanagers.jmx
   )
 fi
 RANDOM_LABELS="rnd-a rnd-b"
@@ -140,18 +145,18 @@ for plan in "${PLANS[@]}"; do
   start=$(date +%s.%N)
   (cd "$WORK/$name/jmeter" && timeout 600 "$JMETER" -n -t "$name.jmx" -l jm.jtl -j jm.log -Jport="$PORT" \
      -Jjmeter.save.saveservice.output_format=csv > jm.out 2>&1)
-  jm_s=$(echo "$(date +%s.%N) - $start" | bc)
-  paths > "$WORK/$name/jmeter/paths"
-  jtl_labels "$WORK/$name/jmeter/jm.jtl" > "$WORK/$name/jmeter/labels"
+  jm_s=$(printf "%.1f" "$(echo "$(date +%s.%N) - $start" | bc)")
+  paths | sort > "$WORK/$name/jmeter/paths"
+  jtl_labels "$WORK/$name/jmeter/jm.jtl" | sort > "$WORK/$name/jmeter/labels"
   start=$(date +%s.%N)
   (cd "$WORK/$name/stampede" && timeout 600 "$BIN" run "$name.jmx" -o "modules.jmeter.properties.port=$PORT" \
      -o settings.artifacts-dir=art -o modules.console.disable=true \
      -o 'reporting=[{"module": "final-stats", "dump-csv": "labels.csv"}]' > st.out 2>&1) \
      || { echo "stampede failed on $plan:"; tail -20 "$WORK/$name/stampede/st.out"; status=1; continue; }
-  st_s=$(echo "$(date +%s.%N) - $start" | bc)
-  paths > "$WORK/$name/stampede/paths"
-  csv_labels "$WORK/$name/stampede/labels.csv" > "$WORK/$name/stampede/labels"
-  echo "== $plan (JMeter ${jm_s%.*}s, Stampede ${st_s%.*}s)"
+  st_s=$(printf "%.1f" "$(echo "$(date +%s.%N) - $start" | bc)")
+  paths | sort > "$WORK/$name/stampede/paths"
+  csv_labels "$WORK/$name/stampede/labels.csv" | sort > "$WORK/$name/stampede/labels"
+  echo "== $plan (wall time: JMeter ${jm_s} s, Stampede ${st_s} s)"
   printf '%-36s %14s %14s\n' "label (samples failures)" "JMeter 2.13" "Stampede"
   join -t $'\t' -a1 -a2 -e '-' -o 0,1.2,2.2 "$WORK/$name/jmeter/labels" "$WORK/$name/stampede/labels" \
     | awk -F'\t' '{ printf "%-36s %14s %14s%s\n", $1, $2, $3, ($2 == $3 ? "" : "   <-") }'

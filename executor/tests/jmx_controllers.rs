@@ -356,3 +356,35 @@ fn file_uploads_and_multipart_bodies_are_sent_as_jmeter_sends_them() {
     assert_eq!(labels.len(), 6);
     assert!(labels.values().all(|c| *c == (6, 0)), "{labels:?}");
 }
+
+#[test]
+fn csv_data_sets_share_their_rows_as_the_sharing_mode_says() {
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    // A Test Plan CSV ("All threads", stop on EOF) read by two thread groups through one cursor:
+    // each of the 6 rows is sent once in all.
+    run_plan(&fixture(tmp.path(), "csv.jmx"), &server, tmp.path());
+    let want: HashMap<String, u64> = (1..=6).map(|i| (format!("/all/{i}"), 1)).collect();
+    assert_eq!(server.counts(), want);
+
+    let server = Server::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let labels = run_plan(&fixture(tmp.path(), "csv-modes.jmx"), &server, tmp.path());
+    // Rows x y z, recycled. Per thread: 2 threads × 2 loops each read x, y. Per group: x y z x.
+    // "All threads" in two groups (2 + 1 iterations): one reader, x y z.
+    let want: HashMap<String, u64> = [
+        ("/thread/x", 2),
+        ("/thread/y", 2),
+        ("/group/x", 2),
+        ("/group/y", 1),
+        ("/group/z", 1),
+        ("/shared/x", 1),
+        ("/shared/y", 1),
+        ("/shared/z", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(server.counts(), want);
+    assert_eq!(labels["shared"], (3, 0));
+}

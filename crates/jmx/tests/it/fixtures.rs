@@ -86,6 +86,8 @@ const TABLE: &[(&str, Outcome)] = &[
     ("overrides/groups.jmx", Read { groups: 5, samplers: 5 }),
     ("stampede/controllers-include.jmx", Read { groups: 0, samplers: 0 }),
     ("stampede/controllers.jmx", Read { groups: 2, samplers: 41 }),
+    ("stampede/csv-modes.jmx", Read { groups: 4, samplers: 4 }),
+    ("stampede/csv.jmx", Read { groups: 2, samplers: 2 }),
     ("stampede/uploads.jmx", Read { groups: 1, samplers: 6 }),
     ("taurus/SteppingThreadGroup.jmx", Refused(1, &[("kg.apc.jmeter.threads.SteppingThreadGroup", "stepping tg")])),
     ("taurus/TP.jmx", Read { groups: 1, samplers: 1 }),
