@@ -142,6 +142,30 @@ fn every_logic_controller_of_a_plan_lowers_with_its_children_in_order() {
 }
 
 #[test]
+fn an_include_controller_reads_the_file_next_to_the_plan_and_names_its_problems() {
+    // JMeter's own test of two Include Controllers of one file: the fragment holds a Java
+    // Request, refused with the included file's path and the element's line there.
+    let err = lower_file(
+        &fixture("apache-jmeter/Bug50898.jmx"),
+        &options("apache-jmeter/x"),
+    )
+    .unwrap_err();
+    let Error::Refused(refusals) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    for r in &refusals {
+        assert_eq!(r.kind, "Include Controller");
+        assert!(r.reason.contains("Bug50898_inc.jmx"), "{r}");
+        assert!(
+            r.reason
+                .contains("line 16: Bug50898_inc / Test Fragment / JavaSampler \"Java Request\""),
+            "{r}"
+        );
+    }
+}
+
+#[test]
 fn controllers_the_program_cannot_express_are_refused_by_type_name_and_path() {
     let text = r#"<jmeterTestPlan version="1.2"><hashTree>
       <TestPlan testclass="TestPlan" testname="P" enabled="true"/><hashTree>

@@ -52,6 +52,7 @@ const TABLE: &[(&str, Outcome)] = &[
     ("apache-jmeter/AssertionTestPlan.jmx", Read { groups: 1, samplers: 1 }),
     ("apache-jmeter/AuthManagerTestPlan.jmx", Read { groups: 1, samplers: 3 }),
     ("apache-jmeter/Bug50898.jmx", Read { groups: 1, samplers: 0 }),
+    ("apache-jmeter/Bug50898_inc.jmx", Refused(1, &[("JavaSampler", "Java Request")])),
     ("apache-jmeter/CSVSample.jmx", Refused(6, &[("JavaSampler", "Dummy Login"), ("UserParameters", "User Parameters")])),
     ("apache-jmeter/GenTest22.jmx", Refused(36, &[("JavaConfig", "Java Request Defaults"), ("JDBCDataSource", "JDBC Connection Configuration")])),
     ("apache-jmeter/GenTest27.jmx", Refused(53, &[("JavaConfig", "Java Request Defaults"), ("JDBCDataSource", "JDBC Connection Configuration")])),
