@@ -132,7 +132,7 @@ impl<'o> Lowerer<'o> {
                 self.refuse(
                     scope,
                     node,
-                    "is not supported; use Taurus's `throughput` with `ramp-up`/`hold-for` instead",
+                    "is not supported: its schedule changes the rate over time and the engine paces a thread group at one rate; use Taurus's `throughput` with `ramp-up`/`hold-for`/`steps`, or a Constant Throughput Timer",
                 );
                 return;
             }

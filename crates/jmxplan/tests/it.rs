@@ -170,6 +170,11 @@ fn controllers_the_program_cannot_express_are_refused_by_type_name_and_path() {
     let text = r#"<jmeterTestPlan version="1.2"><hashTree>
       <TestPlan testclass="TestPlan" testname="P" enabled="true"/><hashTree>
         <ThreadGroup testclass="ThreadGroup" testname="Users" enabled="true"/><hashTree>
+          <kg.apc.jmeter.timers.VariableThroughputTimer testclass="kg.apc.jmeter.timers.VariableThroughputTimer" testname="Shape" enabled="true">
+            <collectionProp name="load_profile">
+              <collectionProp name="1"><stringProp name="1">1</stringProp><stringProp name="2">10</stringProp><stringProp name="3">60</stringProp></collectionProp>
+            </collectionProp>
+          </kg.apc.jmeter.timers.VariableThroughputTimer><hashTree/>
           <RandomController testclass="RandomController" testname="Pick" enabled="true">
             <intProp name="InterleaveControl.style">0</intProp>
           </RandomController><hashTree>
@@ -194,11 +199,17 @@ fn controllers_the_program_cannot_express_are_refused_by_type_name_and_path() {
     assert_eq!(
         got,
         [
+            ("jp@gc Throughput Shaping Timer", "P / Users / Shape"),
             ("Random Controller", "P / Users / Pick"),
             ("Include Controller", "P / Users / Inc")
         ]
     );
-    assert!(refusals[0].reason.contains("ignore sub-controller blocks"));
+    assert!(
+        refusals[0].reason.contains("rate over time"),
+        "{}",
+        refusals[0]
+    );
+    assert!(refusals[1].reason.contains("ignore sub-controller blocks"));
     assert!(
         refusals[1].reason.contains("missing.jmx"),
         "{}",
