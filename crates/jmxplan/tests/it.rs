@@ -211,9 +211,9 @@ fn controllers_the_program_cannot_express_are_refused_by_type_name_and_path() {
     );
     assert!(refusals[1].reason.contains("ignore sub-controller blocks"));
     assert!(
-        refusals[1].reason.contains("missing.jmx"),
+        refusals[2].reason.contains("missing.jmx"),
         "{}",
-        refusals[1]
+        refusals[2]
     );
 }
 
