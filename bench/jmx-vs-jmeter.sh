@@ -140,7 +140,7 @@ normalize_paths() { grep -v -E '^/(rnd/|rt\b)' | sort; }
 status=0
 for plan in "${PLANS[@]}"; do
   name=$(basename "$plan" .jmx)
-  for tool in jmeter stampede; do mkdir -p "$WORK/$name/$tool"; localize "$ROOT/$plan" "$WORK/$name/$tool"; done
+  for tool in jmeter stampede; do mkdir -p "$WORK/$name/$tool"; localize "$(cd "$ROOT" && realpath "$plan")" "$WORK/$name/$tool"; done
   paths > /dev/null
   start=$(date +%s.%N)
   (cd "$WORK/$name/jmeter" && timeout 600 "$JMETER" -n -t "$name.jmx" -l jm.jtl -j jm.log -Jport="$PORT" \
