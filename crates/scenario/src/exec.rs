@@ -100,6 +100,8 @@ pub async fn run<H: Hooks>(
                 }
             }
             Op::Action(Action::Pause(d)) => {
+                // A Flow Control Action is a sampler to JMeter's controllers (it takes a turn).
+                u.sent += 1;
                 if !hooks.sleep(*d).await {
                     break IterationEnd::Stopped;
                 }

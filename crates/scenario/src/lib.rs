@@ -190,7 +190,8 @@ pub struct UserState {
     iteration: u64,
     txs: Vec<exec::TxAcc>,
     scratch: request::Scratch,
-    /// Requests sent so far (choice blocks skip arms that sent nothing).
+    /// Requests sent and pauses made so far: a choice block passes the turn of an arm that did
+    /// neither.
     sent: u64,
     choices: Vec<choice::ChoiceState>,
     /// Per-user Throughput Controller counters `(executions, passes)`.
