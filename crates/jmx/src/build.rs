@@ -4,7 +4,7 @@
 use crate::document::{Document, Element, Props};
 use crate::error::{ElementError, Problem, ReadError};
 use crate::fields::Fields;
-use crate::plan::{Kind, Node, Note, Plan};
+use crate::plan::{Kind, ModuleTarget, Node, Note, Plan};
 use crate::{checks, config, groups, http, logic};
 
 /// What the reader does with a class.
@@ -188,16 +188,11 @@ pub(crate) fn build(doc: &Document) -> Result<Plan, ReadError> {
         functional_mode,
         variables,
         children,
-        notes: b.notes,
+        notes: std::mem::take(&mut b.notes),
+        module_targets: Vec::new(),
     };
-    for (node_path, err) in b.modules {
-        if !resolves(&plan, &node_path) {
-            b.errors.push(ElementError {
-                problem: Problem::ModuleTargetMissing { node_path },
-                ..err
-            });
-        }
-    }
+    let mut plan = plan;
+    plan.module_targets = b.module_targets(&test_plan.children, &root);
     if b.errors.is_empty() {
         Ok(plan)
     } else {
@@ -299,22 +294,76 @@ impl Builder {
     }
 }
 
-/// Does a Module Controller's node path (JMeter tree root, test plan, then names) name a node?
-fn resolves(plan: &Plan, node_path: &[String]) -> bool {
-    let Some(names) = node_path.get(2..).filter(|n| !n.is_empty()) else {
-        return false;
-    };
-    let mut level = &plan.children;
-    for (i, name) in names.iter().enumerate() {
-        let Some(node) = level.iter().find(|n| &n.name == name) else {
-            return false;
-        };
-        if i + 1 == names.len() {
-            return true;
+impl Builder {
+    /// The target of every Module Controller met (and of those inside the targets), built as
+    /// JMeter runs it: a disabled target is enabled (its disabled children stay out). A path
+    /// that names nothing is an error.
+    fn module_targets(&mut self, top: &[Element], root: &str) -> Vec<ModuleTarget> {
+        let mut out: Vec<ModuleTarget> = Vec::new();
+        while let Some((node_path, err)) = self.modules.pop() {
+            if out.iter().any(|t| t.node_path == node_path) {
+                continue;
+            }
+            let Some(target) = find_element(top, &node_path) else {
+                self.errors.push(ElementError {
+                    problem: Problem::ModuleTargetMissing { node_path },
+                    ..err
+                });
+                continue;
+            };
+            // An enabled target was built (and checked) with the tree; a disabled one is new.
+            let mut own = Builder {
+                errors: Vec::new(),
+                notes: Vec::new(),
+                modules: Vec::new(),
+            };
+            let enabled = Element {
+                enabled: true,
+                ..target.clone()
+            };
+            let path = node_path
+                .get(1..node_path.len().saturating_sub(1))
+                .unwrap_or_default();
+            let path = if path.is_empty() {
+                root.to_owned()
+            } else {
+                path.join(" / ")
+            };
+            let mut nodes = own.children(std::slice::from_ref(&enabled), &path, false);
+            if !target.enabled {
+                self.errors.append(&mut own.errors);
+                self.modules.append(&mut own.modules);
+            }
+            if let Some(node) = nodes.pop() {
+                out.push(ModuleTarget { node_path, node });
+            }
         }
-        level = &node.children;
+        out
     }
-    false
+}
+
+/// The element a Module Controller's node path names (JMeter's tree root and the Test Plan, then
+/// names from the Test Plan's children), disabled ones included. As JMeter does, every element of
+/// each name is searched, the last match wins, and Module Controllers are never targets.
+fn find_element<'e>(top: &'e [Element], node_path: &[String]) -> Option<&'e Element> {
+    fn walk<'e>(elements: &'e [Element], names: &[String], found: &mut Option<&'e Element>) {
+        let Some((name, rest)) = names.split_first() else {
+            return;
+        };
+        for el in elements {
+            if el.name != *name || el.class == "ModuleController" {
+                continue;
+            }
+            if rest.is_empty() {
+                *found = Some(el);
+            } else {
+                walk(&el.children, rest, found);
+            }
+        }
+    }
+    let mut found = None;
+    walk(top, node_path.get(2..).unwrap_or_default(), &mut found);
+    found
 }
 
 #[cfg(test)]

@@ -159,9 +159,11 @@ pub(crate) fn read(el: &Element, f: &mut Fields) -> Option<Controller> {
     })
 }
 
-/// `InterleaveControl.style` 1 means "ignore sub-controller blocks" (also used by the Random Controller).
+/// `InterleaveControl.style` (also the Random Controller's): JMeter's `USE_SUB_CONTROLLERS` is 1,
+/// what its GUI saves when "ignore sub-controller blocks" is unchecked; 0 or no value (JMeter's
+/// `getPropertyAsInt` default) is `IGNORE_SUB_CONTROLLERS`.
 fn style_is_ignore(f: &Fields) -> bool {
-    f.text("InterleaveControl.style") == "1"
+    f.text("InterleaveControl.style").trim() != "1"
 }
 
 fn throughput(f: &mut Fields) -> Controller {

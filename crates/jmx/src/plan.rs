@@ -47,6 +47,16 @@ pub struct Plan {
     pub children: Vec<Node>,
     /// Elements read but ignored (listeners, DNS cache manager...) and other remarks, one line each.
     pub notes: Vec<Note>,
+    /// What each Module Controller of the plan runs.
+    pub module_targets: Vec<ModuleTarget>,
+}
+
+/// The element a Module Controller's node path names, with its subtree; a disabled target is
+/// enabled, as JMeter does when it runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleTarget {
+    pub node_path: Vec<String>,
+    pub node: Node,
 }
 
 /// One enabled test element and its enabled children.
@@ -110,6 +120,14 @@ impl Plan {
             stack.extend(node.children.iter().rev().map(|n| (depth + 1, n)));
         }
         out
+    }
+
+    /// The node a Module Controller's path names.
+    pub fn module_target(&self, node_path: &[String]) -> Option<&Node> {
+        self.module_targets
+            .iter()
+            .find(|t| t.node_path == node_path)
+            .map(|t| &t.node)
     }
 
     /// The thread groups (setUp, main and tearDown), in file order.

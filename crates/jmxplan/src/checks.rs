@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use stampede_jmx::{Assertion, Extractor, MatchKind, MatchRule, Num, Scope as Target, Time, Timer};
 use stampede_scenario::{
-    self as scenario, AssertionSpec, ExtractExpr, ExtractFrom, ExtractorSpec, Subject, ThinkTime,
+    self as scenario, AssertionSpec, ExtractExpr, ExtractFrom, ExtractorSpec, SizeCmp, SizeField,
+    Subject, ThinkTime,
 };
 
 use crate::lower::{Lowerer, Scope};
@@ -106,7 +107,16 @@ impl Lowerer<'_> {
         for (node, a) in &scope.assertions {
             let fail =
                 |reason: String| format!("{} \"{}\": {reason}", kind_name(&node.kind), node.name);
-            let spec = assertion_spec(a).map_err(fail)?;
+            let spec = match a {
+                Assertion::Duration { max } => self.duration_assertion(max.as_ref()),
+                Assertion::Size {
+                    size,
+                    operator,
+                    field,
+                } => self.size_assertion(size.as_ref(), operator, field),
+                other => assertion_spec(other),
+            }
+            .map_err(fail)?;
             out.push(self.b.assertion(spec).map_err(|p| fail(p.to_string()))?);
         }
         Ok(out)
@@ -332,7 +342,59 @@ fn assertion_spec(a: &Assertion) -> Result<AssertionSpec, String> {
                 invert: *negate,
             })
         }
-        Assertion::Duration { .. } | Assertion::Size { .. } => Err("is not supported".into()),
+        Assertion::Duration { .. } | Assertion::Size { .. } => {
+            unreachable!("read with the plan's values by Lowerer::assertions")
+        }
+    }
+}
+
+impl Lowerer<'_> {
+    /// JMeter reads the limit once, before the test: an expression must have a value then.
+    fn duration_assertion(&self, max: Option<&Time>) -> Result<AssertionSpec, String> {
+        let max = match max {
+            Some(t) => self
+                .ev
+                .time(t, MS)
+                .map_err(|raw| format!("{raw:?} has no value before the test starts"))?,
+            None => Duration::ZERO,
+        };
+        Ok(AssertionSpec::Duration {
+            max_ms: u64::try_from(max.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    fn size_assertion(
+        &self,
+        size: Option<&Num<u64>>,
+        operator: &Num<u8>,
+        field: &str,
+    ) -> Result<AssertionSpec, String> {
+        let no_value = |raw: String| format!("{raw:?} has no value before the test starts");
+        let size = match size {
+            Some(n) => self.ev.int(n).map_err(no_value)?,
+            // JMeter fails every sample with a NumberFormatException; refusing says it earlier.
+            None => return Err("has no size to compare with".into()),
+        };
+        let op = match operator {
+            Num::Lit(n) => *n,
+            Num::Expr(raw) => self
+                .ev
+                .int(&Num::Expr(raw.clone()))
+                .ok()
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or_else(|| no_value(raw.clone()))?,
+        };
+        let cmp = SizeCmp::from_jmeter(op)
+            .ok_or_else(|| format!("comparison {op} is not one of JMeter's (1 to 6)"))?;
+        let field = match field {
+            "SizeAssertion.response_network_size" | "" => SizeField::Full,
+            "SizeAssertion.response_headers" => SizeField::Headers,
+            "SizeAssertion.response_data" => SizeField::Body,
+            "SizeAssertion.response_code" => SizeField::Code,
+            "SizeAssertion.response_message" => SizeField::Message,
+            other => return Err(format!("measuring {other} is not supported")),
+        };
+        Ok(AssertionSpec::Size { size, cmp, field })
     }
 }
 

@@ -33,12 +33,14 @@
 //! ```
 
 mod checks;
+mod control;
 mod eval;
 mod load;
 mod lower;
 mod names;
 mod sampler;
 pub mod taurus;
+mod upload;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

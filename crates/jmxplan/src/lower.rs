@@ -8,6 +8,7 @@ use stampede_jmx::{
 };
 use stampede_scenario::{Action, AuthEntry, Count, ProgramBuilder};
 
+use crate::control::{Includes, load_includes};
 use crate::eval::Eval;
 use crate::names::kind_name;
 use crate::{Error, Group, Lowered, Options, Refusal, load};
@@ -46,7 +47,20 @@ pub(crate) struct Lowerer<'o> {
     /// Requests per second for the group from a Constant or Precise Throughput Timer.
     pub throughput: Option<f64>,
     pub threads: u32,
+    /// The plan: where Module Controllers find their targets.
+    pub plan: &'o Plan,
+    pub includes: &'o Includes,
+    /// The Module targets and included fragments being lowered, outermost first.
+    pub expanding: Vec<&'o Node>,
+    /// Module and Include Controllers expanded so far in this thread group.
+    pub expansions: usize,
+    /// CSV readers shared by several thread groups, by file name and sharing key.
+    pub csv_readers: &'o CsvReaders,
 }
+
+pub(crate) type CsvReaders = std::cell::RefCell<
+    std::collections::HashMap<String, std::sync::Arc<stampede_scenario::DataSource>>,
+>;
 
 impl<'o> Lowerer<'o> {
     pub(crate) fn refuse(&mut self, scope: &Scope<'_>, node: &Node, reason: impl Into<String>) {
@@ -118,7 +132,7 @@ impl<'o> Lowerer<'o> {
                 self.refuse(
                     scope,
                     node,
-                    "is not supported; use Taurus's `throughput` with `ramp-up`/`hold-for` instead",
+                    "is not supported: its schedule changes the rate over time and the engine paces a thread group at one rate; use Taurus's `throughput` with `ramp-up`/`hold-for`/`steps`, or a Constant Throughput Timer",
                 );
                 return;
             }
@@ -199,21 +213,36 @@ impl<'o> Lowerer<'o> {
     }
 
     /// Samplers, controllers and flow control actions, in order.
-    pub(crate) fn children<'p>(&mut self, nodes: &'p [Node], scope: &Scope<'p>) {
+    pub(crate) fn children<'p>(&mut self, nodes: &'p [Node], scope: &Scope<'p>)
+    where
+        'o: 'p,
+    {
         for node in nodes {
-            match &node.kind {
-                Kind::Http(h) => self.sampler(node, h, scope),
-                Kind::Controller(c) => self.controller(node, c, scope),
-                Kind::FlowControl(f) => self.flow(node, f, scope),
-                _ => {}
-            }
+            self.child(node, scope);
         }
     }
 
-    fn controller<'p>(&mut self, node: &'p Node, c: &'p Controller, outer: &Scope<'p>) {
+    /// One sampler, controller or flow control action (anything else does nothing here).
+    pub(crate) fn child<'p>(&mut self, node: &'p Node, scope: &Scope<'p>)
+    where
+        'o: 'p,
+    {
+        match &node.kind {
+            Kind::Http(h) => self.sampler(node, h, scope),
+            Kind::Controller(c) => self.controller(node, c, scope),
+            Kind::FlowControl(f) => self.flow(node, f, scope),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn controller<'p>(&mut self, node: &'p Node, c: &'p Controller, outer: &Scope<'p>)
+    where
+        'o: 'p,
+    {
         let inner = self.enter(outer, node, Level::Inner);
         let block = match c {
-            Controller::Simple => {
+            // A Test Fragment runs here only as a Module Controller's target.
+            Controller::Simple | Controller::Fragment => {
                 self.children(&node.children, &inner);
                 return;
             }
@@ -271,7 +300,7 @@ impl<'o> Lowerer<'o> {
                 Ok(self.b.begin_foreach(output_var, input_prefix))
             }
             Controller::OnceOnly => Ok(self.b.begin_once()),
-            _ => return self.refuse(outer, node, "is not supported"),
+            other => return self.special(node, other, outer, &inner),
         };
         match block {
             Ok(block) => {
@@ -352,6 +381,8 @@ pub(crate) fn plan(plan: &Plan, opts: &Options) -> Result<Lowered, Error> {
         kind: Kind::Controller(Controller::Simple),
         children: plan.children.clone(),
     };
+    let includes = load_includes(plan, opts);
+    let csv_readers = CsvReaders::default();
     let mains = plan
         .thread_groups()
         .filter(|(_, g)| g.role == GroupRole::Main)
@@ -361,7 +392,7 @@ pub(crate) fn plan(plan: &Plan, opts: &Options) -> Result<Lowered, Error> {
             path: vec![&plan.name],
             ..Scope::default()
         };
-        let mut l = Lowerer::new(ev, opts);
+        let mut l = Lowerer::new(ev, opts, plan, &includes, &csv_readers);
         if g.role == GroupRole::Main && plan.serialize_thread_groups && mains > 1 {
             l.refuse(&top, node, "\"Run Thread Groups consecutively\" is not supported; run the groups as separate tests");
         } else {
@@ -408,7 +439,13 @@ pub(crate) struct Pending {
 }
 
 impl<'o> Lowerer<'o> {
-    fn new(ev: Eval<'o>, opts: &'o Options) -> Self {
+    fn new(
+        ev: Eval<'o>,
+        opts: &'o Options,
+        plan: &'o Plan,
+        includes: &'o Includes,
+        csv_readers: &'o CsvReaders,
+    ) -> Self {
         Lowerer {
             b: ProgramBuilder::new(opts.properties.clone()),
             ev,
@@ -418,10 +455,18 @@ impl<'o> Lowerer<'o> {
             cookies: false,
             throughput: None,
             threads: 1,
+            plan,
+            includes,
+            expanding: Vec::new(),
+            expansions: 0,
+            csv_readers,
         }
     }
 
-    fn group<'p>(&mut self, plan: &'p Plan, root: &'p Node, group: &'p Node) -> Option<Pending> {
+    fn group<'p>(&mut self, plan: &'p Plan, root: &'p Node, group: &'p Node) -> Option<Pending>
+    where
+        'o: 'p,
+    {
         for v in &plan.variables {
             if let Err(e) = self.b.variable(&v.name, &v.value) {
                 self.warnings

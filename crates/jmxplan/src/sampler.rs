@@ -31,15 +31,19 @@ impl Lowerer<'_> {
         scope: &Scope<'_>,
     ) -> Result<RequestSpec, String> {
         let pick = |f: Field| pick(h, scope, f);
-        if !h.files.iter().all(|f| f.path.trim().is_empty()) {
-            return Err("file uploads are not supported".into());
-        }
         let method = unless_template(h.method.clone().unwrap_or_else(|| "GET".into()), |m| {
             m.trim().to_ascii_uppercase()
         });
         let mut url = url(h, scope)?;
         let mut headers = scope.headers.clone();
-        let body = body(h, scope, &method, &mut url, &mut headers)?;
+        let body = body(
+            h,
+            scope,
+            &method,
+            &mut url,
+            &mut headers,
+            &self.opts.base_dir,
+        )?;
         let encoding = match pick(|r| r.content_encoding.as_ref()) {
             Some(label) => encoding_rs::Encoding::for_label(label.trim().as_bytes())
                 .ok_or_else(|| format!("content encoding {label:?} is not known"))?,
@@ -80,13 +84,6 @@ impl Lowerer<'_> {
         if level == Level::Inner {
             return self.refuse(scope, node, "reads a row per iteration of its controller; only a CSV Data Set directly under the Thread Group or the Test Plan is supported");
         }
-        if matches!(csv.share_mode, ShareMode::Thread | ShareMode::Named(_)) {
-            return self.refuse(
-                scope,
-                node,
-                "only the sharing modes \"All threads\" and \"Current thread group\" are supported",
-            );
-        }
         if !csv.recycle && !csv.stop_thread {
             return self.refuse(scope, node, "at end of file JMeter goes on with <EOF> values; set \"Recycle on EOF\" or \"Stop thread on EOF\"");
         }
@@ -108,8 +105,30 @@ impl Lowerer<'_> {
                 _ => return self.refuse(scope, node, "\"Ignore first line\" with variable names that differ from the file's first line is not supported"),
             }
         }
+        // JMeter keeps one reader per file name ("All threads", every thread group of the plan),
+        // per name and identifier, per thread group, or per thread.
+        let shared_key = match &csv.share_mode {
+            ShareMode::All => Some(String::new()),
+            ShareMode::Named(id) => Some(format!("@{id}")),
+            ShareMode::Group | ShareMode::Thread => None,
+        }
+        .map(|k| format!("{}{k}\n{names}\n{}", csv.filename.trim(), csv.delimiter));
+        if let Some(key) = &shared_key
+            && let Some(source) = self.csv_readers.borrow().get(key)
+        {
+            return self.b.shared_data_source(source.clone());
+        }
         match DataSource::load(&spec, &self.opts.base_dir) {
-            Ok(source) => self.b.data_source(source),
+            Ok(source) if csv.share_mode == ShareMode::Thread => {
+                self.b.data_source(source.per_user())
+            }
+            Ok(source) => {
+                let source = std::sync::Arc::new(source);
+                if let Some(key) = shared_key {
+                    self.csv_readers.borrow_mut().insert(key, source.clone());
+                }
+                self.b.shared_data_source(source);
+            }
             Err(e) => self.refuse(scope, node, e.to_string()),
         }
     }
@@ -188,6 +207,7 @@ fn body(
     method: &str,
     url: &mut String,
     headers: &mut Vec<(String, String)>,
+    base_dir: &std::path::Path,
 ) -> Result<BodySpec, String> {
     let mut args: Vec<&HttpArg> = h.arguments.iter().collect();
     for d in scope.defaults.iter().rev() {
@@ -197,8 +217,8 @@ fn body(
             }
         }
     }
-    if h.multipart && !args.is_empty() {
-        return Err("multipart/form-data requests are not supported".into());
+    if let Some(body) = crate::upload::body(h, &args, method, base_dir, headers)? {
+        return Ok(body);
     }
     Ok(match (&h.body, args.is_empty()) {
         (Some(raw), _) => BodySpec::Text(raw.clone()),

@@ -6,11 +6,25 @@ use super::extract::{Exchange, Subject, json_text};
 use super::template::{RenderEnv, Template, TemplateCompiler};
 use serde_json::Value;
 
+mod size;
+pub use size::{SizeCmp, SizeField};
+
 #[derive(Debug)]
 pub enum Assertion {
     Response(ResponseAssertion),
     JsonPath(JsonPathAssertion),
-    XPath { xpath: String, invert: bool },
+    XPath {
+        xpath: String,
+        invert: bool,
+    },
+    Duration {
+        max_ms: u64,
+    },
+    Size {
+        size: u64,
+        cmp: SizeCmp,
+        field: SizeField,
+    },
 }
 
 #[derive(Debug)]
@@ -67,6 +81,15 @@ pub enum AssertionSpec {
     },
     /// JMeter XPath Assertion: the path must match a node (none, with `invert`).
     XPath { xpath: String, invert: bool },
+    /// JMeter Duration Assertion: fails a sample that took longer than this many milliseconds
+    /// (0 = no limit).
+    Duration { max_ms: u64 },
+    /// JMeter Size Assertion: the measured size compared with `size` bytes.
+    Size {
+        size: u64,
+        cmp: SizeCmp,
+        field: SizeField,
+    },
 }
 
 fn bad_regex(p: &str, e: regex::Error) -> Problem {
@@ -149,12 +172,17 @@ impl Assertion {
                     .ok_or_else(|| bad("empty".into()))?;
                 Assertion::XPath { xpath, invert }
             }
+            AssertionSpec::Duration { max_ms } => Assertion::Duration { max_ms },
+            AssertionSpec::Size { size, cmp, field } => Assertion::Size { size, cmp, field },
         })
     }
 
     pub fn needs_body(&self) -> bool {
         match self {
             Assertion::Response(r) => r.subject == Subject::Body,
+            Assertion::Duration { .. } => false,
+            // The headers' size is what was received minus the body.
+            Assertion::Size { field, .. } => matches!(field, SizeField::Body | SizeField::Headers),
             _ => true,
         }
     }
@@ -184,6 +212,8 @@ impl Assertion {
                     _ => Ok(()),
                 }
             }
+            Assertion::Duration { max_ms } => size::check_duration(*max_ms, ex),
+            Assertion::Size { size, cmp, field } => size::check_size(*size, *cmp, *field, ex),
         }
     }
 }
@@ -334,6 +364,8 @@ mod tests {
             url: "http://h/",
             reason: None,
             headers_text: None,
+            elapsed: std::time::Duration::ZERO,
+            bytes: 0,
         };
         let mut vars = Vars::default();
         vars.set("want", "Hello");
@@ -447,6 +479,41 @@ mod tests {
         let a = Assertion::xpath(&json!({"xpath": "/a/b", "invert": true})).unwrap();
         assert_eq!(check(&a, 200, xml).unwrap_err(), "Nodes Matched for /a/b");
         assert!(Assertion::xpath(&json!("/a[")).is_err());
+    }
+
+    #[test]
+    fn size_assertions_measure_each_part_and_speak_as_jmeter() {
+        let size = |size, cmp, field| {
+            Assertion::compile(
+                AssertionSpec::Size { size, cmp, field },
+                &mut TemplateCompiler::default(),
+            )
+            .unwrap()
+        };
+        let body = "x".repeat(1234);
+        assert!(check(&size(1234, SizeCmp::Equal, SizeField::Body), 200, &body).is_ok());
+        assert_eq!(
+            check(
+                &size(2000, SizeCmp::GreaterOrEqual, SizeField::Body),
+                200,
+                &body
+            )
+            .unwrap_err(),
+            "The result was the wrong size: It was 1,234 bytes, but should have been greater than or equal to 2,000 bytes."
+        );
+        assert!(check(&size(3, SizeCmp::Equal, SizeField::Code), 404, "").is_ok());
+        // "Not Found" is 9 characters.
+        assert!(check(&size(9, SizeCmp::LessOrEqual, SizeField::Message), 404, "").is_ok());
+        assert!(check(&size(9, SizeCmp::NotEqual, SizeField::Message), 404, "").is_err());
+        assert!(check(&size(5, SizeCmp::Less, SizeField::Body), 200, "abcd").is_ok());
+        assert!(check(&size(5, SizeCmp::Greater, SizeField::Body), 200, "abcd").is_err());
+        assert_eq!(SizeCmp::from_jmeter(7), None);
+        let d = Assertion::compile(
+            AssertionSpec::Duration { max_ms: 0 },
+            &mut TemplateCompiler::default(),
+        )
+        .unwrap();
+        assert!(check(&d, 200, "").is_ok(), "0 means no limit");
     }
 
     #[test]

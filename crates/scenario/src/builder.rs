@@ -16,6 +16,8 @@ use super::request::{Body, HeaderVal, Label, Method, Request, shown_value};
 use super::template::{Template, TemplateCompiler};
 use super::timefmt::ThinkTime;
 use super::{CompiledScenario, cond, exec};
+
+mod choices;
 use stampede_http::ClientConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,6 +95,19 @@ pub enum Count {
     Expr(String),
 }
 
+/// How a choice block picks its arms ([`ProgramBuilder::begin_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceSpec {
+    /// One arm at random (another when it sent nothing, until the first pick recurs).
+    Random,
+    /// Every arm once per pass, in random order.
+    RandomOrder,
+    /// The user's next arm in turn; `offset_by_thread` starts user N at arm N - 1.
+    Interleave { offset_by_thread: bool },
+    /// The arm named by the value, or at that index (JMeter's Switch Controller).
+    Switch(String),
+}
+
 /// An open block, returned by `begin_*` and given back to [`ProgramBuilder::end`].
 #[must_use = "a block must be closed with ProgramBuilder::end"]
 #[derive(Debug)]
@@ -103,10 +118,32 @@ pub struct Block {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Open {
-    If { unless: usize, jump: Option<usize> },
-    Loop { test: usize },
-    Once { op: usize },
-    Tx { tx: usize },
+    If {
+        unless: usize,
+        jump: Option<usize>,
+    },
+    Loop {
+        test: usize,
+    },
+    Once {
+        op: usize,
+    },
+    Tx {
+        tx: usize,
+    },
+    /// `next` is the `ChoiceNext` op every arm jumps back to.
+    Choice {
+        choice: usize,
+        next: usize,
+    },
+    Gate {
+        op: usize,
+    },
+    RunTime {
+        test: usize,
+        slot: usize,
+        limit: Duration,
+    },
 }
 
 /// Builds a program, then the [`CompiledScenario`] ([`ProgramBuilder::finish`]).
@@ -116,6 +153,8 @@ pub struct ProgramBuilder {
     prog: Program,
     open: Vec<Open>,
     variables: Vec<(Box<str>, Template)>,
+    /// Forward exits of Runtime Controller checks, patched when the block at that depth ends.
+    exits: Vec<(usize, usize)>,
 }
 
 impl ProgramBuilder {
@@ -158,6 +197,12 @@ impl ProgramBuilder {
 
     /// A CSV source: every user takes its next row at the start of each iteration.
     pub fn data_source(&mut self, source: DataSource) {
+        self.prog.sources.push(Arc::new(source));
+    }
+
+    /// A CSV source whose cursor other programs share too (JMeter's CSV Data Set in sharing mode
+    /// "All threads" is one reader for every thread group of the plan).
+    pub fn shared_data_source(&mut self, source: Arc<DataSource>) {
         self.prog.sources.push(source);
     }
 
@@ -383,6 +428,26 @@ impl ProgramBuilder {
             Open::Tx { tx } => {
                 self.emit(Op::TxEnd(tx));
             }
+            Open::Choice { choice, next } => {
+                if !self.prog.choices[choice].arms.is_empty() {
+                    self.emit(Op::Jump(next));
+                }
+                self.patch(next);
+            }
+            Open::Gate { op } => self.patch(op),
+            Open::RunTime { test, .. } => {
+                self.emit(Op::Back(test));
+                self.patch(test);
+                let depth = block.depth;
+                let mut exits = std::mem::take(&mut self.exits);
+                exits.retain(|&(d, op)| {
+                    if d == depth {
+                        self.patch(op);
+                    }
+                    d != depth
+                });
+                self.exits = exits;
+            }
         }
     }
 
@@ -459,9 +524,12 @@ impl ProgramBuilder {
         let here = self.prog.ops.len();
         match &mut self.prog.ops[at] {
             Op::Unless { to, .. } | Op::Jump(to) => *to = here,
-            Op::LoopTest { exit, .. } | Op::ForeachTest { exit, .. } | Op::Once { exit } => {
-                *exit = here
-            }
+            Op::LoopTest { exit, .. }
+            | Op::ForeachTest { exit, .. }
+            | Op::Once { exit }
+            | Op::ChoiceNext { exit, .. }
+            | Op::Gate { exit, .. }
+            | Op::Deadline { exit, .. } => *exit = here,
             other => unreachable!("patching a non-jump {other:?}"),
         }
     }

@@ -7,6 +7,7 @@
 //! [`Program`], indexed by the op. Front ends never write ops directly: the builder keeps the jumps
 //! consistent.
 
+use super::choice::{Choice, Gate};
 use super::cond::Cond;
 use super::data::DataSource;
 use super::request::Request;
@@ -54,6 +55,25 @@ pub enum Op {
     /// Render and set the variables `Program::set_vars[i]`.
     SetVars(usize),
     Action(Action),
+    /// Start a pass of `Program::choices[i]` (which arms run).
+    ChoiceInit(usize),
+    /// Jump to the next chosen arm of `Program::choices[choice]`, or to `exit`; every arm ends
+    /// with a jump back here.
+    ChoiceNext {
+        choice: usize,
+        exit: usize,
+    },
+    /// Throughput Controller: jump to `exit` unless `Program::gates[gate]` lets this pass run.
+    Gate {
+        gate: usize,
+        exit: usize,
+    },
+    /// Runtime Controller: jump to `exit` once the user's clock `slot` has run for `limit`.
+    Deadline {
+        slot: usize,
+        limit: Duration,
+        exit: usize,
+    },
 }
 
 /// A loop count: fixed (`None` = forever) or a template read each time, as JMeter's Loop Controller
@@ -91,9 +111,13 @@ pub struct Program {
     pub set_vars: Vec<Vec<(Box<str>, Template)>>,
     pub txs: Vec<Tx>,
     /// CSV data sources: each hands the next row to a user at the start of its iteration.
-    pub sources: Vec<DataSource>,
+    pub sources: Vec<Arc<DataSource>>,
     /// Per-user loop counters.
     pub slots: usize,
+    pub choices: Vec<Choice>,
+    pub gates: Vec<Gate>,
+    /// Per-user Runtime Controller clocks.
+    pub clocks: usize,
     /// Keys accepted but not used, for the log.
     pub warnings: Vec<String>,
 }

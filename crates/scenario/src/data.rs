@@ -34,6 +34,8 @@ pub struct DataSource {
     rows: Vec<Vec<Box<str>>>,
     recycle: bool,
     cursor: AtomicU64,
+    /// Each user reads the file from its own cursor (JMeter's sharing mode "Current thread").
+    per_user: bool,
 }
 
 impl CsvSpec {
@@ -127,12 +129,25 @@ impl DataSource {
             // Taurus: `loop` defaults to true in load mode.
             recycle: raw.loop_.unwrap_or(true),
             cursor: AtomicU64::new(0),
+            per_user: false,
         })
     }
 
+    /// Every user reads the whole file from its first row, with a cursor of its own.
+    pub fn per_user(mut self) -> DataSource {
+        self.per_user = true;
+        self
+    }
+
     /// Takes the next row into `vars`; false at end of file when not recycling (the user must stop).
-    pub fn next_into(&self, vars: &mut Vars) -> bool {
-        let n = self.cursor.fetch_add(1, Ordering::Relaxed);
+    /// `own` is the user's cursor, used by a [`DataSource::per_user`] source.
+    pub fn next_into(&self, vars: &mut Vars, own: &mut u64) -> bool {
+        let n = if self.per_user {
+            *own += 1;
+            *own - 1
+        } else {
+            self.cursor.fetch_add(1, Ordering::Relaxed)
+        };
         let len = self.rows.len() as u64;
         let idx = if self.recycle {
             n % len
@@ -217,7 +232,7 @@ mod tests {
         let (_d, ds) = source("user,pass\nann,1\nbob,2\n", raw("u.csv"));
         let mut v = Vars::default();
         for want in ["ann", "bob", "ann"] {
-            assert!(ds.next_into(&mut v));
+            assert!(ds.next_into(&mut v, &mut 0));
             assert_eq!(v.get("user"), Some(want));
         }
     }
@@ -229,10 +244,10 @@ mod tests {
         r.variable_names = Some("a, b".into());
         let (_d, ds) = source("1;x\n2;y\n", r);
         let mut v = Vars::default();
-        assert!(ds.next_into(&mut v));
+        assert!(ds.next_into(&mut v, &mut 0));
         assert_eq!((v.get("a"), v.get("b")), (Some("1"), Some("x")));
-        assert!(ds.next_into(&mut v));
-        assert!(!ds.next_into(&mut v));
+        assert!(ds.next_into(&mut v, &mut 0));
+        assert!(!ds.next_into(&mut v, &mut 0));
     }
 
     #[test]
@@ -244,14 +259,14 @@ mod tests {
         r.quoted = true;
         let (_d, ds) = source("name,note\n\"Doe, J\",\"x\"\n", r);
         let mut v = Vars::default();
-        ds.next_into(&mut v);
+        ds.next_into(&mut v, &mut 0);
         assert_eq!(v.get("name"), Some("Doe, J"));
         let mut r = raw("l.csv");
         r.encoding = Some("latin1".into());
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("l.csv"), b"n\ncaf\xe9\n").unwrap();
         let ds = DataSource::load(&r, dir.path()).unwrap();
-        ds.next_into(&mut v);
+        ds.next_into(&mut v, &mut 0);
         assert_eq!(v.get("n"), Some("café"));
     }
 
@@ -261,7 +276,7 @@ mod tests {
         r.variable_names = Some("a,b,c".into());
         let (_d, ds) = source("1,2\n", r);
         let mut v = Vars::default();
-        ds.next_into(&mut v);
+        ds.next_into(&mut v, &mut 0);
         assert_eq!(
             (v.get("a"), v.get("b"), v.get("c")),
             (Some("1"), Some("2"), Some(""))
@@ -272,7 +287,7 @@ mod tests {
     fn a_utf8_bom_does_not_leak_into_the_first_name() {
         let (_d, ds) = source("\u{feff}user\nann\n", raw("bom.csv"));
         let mut v = Vars::default();
-        ds.next_into(&mut v);
+        ds.next_into(&mut v, &mut 0);
         assert_eq!(v.get("user"), Some("ann"));
     }
 
@@ -296,7 +311,7 @@ mod tests {
             for _ in 0..4 {
                 s.spawn(|| {
                     let mut v = Vars::default();
-                    while ds.next_into(&mut v) {
+                    while ds.next_into(&mut v, &mut 0) {
                         seen.lock()
                             .unwrap()
                             .push(v.get("n").unwrap().parse::<u32>().unwrap());
@@ -307,5 +322,31 @@ mod tests {
         let mut seen = seen.into_inner().unwrap();
         seen.sort_unstable();
         assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn per_user_sources_give_every_user_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("u.csv"), "name\na\nb\n").unwrap();
+        let mut spec = CsvSpec::path("u.csv");
+        spec.loop_ = Some(false);
+        let ds = DataSource::load(&spec, dir.path()).unwrap().per_user();
+        let (mut first, mut second) = (0, 0);
+        let mut v = Vars::default();
+        assert!(ds.next_into(&mut v, &mut first));
+        assert_eq!(v.get("name"), Some("a"));
+        assert!(ds.next_into(&mut v, &mut second));
+        assert_eq!(
+            v.get("name"),
+            Some("a"),
+            "the second user starts at the first row"
+        );
+        assert!(ds.next_into(&mut v, &mut first));
+        assert_eq!(v.get("name"), Some("b"));
+        assert!(
+            !ds.next_into(&mut v, &mut first),
+            "end of file for that user only"
+        );
+        assert!(ds.next_into(&mut v, &mut second));
     }
 }

@@ -1,6 +1,7 @@
 //! Running one iteration of one user: the interpreter over the compiled ops, and the per-request path
 //! (think time → render → gate → send → extract → assert → record).
 
+use super::choice;
 use super::compile::{Action, LoopCount, Op};
 use super::extract::Exchange;
 use super::request::Request;
@@ -61,12 +62,14 @@ pub async fn run<H: Hooks>(
     hooks: &mut H,
 ) -> IterationEnd {
     // JMeter's CSV Data Set hands out the next line at the start of each iteration.
-    for ds in &s.prog.sources {
-        if !ds.next_into(&mut u.vars) {
+    for (ds, own) in s.prog.sources.iter().zip(&mut u.source_cursors) {
+        if !ds.next_into(&mut u.vars, own) {
             return IterationEnd::StopUser;
         }
     }
     u.txs.clear();
+    // JMeter restarts a Runtime Controller's clock when the thread's loop ends.
+    u.clocks.iter_mut().for_each(|c| *c = None);
     let (mut pc, mut sent, mut sent_at_back) = (0usize, 0u64, u64::MAX);
     let end = loop {
         let Some(op) = s.prog.ops.get(pc) else {
@@ -79,6 +82,7 @@ pub async fn run<H: Hooks>(
                     break IterationEnd::Stopped;
                 }
                 sent += 1;
+                u.sent += 1;
             }
             Op::Jump(to) => pc = *to,
             Op::Back(to) => {
@@ -96,6 +100,8 @@ pub async fn run<H: Hooks>(
                 }
             }
             Op::Action(Action::Pause(d)) => {
+                // A Flow Control Action is a sampler to JMeter's controllers (it takes a turn).
+                u.sent += 1;
                 if !hooks.sleep(*d).await {
                     break IterationEnd::Stopped;
                 }
@@ -164,6 +170,37 @@ fn control(s: &CompiledScenario, u: &mut UserState, op: &Op) -> Option<usize> {
         Op::TxBegin(t) => {
             u.txs.push(TxAcc::new(*t));
             None
+        }
+        Op::ChoiceInit(c) => {
+            let UserState {
+                vars,
+                rng,
+                counters,
+                thread,
+                iteration,
+                choices,
+                ..
+            } = u;
+            let mut env = RenderEnv {
+                vars,
+                rng,
+                counters,
+                thread: *thread,
+                iteration: *iteration + 1,
+            };
+            s.prog.choices[*c].init(&mut choices[*c], &mut env);
+            None
+        }
+        Op::ChoiceNext { choice, exit } => Some(
+            s.prog.choices[*choice]
+                .next(&mut u.choices[*choice], u.sent, &mut u.rng)
+                .unwrap_or(*exit),
+        ),
+        Op::Gate { gate, exit } => {
+            (!s.prog.gates[*gate].pass(&mut u.gates[*gate])).then_some(*exit)
+        }
+        Op::Deadline { slot, limit, exit } => {
+            choice::deadline_passed(&mut u.clocks[*slot], *limit).then_some(*exit)
         }
         Op::SetVars(i) => {
             for (k, t) in &s.prog.set_vars[*i] {
@@ -289,6 +326,8 @@ async fn send(
                 url: &sc.url,
                 reason: resp.custom_reason.as_ref(),
                 headers_text: resp.headers_text.as_deref(),
+                elapsed: Duration::from_micros(sample.elapsed_us),
+                bytes: resp.bytes,
             };
             let env = RenderEnv {
                 vars: &mut u.vars,

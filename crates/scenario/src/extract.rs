@@ -19,6 +19,10 @@ pub struct Exchange<'a> {
     /// The headers text as received (`stampede_http::Response::headers_text`), when the client
     /// kept it; else it is rebuilt from `headers` (HTTP/2: lower-case names, as on the wire).
     pub headers_text: Option<&'a str>,
+    /// The sample's time (JMeter's elapsed), for the Duration Assertion.
+    pub elapsed: std::time::Duration,
+    /// Bytes received, headers and body, for the Size Assertion.
+    pub bytes: u64,
 }
 
 impl Exchange<'_> {

@@ -70,6 +70,7 @@ mod assert;
 mod auth;
 mod blocks;
 mod builder;
+mod choice;
 mod compile;
 mod cond;
 mod data;
@@ -90,9 +91,10 @@ mod yaml_request;
 #[cfg(test)]
 mod tests;
 
-pub use assert::{Assertion, AssertionSpec};
+pub use assert::{Assertion, AssertionSpec, SizeCmp, SizeField};
 pub use auth::AuthEntry;
-pub use builder::{Block, BodySpec, Count, ProgramBuilder, RequestSpec};
+pub use builder::{Block, BodySpec, ChoiceSpec, Count, ProgramBuilder, RequestSpec};
+pub use choice::ThroughputRule;
 pub use compile::Action;
 pub use data::{CsvSpec, DataSource};
 pub use error::{ErrorDetails, Include, KeyPath, Lang, Problem, ScenarioError};
@@ -188,6 +190,16 @@ pub struct UserState {
     iteration: u64,
     txs: Vec<exec::TxAcc>,
     scratch: request::Scratch,
+    /// Requests sent and pauses made so far: a choice block passes the turn of an arm that did
+    /// neither.
+    sent: u64,
+    choices: Vec<choice::ChoiceState>,
+    /// Per-user Throughput Controller counters `(executions, passes)`.
+    gates: Vec<(u64, u64)>,
+    /// Runtime Controller clocks.
+    clocks: Vec<Option<Instant>>,
+    /// The user's own cursor in each per-user CSV source.
+    source_cursors: Vec<u64>,
 }
 
 impl UserState {
@@ -248,6 +260,11 @@ impl CompiledScenario {
             iteration: 0,
             txs: Vec::new(),
             scratch: request::Scratch::default(),
+            sent: 0,
+            choices: vec![choice::ChoiceState::default(); self.prog.choices.len()],
+            gates: vec![(0, 0); self.prog.gates.len()],
+            clocks: vec![None; self.prog.clocks],
+            source_cursors: vec![0; self.prog.sources.len()],
         };
         for (k, t) in &self.variables {
             let mut env = RenderEnv {

@@ -2,4 +2,5 @@
 
 mod elements;
 mod fixtures;
+mod mutate;
 mod overrides;

@@ -19,6 +19,8 @@ fn run(block: &str, raw: Value, body: &str) -> Vars {
         url: "http://h/x",
         reason: None,
         headers_text: None,
+        elapsed: std::time::Duration::ZERO,
+        bytes: 0,
     };
     let mut vars = Vars::default();
     vars.set("src", "id=77;");
@@ -90,6 +92,8 @@ fn match_all_clears_items_left_from_a_longer_previous_match() {
             url: "",
             reason: None,
             headers_text: None,
+            elapsed: std::time::Duration::ZERO,
+            bytes: 0,
         };
         e.apply(&ex, &mut vars, &mut rng);
         assert_eq!(vars.get("v_matchNr"), Some(n));

@@ -565,6 +565,8 @@ fn assertion_message_matches_the_real_jmeter_run() {
         url: "http://127.0.0.1:18080/index.html",
         reason: None,
         headers_text: None,
+        elapsed: std::time::Duration::ZERO,
+        bytes: 0,
     };
     let mut u = s.new_user(1);
     let env = RenderEnv {
