@@ -306,11 +306,16 @@ fn interleave_across_threads_starts_each_thread_at_its_own_child() {
     let mut counts = server.counts();
     // Thread N (as `${__threadNum}` shows it) starts at child N - 1, as in JMeter: with threads
     // 1, 2, 3 that is a b c a, b c a b, c a b c.
-    let threads: Vec<u64> = counts
+    let mut threads: Vec<u64> = counts
         .keys()
         .filter_map(|k| k.strip_prefix("/thread/")?.parse().ok())
         .collect();
-    assert_eq!(threads.len(), 3, "{counts:?}");
+    threads.sort_unstable();
+    assert_eq!(
+        threads,
+        [1, 2, 3],
+        "JMeter numbers threads from 1: {counts:?}"
+    );
     let mut want: HashMap<String, u64> = HashMap::new();
     for t in threads {
         counts.remove(&format!("/thread/{t}"));

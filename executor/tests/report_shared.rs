@@ -174,7 +174,10 @@ fn one_sample() {
         "{row}"
     );
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert!(html.contains("uPlot") && html.contains(">home<"), "charts and the label");
+    assert!(
+        html.contains("uPlot") && html.contains(">home<"),
+        "charts and the label"
+    );
     for external in ["src=", "href=", "<link", "@import", "url("] {
         assert!(!html.contains(external), "self-contained: found {external}");
     }

@@ -190,7 +190,8 @@ impl<S: Script> User<S> {
     /// One virtual user: iterations of the script until its limit, the end, or a stop.
     async fn run(self, i: u32, mut client: Client, mut hooks: UserHooks) {
         let _active = ActiveGuard::new(&hooks.active, &self.state);
-        let mut data = self.script.new_user(i);
+        // JMeter numbers threads from 1 (`${__threadNum}`, "Thread Group 1-1").
+        let mut data = self.script.new_user(i + 1);
         let mut done = 0u64;
         while !hooks.stopped() && !self.profile.user_done(self.start.elapsed(), done) {
             let gates = hooks.gates;
