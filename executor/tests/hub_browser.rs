@@ -47,52 +47,16 @@ fn start_hub(data: &Path) -> (Hub, String) {
     (Hub(child), url)
 }
 
-/// Why the browser test cannot run here, if it cannot.
-fn missing(python: &str) -> Option<String> {
-    let found = |cmd: &str| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {cmd}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !found("chromedriver") {
-        return Some(
-            "chromedriver is not installed (apt-get install chromium chromium-driver)".into(),
-        );
-    }
-    let selenium = Command::new(python)
-        .args(["-c", "import selenium"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    (!selenium).then(|| format!("{python} has no selenium (pip install selenium)"))
-}
-
 #[test]
 fn the_console_creates_runs_charts_and_cancels_tests() {
-    let python = std::env::var("STAMPEDE_BROWSER_PYTHON").unwrap_or_else(|_| "python3".into());
-    if let Some(why) = missing(&python) {
-        assert!(
-            std::env::var("STAMPEDE_BROWSER_TEST").as_deref() != Ok("1"),
-            "STAMPEDE_BROWSER_TEST=1 but {why}"
-        );
-        eprintln!("SKIPPED the browser test: {why}");
+    let Some(python) = testkit::browser::python() else {
         return;
-    }
+    };
     let target = TestServer::start_background();
     let dir = tempfile::tempdir().unwrap();
     let (_hub, url) = start_hub(&dir.path().join("data"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hub_browser.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .args([&url, &target.url("/"), TOKEN])
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "browser steps failed:\n{text}");
+    let text = testkit::browser::run(&python, &script, &[&url, &target.url("/"), TOKEN]);
     eprintln!("{text}");
     assert!(text.contains("cancelled"), "{text}");
     assert!(target.requests() > 0);

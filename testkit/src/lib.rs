@@ -17,6 +17,7 @@
 //! - `/drop` → the connection is closed without any response (a failing service)
 //! - anything else → 404 `Not Found`
 
+pub mod browser;
 pub mod moto;
 pub mod tls;
 

@@ -6,7 +6,6 @@
 //! has selenium (default `python3`).
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use stampede_kpi::{Rc, Sample};
@@ -15,24 +14,6 @@ use stampede_report::{HtmlReport, Pipeline, Reporter};
 use stampede_stats::Aggregator;
 
 const EVIL: &str = "<img src=x onerror=alert(1)>";
-
-/// Why the browser test cannot run here, if it cannot.
-fn missing(python: &str) -> Option<String> {
-    let chromedriver = Command::new("sh")
-        .args(["-c", "command -v chromedriver"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !chromedriver {
-        return Some(
-            "chromedriver is not installed (apt-get install chromium chromium-driver)".into(),
-        );
-    }
-    let selenium = Command::new(python)
-        .args(["-c", "import selenium"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    (!selenium).then(|| format!("{python} has no selenium (pip install selenium)"))
-}
 
 /// Two minutes of three labels with different response times, written as `report.html`.
 fn write_report(path: &Path) {
@@ -68,30 +49,13 @@ fn write_report(path: &Path) {
 
 #[test]
 fn the_report_draws_its_charts_offline_in_a_browser() {
-    let python = std::env::var("STAMPEDE_BROWSER_PYTHON").unwrap_or_else(|_| "python3".into());
-    if let Some(why) = missing(&python) {
-        assert!(
-            std::env::var("STAMPEDE_BROWSER_TEST").as_deref() != Ok("1"),
-            "STAMPEDE_BROWSER_TEST=1 but {why}"
-        );
-        eprintln!("SKIPPED the browser test: {why}");
+    let Some(python) = testkit::browser::python() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");
     write_report(&html);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/html_browser.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(&html)
-        .arg(EVIL)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "browser checks failed:\n{text}");
+    let text = testkit::browser::run(&python, &script, &[html.to_str().unwrap(), EVIL]);
     assert!(text.contains("report charts ok"), "{text}");
 }
