@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Creates deploy/template.yaml on moto's CloudFormation and checks how the stack is wired.
 
-    AWS_ENDPOINT_URL=http://127.0.0.1:5000 python deploy/check_moto.py
+    ~/.cache/stampede-moto-venv/bin/python deploy/check_moto.py
 
-Needs boto3 and PyYAML (both in the moto venv .ci/moto.sh makes) and a moto server at
-AWS_ENDPOINT_URL. moto's CloudFormation does not implement Cognito, CloudFront, S3 bucket policies or
+Run it with the Python of the moto venv (.ci/moto.sh makes it: boto3, PyYAML, moto_server). It
+starts its own moto server on a free loopback port and stops it at the end, so the stack it creates
+never shows up in another test's moto; `--endpoint URL` uses a running server instead. moto's CloudFormation does not implement Cognito, CloudFront, S3 bucket policies or
 API Gateway authorizers, so those resources (and what refers to them) are left out; everything else
 is created from the template as written, and the checks read the result back through the services'
 own APIs: the Lambdas' environment, the parser's S3 permission, the queue mapping, the task
@@ -14,9 +15,13 @@ and bucket notifications; the script names them. Exits 1 with the failed checks.
 
 import json
 import os
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
 import uuid
+from contextlib import contextmanager
 
 import boto3
 import yaml
@@ -191,14 +196,50 @@ def check(session, stack_id, outputs, physical):
     return c.failed
 
 
+@contextmanager
+def own_moto():
+    """A moto server of this venv on a free loopback port, stopped on exit."""
+    server = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    if not os.path.exists(server):
+        sys.exit(f"check_moto.py: {server} not found; run this with the moto venv's python")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    sys.exit(f"check_moto.py: moto_server exited with {proc.returncode}")
+                time.sleep(0.2)
+        else:
+            sys.exit(f"check_moto.py: moto_server did not answer on {url} within 30 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main():
-    if not os.environ.get("AWS_ENDPOINT_URL"):
-        sys.exit("check_moto.py: set AWS_ENDPOINT_URL to a moto server (e.g. http://127.0.0.1:5000)")
-    session = boto3.session.Session(
-        region_name=os.environ.get("AWS_REGION", "us-east-1"),
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
-    )
+    args = sys.argv[1:]
+    if args[:1] == ["--endpoint"] and len(args) == 2:
+        run_checks(args[1])
+    elif not args:
+        with own_moto() as url:
+            run_checks(url)
+    else:
+        sys.exit("usage: check_moto.py [--endpoint URL]")
+
+
+def run_checks(endpoint):
+    os.environ["AWS_ENDPOINT_URL"] = endpoint  # boto3 sends every client there
+    session = boto3.session.Session(region_name="us-east-1", aws_access_key_id="test",
+                                    aws_secret_access_key="test")
     template, gone = for_moto(load_template(os.path.join(HERE, "template.yaml")))
     run = uuid.uuid4().hex[:8]
     code_bucket = f"stampede-code-{run}"
