@@ -142,7 +142,9 @@ def check(session, stack_id, outputs, physical):
         for k in ("ApiFunction", "TaskRunnerFunction", "ResultsParserFunction")
     }
     c.eq("api env keys", sorted(env["ApiFunction"]),
-         ["RESULTS_TABLE", "SCENARIOS_BUCKET", "SCENARIOS_TABLE", "SQS_URL", "TASK_CLUSTER"])
+         ["HISTORY_TABLE", "RESULTS_TABLE", "SCENARIOS_BUCKET", "SCENARIOS_TABLE", "SQS_URL",
+          "TASK_CLUSTER"])
+    c.eq("api HISTORY_TABLE", env["ApiFunction"]["HISTORY_TABLE"], outputs["HistoryTable"])
     c.eq("task-runner env keys", sorted(env["TaskRunnerFunction"]),
          ["SCENARIOS_BUCKET", "SCENARIOS_TABLE", "SUBNET_A", "SUBNET_B", "TASK_CLUSTER",
           "TASK_DEFINITION", "TASK_IMAGE", "TASK_SECURITY_GROUP"])
@@ -171,7 +173,7 @@ def check(session, stack_id, outputs, physical):
     attrs = sqs.get_queue_attributes(QueueUrl=outputs["TaskQueueUrl"], AttributeNames=["All"])["Attributes"]
     timeout = lam.get_function_configuration(FunctionName=physical["TaskRunnerFunction"])["Timeout"]
     c.true("queue visibility > runner timeout", int(attrs["VisibilityTimeout"]) > timeout)
-    c.eq("dead-letter after", json.loads(attrs["RedrivePolicy"])["maxReceiveCount"], 1)
+    c.eq("dead-letter after", json.loads(attrs["RedrivePolicy"])["maxReceiveCount"], 3)
 
     td = session.client("ecs").describe_task_definition(taskDefinition=outputs["TaskDefinition"])["taskDefinition"]
     # moto's CloudFormation keeps the memory but drops Cpu, NetworkMode and RequiresCompatibilities.
