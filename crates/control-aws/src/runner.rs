@@ -122,6 +122,14 @@ struct Current {
     launched: u32,
 }
 
+/// RunTask's idempotency token for the batch that starts at `before` tasks: at most 64
+/// characters, the end of `<runId>-<before>` (the count is what must not be cut off).
+fn client_token(run_id: &str, before: u32) -> String {
+    let token = format!("{run_id}-{before}");
+    let skip = token.chars().count().saturating_sub(64);
+    token.chars().skip(skip).collect()
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -382,14 +390,7 @@ impl Runner {
             .assign_public_ip(AssignPublicIp::Enabled)
             .build()
             .expect("subnets are set");
-        let token: String = format!("{run_id}-{before}")
-            .chars()
-            .rev()
-            .take(64)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let token = client_token(run_id, before);
         let res = self
             .clients
             .ecs
@@ -474,5 +475,37 @@ impl Runner {
         self.update_run(&req.test_id, run_id, expr, None, values)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_tokens_fit_and_differ_per_batch() {
+        assert_eq!(client_token("abc", 10), "abc-10");
+        let long = "r".repeat(100);
+        let t = client_token(&long, 20);
+        assert_eq!(t.len(), 64);
+        assert!(t.ends_with("-20"));
+        assert_ne!(t, client_token(&long, 30));
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let p = Pacing::default();
+        for attempt in 0..20 {
+            let full = p
+                .first_backoff
+                .saturating_mul(1 << attempt.min(16))
+                .min(p.max_backoff);
+            let d = p.backoff(attempt);
+            assert!(
+                d <= full && d >= full / 2,
+                "attempt {attempt}: {d:?} vs {full:?}"
+            );
+        }
+        assert!(p.backoff(30) <= p.max_backoff);
     }
 }
