@@ -502,7 +502,7 @@ mod tests {
                 .min(p.max_backoff);
             let d = p.backoff(attempt);
             assert!(
-                d <= full && d >= full / 2,
+                d <= full && d >= full.mul_f64(0.49),
                 "attempt {attempt}: {d:?} vs {full:?}"
             );
         }
