@@ -5,8 +5,9 @@
 //!
 //! Per record: a malformed message is reported and dropped (retrying cannot fix it); a launch that
 //! met a transient failure (DynamoDB, or the invocation running out of time) is listed in
-//! `batchItemFailures`, so SQS delivers that message again (the event source mapping must report
-//! batch item failures, see `docs/aws.md`) and the launch continues where it stopped.
+//! `batchItemFailures` and the Lambda shell fails the invocation, so SQS delivers the message again
+//! (with or without `ReportBatchItemFailures` on the mapping) and the launch continues where it
+//! stopped; messages of the batch that were fully handled launch nothing the second time.
 //!
 //! ```no_run
 //! # async fn f(runner: &stampede_control_aws::runner::Runner) {

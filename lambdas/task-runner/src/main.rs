@@ -63,6 +63,17 @@ async fn lambda() -> Result<(), lambda_runtime::Error> {
     let runner = &runner;
     lambda_runtime::run(service_fn(move |ev: LambdaEvent<Value>| async move {
         let out = task_runner::handle(&ev.payload, runner, deadline(&ev.context)).await;
+        // Failing the invocation makes SQS deliver the batch again even where the event source
+        // mapping does not report batch item failures; the launch is idempotent per message.
+        if out["batchItemFailures"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty())
+        {
+            return Err(lambda_runtime::Diagnostic {
+                error_type: "LaunchIncomplete".into(),
+                error_message: out.to_string(),
+            });
+        }
         Ok::<Value, lambda_runtime::Diagnostic>(out)
     }))
     .await
