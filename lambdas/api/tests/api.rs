@@ -156,3 +156,55 @@ async fn local_mode_runs_the_handler_once_on_an_event_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not JSON"));
 }
+
+/// The binary as a Lambda: bootstrap and event loop through a local Runtime API (the stdlib stub
+/// of the results parser's tests); a malformed event gets its 400 as the invocation's result.
+#[test]
+fn binary_serves_events_through_the_runtime_api() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, json!({"httpMethod": "GET"}).to_string()).unwrap();
+    let out = dir.path().join("out");
+    let stub = format!(
+        "{}/../results-parser/tests/fake_runtime_api.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut rapi = Command::new("python3")
+        .args([&stub, "0", out.to_str().unwrap(), event.to_str().unwrap()])
+        .env("RAPI_TIMEOUT", "30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the Runtime API stub");
+    let mut line = String::new();
+    BufReader::new(rapi.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let mut lambda = Command::new(env!("CARGO_BIN_EXE_api"))
+        .env("AWS_LAMBDA_RUNTIME_API", &addr)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "api")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_REGION", "us-east-1")
+        .envs(["SCENARIOS_BUCKET", "SCENARIOS_TABLE", "HISTORY_TABLE"].map(|k| (k, "x")))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = rapi.wait().unwrap();
+    let _ = lambda.kill();
+    let _ = lambda.wait();
+    assert!(status.success(), "the stub got a response, not an error");
+    let reply: Value =
+        serde_json::from_slice(&std::fs::read(out.join("0.response")).unwrap()).unwrap();
+    assert_eq!(reply["statusCode"], 400, "{reply}");
+    assert!(
+        reply["body"]
+            .as_str()
+            .unwrap()
+            .contains(r#""field":"path""#),
+        "{reply}"
+    );
+}

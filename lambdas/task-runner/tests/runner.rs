@@ -129,3 +129,61 @@ async fn local_mode_runs_the_handler_once_on_an_event_file() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The binary as a Lambda: bootstrap and event loop through a local Runtime API (the stdlib stub
+/// of the results parser's tests); a malformed message is answered, not failed.
+#[test]
+fn binary_serves_events_through_the_runtime_api() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    let body = json!({"Records": [{"messageId": "m1", "body": "{\"taskCount\": 2}"}]});
+    std::fs::write(&event, body.to_string()).unwrap();
+    let out = dir.path().join("out");
+    let stub = format!(
+        "{}/../results-parser/tests/fake_runtime_api.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut api = Command::new("python3")
+        .args([&stub, "0", out.to_str().unwrap(), event.to_str().unwrap()])
+        .env("RAPI_TIMEOUT", "30")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs the Runtime API stub");
+    let mut line = String::new();
+    BufReader::new(api.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let mut lambda = Command::new(env!("CARGO_BIN_EXE_task-runner"))
+        .env("AWS_LAMBDA_RUNTIME_API", &addr)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "task-runner")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_REGION", "us-east-1")
+        .envs(
+            [
+                "TASK_CLUSTER",
+                "TASK_DEFINITION",
+                "TASK_IMAGE",
+                "SUBNET_A",
+                "TASK_SECURITY_GROUP",
+                "SCENARIOS_BUCKET",
+                "SCENARIOS_TABLE",
+            ]
+            .map(|k| (k, "x")),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let status = api.wait().unwrap();
+    let _ = lambda.kill();
+    let _ = lambda.wait();
+    assert!(status.success(), "the stub got a response, not an error");
+    let reply: Value =
+        serde_json::from_slice(&std::fs::read(out.join("0.response")).unwrap()).unwrap();
+    assert_eq!(reply["records"][0]["outcome"], "rejected", "{reply}");
+    assert_eq!(reply["batchItemFailures"], json!([]));
+}
