@@ -30,6 +30,8 @@ pub struct HubOptions {
     pub data: Option<PathBuf>,
     pub token: Option<String>,
     pub allow_shell: bool,
+    /// Serve a deployed AWS stack (`stampede hub --aws`) instead of local state and workers.
+    pub aws: bool,
 }
 
 /// `$XDG_DATA_HOME/stampede/hub`, else `~/.local/share/stampede/hub`, else `./stampede-hub`.
@@ -79,6 +81,9 @@ async fn serve(opts: HubOptions) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let url = format!("http://{}", reachable(addr));
+    if opts.aws {
+        return serve_aws(listener, &config, &url).await;
+    }
     let data = opts.data.clone().unwrap_or_else(default_data_dir);
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find this program's path to run workers: {e}"))?;
@@ -111,6 +116,30 @@ async fn serve(opts: HubOptions) -> Result<(), String> {
     ticker.abort();
     stop_active_runs(&cp).await;
     served.map_err(|e| e.to_string())
+}
+
+/// `stampede hub --aws`: the same API and console over a deployed stack's tables, bucket, queue
+/// and cluster. Runs are handed to the stack's task runner and finished by its results parser, so
+/// stopping this hub stops no test.
+async fn serve_aws(
+    listener: tokio::net::TcpListener,
+    config: &HubConfig,
+    url: &str,
+) -> Result<(), String> {
+    let resources =
+        stampede_control_aws::settings::Resources::from_env().map_err(|e| e.to_string())?;
+    let clients = stampede_control_aws::sdk::Clients::from_env().await;
+    let cp = stampede_control_aws::control_plane(&clients, &resources, Some(validator(false)));
+    let banner = format!(
+        "Stampede hub on {url}/ (console) and {url}/api (DLT's API)\nAWS: table {}, bucket {}, \
+         region {}\n",
+        resources.scenarios_table, resources.bucket, resources.region
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), banner.as_bytes());
+    let app = stampede_hub::router(cp, config);
+    stampede_hub::serve(listener, app, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The address workers and browsers use: a wildcard bind is reached on loopback.

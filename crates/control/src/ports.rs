@@ -112,6 +112,20 @@ pub trait Launcher: Send + Sync {
     fn start(&self, spec: &LaunchSpec, events: EventSink) -> Result<(), LaunchError>;
     /// Signals every task of the run to stop; their `Exited` events follow.
     fn cancel(&self, run_id: &str);
+    /// Whether this launcher reports its tasks' `Exited` events. One that hands a run to another
+    /// system (ECS through a queue) returns `false`: the domain then keeps no state for the run once
+    /// it is handed off, something else records its end (the results parser), and cancel stops the
+    /// tasks with [`Launcher::stop_test`] and settles the run at once.
+    fn reports_exits(&self) -> bool {
+        true
+    }
+    /// Stops every task of `test_id`'s run `run_id`; only called when [`Launcher::reports_exits`]
+    /// is `false`. `Err` says why the tasks could not be stopped.
+    fn stop_test(&self, test_id: &str, run_id: &str) -> Result<(), String> {
+        let _ = test_id;
+        self.cancel(run_id);
+        Ok(())
+    }
 }
 
 /// Validates a Taurus config with the executor's own loader: `Err` lists every problem found.

@@ -145,6 +145,11 @@ impl ControlPlane {
         }
         let (done, cancelled) = {
             let mut active = self.active();
+            if failure.is_none() && !self.deps.launcher.reports_exits() {
+                // Handed off: no events will come, the run's end is recorded elsewhere.
+                active.remove(run_id);
+                return;
+            }
             let run = active
                 .get_mut(run_id)
                 .expect("only the last exit removes a run");
@@ -305,6 +310,9 @@ impl ControlPlane {
             }
             None => false,
         };
+        if !known && !self.deps.launcher.reports_exits() {
+            return self.cancel_handed_off(test, &run_id);
+        }
         if known {
             test.status = Status::Cancelling;
             self.deps.store.put_test(&test)?;
@@ -315,6 +323,32 @@ impl ControlPlane {
             }
             self.deps.launcher.cancel(&run_id);
         }
+        Ok(json!("test cancelling"))
+    }
+
+    /// Cancel for a launcher that reports no exits: stop the tasks, then settle the test and its
+    /// run as `cancelled` now. Results the stopped tasks still upload are recorded by whatever
+    /// records this launcher's runs (the results parser), under the settled status.
+    fn cancel_handed_off(&self, mut test: TestItem, run_id: &str) -> Result<Value, ControlError> {
+        self.deps
+            .launcher
+            .stop_test(&test.test_id, run_id)
+            .map_err(|reason| {
+                ControlError::Store(crate::ports::StoreError::Backend(format!(
+                    "stopping the tasks of test {}: {reason}",
+                    test.test_id
+                )))
+            })?;
+        let now = dlt_time(self.deps.clock.now_ms());
+        let mut run = self.run(&test.test_id, run_id)?;
+        if !run.status.is_settled() {
+            run.status = Status::Cancelled;
+            run.end_time = Some(now.clone());
+            self.deps.store.put_run(&run)?;
+        }
+        test.status = Status::Cancelled;
+        test.end_time = Some(now);
+        self.deps.store.put_test(&test)?;
         Ok(json!("test cancelling"))
     }
 

@@ -110,6 +110,11 @@ pub struct HubArgs {
     /// Let submitted configs run shell commands (`services: shellexec`) on this machine.
     #[arg(long)]
     pub allow_shell: bool,
+    /// Use a deployed AWS stack instead of local state and workers: DynamoDB, S3, the task
+    /// runner's queue and ECS, named by SCENARIOS_BUCKET, SCENARIOS_TABLE, HISTORY_TABLE, SQS_URL,
+    /// TASK_CLUSTER and AWS_REGION (see docs/aws.md). --data and --allow-shell do not apply.
+    #[arg(long, conflicts_with_all = ["data", "allow_shell"])]
+    pub aws: bool,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +220,7 @@ impl From<Cli> for Invocation {
                 data: a.data,
                 token: a.token,
                 allow_shell: a.allow_shell,
+                aws: a.aws,
             }),
             Command::Submit(a) => Invocation::Submit(crate::submit::SubmitOptions {
                 configs: a.config.configs,

@@ -2,6 +2,7 @@
 //! processes (`sh -c` scripts that copy prepared results files into place).
 
 mod common;
+mod handoff;
 mod lifecycle;
 mod requests;
 mod store;
