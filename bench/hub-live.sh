@@ -9,6 +9,7 @@
 #
 #   cargo build --release -p executor && bash bench/hub-live.sh
 #   WORKERS=100 LABELS=10 DURATION=60 WARMUP=15 BIN=target/release/stampede bash bench/hub-live.sh
+#   PERF=1 bash bench/hub-live.sh   # also `perf record` the hub during the busy window, top symbols
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,6 +72,10 @@ idle_rss=$(rss_mb)
 "$SIM" "$url" "$test_id" "$run_id" "$WORKERS" "$LABELS" $((DURATION + 10)) >"$work/sim.out" &
 sim_pid=$!
 sleep 5
+if [ -n "${PERF:-}" ]; then
+    perf record -q -e cpu-clock -F 999 -g -p "$hub_pid" -o "$work/perf.data" -- sleep "$DURATION" 2>/dev/null &
+    perf_pid=$!
+fi
 busy=$(cpu_over "$DURATION")
 busy_rss=$(rss_mb)
 wait "$sim_pid"
@@ -78,6 +83,10 @@ seconds=$(curl -sf "$url/api/scenarios/$test_id/testruns/$run_id/timeline" |
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)["seconds"]))')
 curl -sf -X POST "$url/api/scenarios/$test_id" >/dev/null
 
+if [ -n "${PERF:-}" ]; then
+    wait "$perf_pid" || true
+    perf report -q -i "$work/perf.data" ${PERF_REPORT:---no-children} --sort symbol --percent-limit 1.5 -g none 2>/dev/null | grep -v '^$' | grep '%' | head -30
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "simulator: $(cat "$work/sim.out")"
 echo "hub timeline: $seconds merged seconds"

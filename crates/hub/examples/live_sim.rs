@@ -1,17 +1,19 @@
 //! Simulated workers for `bench/hub-live.sh`: WORKERS tasks each POST one live frame per second
 //! (LABELS labels plus the overall entry, response times with a realistic long-tailed spread) to a
 //! running hub, through the endpoint and in the format the real workers use (a fresh connection
-//! per frame, as `executor/src/worker/live.rs` does). Prints how many frames the hub took.
+//! kept open between frames, as `executor/src/worker/live.rs` does; `CONNECTION_PER_FRAME=1` opens
+//! one per frame instead, for comparison). Prints how many frames the hub took.
 //!
 //! `cargo run --release -p stampede-hub --example live_sim -- HUB_URL TEST_ID RUN_ID WORKERS LABELS SECONDS`
-//! (`STAMPEDE_HUB_TOKEN` is sent as the bearer token when set.)
+//! (`STAMPEDE_HUB_TOKEN` is sent as the bearer token when set). With `-` as HUB_URL the same frames
+//! are decoded and merged in this process, without HTTP, and the µs per frame of each step printed.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parser::sidecar::LabelHist;
-use stampede_control::live::LiveFrame;
+use stampede_control::live::{LiveFrame, Timeline};
 use stampede_kpi::Kpi;
 
 /// Distinct label sets each worker cycles through, so the bodies vary without the simulator
@@ -35,11 +37,14 @@ fn args() -> Result<Args, String> {
     };
     let num = |v: &str, what: &str| v.parse::<u64>().map_err(|e| format!("{what} {v:?}: {e}"));
     Ok(Args {
-        host: url
-            .strip_prefix("http://")
-            .ok_or("HUB_URL must be http://host:port")?
-            .trim_end_matches('/')
-            .into(),
+        host: if url == "-" {
+            url.clone()
+        } else {
+            url.strip_prefix("http://")
+                .ok_or("HUB_URL must be http://host:port or -")?
+                .trim_end_matches('/')
+                .into()
+        },
         path: format!("/api/scenarios/{test}/testruns/{run}/live"),
         workers: num(workers, "WORKERS")? as u32,
         labels: num(labels, "LABELS")? as u32,
@@ -117,6 +122,76 @@ fn post(host: &str, path: &str, token: Option<&str>, body: &str) -> Result<u16, 
         .ok_or_else(|| "no HTTP status in the reply".into())
 }
 
+/// One worker's connection kept open across frames: the request has no `Connection: close` and
+/// the reply is read to its end (a 204 has no body).
+struct Conn {
+    stream: Option<TcpStream>,
+}
+
+impl Conn {
+    fn post(
+        &mut self,
+        host: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> Result<u16, String> {
+        let result = self.try_post(host, path, token, body);
+        if result.is_err() {
+            self.stream = None;
+        }
+        result
+    }
+
+    fn try_post(
+        &mut self,
+        host: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &str,
+    ) -> Result<u16, String> {
+        if self.stream.is_none() {
+            self.stream = Some(TcpStream::connect(host).map_err(|e| e.to_string())?);
+        }
+        let conn = self.stream.as_mut().expect("connected above");
+        let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n{auth}\r\n{body}",
+            body.len()
+        );
+        conn.write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("the hub closed the connection".into());
+            }
+            reply.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&reply);
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if reply.len() >= end + 4 + length {
+                    return text
+                        .split_whitespace()
+                        .nth(1)
+                        .and_then(|c| c.parse().ok())
+                        .ok_or_else(|| "no HTTP status in the reply".into());
+                }
+            }
+        }
+    }
+}
+
 fn main() {
     let a = match args() {
         Ok(a) => a,
@@ -144,6 +219,12 @@ fn main() {
                 .collect()
         })
         .collect();
+    if a.host == "-" {
+        in_process(&frames, a.seconds);
+        return;
+    }
+    let keep_alive = !std::env::var("CONNECTION_PER_FRAME").is_ok_and(|v| v == "1");
+    let mut conns: Vec<Conn> = frames.iter().map(|_| Conn { stream: None }).collect();
     let start = Instant::now();
     let (mut ok, mut other, mut failed) = (0u64, 0u64, 0u64);
     let spacing = Duration::from_secs(1) / a.workers.max(1);
@@ -161,7 +242,12 @@ fn main() {
                 &format!("\"second\":{second}"),
                 1,
             );
-            match post(&a.host, &a.path, token.as_deref(), &body) {
+            let sent = if keep_alive {
+                conns[task].post(&a.host, &a.path, token.as_deref(), &body)
+            } else {
+                post(&a.host, &a.path, token.as_deref(), &body)
+            };
+            match sent {
                 Ok(204) => ok += 1,
                 Ok(_) => other += 1,
                 Err(_) => failed += 1,
@@ -174,5 +260,33 @@ fn main() {
         a.workers,
         a.labels,
         start.elapsed().as_secs_f64()
+    );
+}
+
+/// The hub's work per frame without HTTP: decoding (JSON and the label codec), then merging.
+fn in_process(frames: &[Vec<String>], seconds: u64) {
+    let (mut decode, mut merge) = (Duration::ZERO, Duration::ZERO);
+    let mut timeline = Timeline::default();
+    let mut n = 0u32;
+    for second in 0..seconds {
+        for variants in frames {
+            let body = variants[(second % VARIANTS) as usize].replacen(
+                "\"second\":0",
+                &format!("\"second\":{second}"),
+                1,
+            );
+            let t = Instant::now();
+            let frame = LiveFrame::from_json(body.as_bytes()).expect("frames decode");
+            decode += t.elapsed();
+            let t = Instant::now();
+            timeline.add(&frame).expect("frames merge");
+            merge += t.elapsed();
+            n += 1;
+        }
+    }
+    println!(
+        "in process, {n} frames: decode {:.1} µs, merge {:.1} µs per frame",
+        decode.as_secs_f64() * 1e6 / f64::from(n),
+        merge.as_secs_f64() * 1e6 / f64::from(n)
     );
 }
