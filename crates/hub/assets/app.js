@@ -409,7 +409,9 @@ async function historyCard(base, test, currentRun) {
     const { status, data } = await api("GET", `${base}/testruns/${encodeURIComponent(currentRun)}/compare?with=${encodeURIComponent(compareTo.value)}`);
     out.replaceChildren(status === 200 ? compareTable(data) : h("div", { class: "errors" }, (data && data.message) || "HTTP " + status));
   } }, "Compare");
-  return h("div", { class: "card", id: "history" }, h("h2", {}, `History (${runs.length} run${runs.length === 1 ? "" : "s"})`),
+  const total = (page && page.pagination && page.pagination.total_count) || runs.length;
+  const shown = runs.length < total ? `, newest ${runs.length} shown` : "";
+  return h("div", { class: "card", id: "history" }, h("h2", {}, `History (${total} run${total === 1 ? "" : "s"}${shown})`),
     h("table", {}, h("thead", {}, h("tr", {}, ["Started", "Status", "Requests", "Req/s", "Avg ms", "p95 ms", "Errors", "Validity", ""].map((c, i) => h("th", { class: i >= 2 && i <= 6 ? "num" : "" }, c)))), h("tbody", {}, rows)),
     currentRun && runs.length > 1 ? h("div", { class: "row", style: "margin-top:12px" }, h("span", {}, "Compare the shown run with"), compareTo, compareBtn) : null, out);
 }

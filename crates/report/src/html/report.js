@@ -96,6 +96,9 @@
       const ctx = u.ctx, dpr = devicePixelRatio || 1;
       ctx.save();
       ctx.font = 12 * dpr + "px system-ui, sans-serif";
+      // uPlot leaves its axis text settings on the context.
+      ctx.textAlign = "left";
+      ctx.textBaseline = "alphabetic";
       [["p50", d.p50, palette[1]], ["p95", d.p95, palette[2]], ["p99", d.p99, palette[3]]].forEach(([name, v, colour], k) => {
         if (v == null || v > u.scales.x.max) return;
         const x = u.valToPos(v, "x", true);
