@@ -19,6 +19,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY crates crates
+COPY vendor vendor
 COPY executor executor
 COPY parser parser
 COPY lambdas lambdas

@@ -1,23 +1,27 @@
 //! Live data: each task sends one [`LiveFrame`] per second (an exact [`Kpi`] per label); the hub
 //! merges the frames of all tasks exactly, second by second, into a [`Timeline`].
 //!
-//! A label is the histogram sidecar's label ([`LabelHist`]: the label, its `Kpi`, the task's
-//! concurrency), and on the wire it is the sidecar's label entry ([`LabelEntry`]), so the live path,
-//! the results files and the Lambda share one type and one codec. A frame is JSON:
+//! In memory a label is the histogram sidecar's label ([`LabelHist`]: the label, its `Kpi`, the
+//! task's concurrency), the one KPI type of the results files and the Lambda. On the wire it is a
+//! [`WireLabel`]: the same counts and sums, and the histogram as its Taurus buckets
+//! (`[lowest ms, count]` pairs) rather than the sidecar's compressed HdrHistogram. Frames only
+//! travel between two halves of this program, a hundred a second at a busy hub, and decoding an
+//! HdrHistogram allocates its whole counts array per label: that cost the hub most of its CPU
+//! (`bench/hub-live.sh`). A frame is JSON:
 //!
 //! ```json
 //! {"task": 0, "second": 1767225600, "vu": 10, "cpu": 37.5,
 //!  "labels": [{"label": "", "count": 100, "succ": 98, "fail": 2, "bytes": 51200,
 //!              "sum_rt": 1234567, "sum_lt": 1034567, "sum_ct": 2000, "concurrency": 10,
-//!              "hist": "HISTFAAAA…"}]}
+//!              "buckets": [[11, 60], [12, 38], [250, 2]]}]}
 //! ```
 //!
-//! The fields of a label are those of `docs/control-plane.md` ("Live data") and of the sidecar's
-//! format; times in microseconds, the histogram a base64 compressed-V2 HdrHistogram.
+//! Times in microseconds; `buckets` holds each non-empty Taurus bucket's lowest value in ms and
+//! its count (`stampede_kpi::Histogram`'s layout, so decoding is exact).
 
 use std::collections::BTreeMap;
 
-use parser::sidecar::{LabelEntry, LabelHist, SidecarError};
+use parser::sidecar::LabelHist;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use stampede_kpi::Kpi;
@@ -40,8 +44,8 @@ pub struct LiveFrame {
 pub enum FrameError {
     #[error("live frame is not valid JSON of the documented shape: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("live frame: {0}")]
-    Label(#[from] SidecarError),
+    #[error("live frame label {label:?}: {reason}")]
+    Label { label: String, reason: String },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -51,25 +55,89 @@ struct WireFrame {
     vu: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cpu: Option<f32>,
-    labels: Vec<LabelEntry>,
+    labels: Vec<WireLabel>,
+}
+
+/// One label of a frame or stored second on the wire (see the module's documentation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireLabel {
+    pub label: String,
+    pub count: u64,
+    pub succ: u64,
+    pub fail: u64,
+    pub bytes: u64,
+    pub sum_rt: u64,
+    pub sum_lt: u64,
+    pub sum_ct: u64,
+    pub concurrency: u64,
+    /// `[lowest ms, count]` of each non-empty Taurus bucket, ascending.
+    pub buckets: Vec<(u64, u64)>,
+}
+
+impl WireLabel {
+    pub fn encode(l: &LabelHist) -> Self {
+        let k = &l.kpi;
+        WireLabel {
+            label: l.label.clone(),
+            count: k.throughput,
+            succ: k.succ,
+            fail: k.fail,
+            bytes: k.bytes,
+            sum_rt: k.sum_rt_us,
+            sum_lt: k.sum_lt_us,
+            sum_ct: k.sum_ct_us,
+            concurrency: l.concurrency,
+            buckets: k.hist.buckets().map(|(lowest, _, n)| (lowest, n)).collect(),
+        }
+    }
+
+    /// The label back; refuses buckets that hold more samples than the label counts.
+    pub fn decode(self) -> Result<LabelHist, FrameError> {
+        let mut kpi = Kpi {
+            throughput: self.count,
+            succ: self.succ,
+            fail: self.fail,
+            bytes: self.bytes,
+            sum_rt_us: self.sum_rt,
+            sum_lt_us: self.sum_lt,
+            sum_ct_us: self.sum_ct,
+            ..Kpi::default()
+        };
+        let mut total = 0u64;
+        for (lowest_ms, n) in self.buckets {
+            total = total.saturating_add(n);
+            kpi.hist.record_n(lowest_ms, n);
+        }
+        if total > self.count {
+            return Err(FrameError::Label {
+                label: self.label,
+                reason: format!(
+                    "buckets hold {total} samples, more than its count {}",
+                    self.count
+                ),
+            });
+        }
+        Ok(LabelHist {
+            label: self.label,
+            kpi,
+            concurrency: self.concurrency,
+        })
+    }
 }
 
 /// What a merged second is stored as: each task's VUs and every label's entry, exact.
 #[derive(Serialize, Deserialize)]
 struct StoredSecond {
     vu: BTreeMap<u32, u32>,
-    labels: Vec<LabelEntry>,
+    labels: Vec<WireLabel>,
 }
 
-fn encode(labels: &[LabelHist]) -> Result<Vec<LabelEntry>, FrameError> {
-    labels
-        .iter()
-        .map(|l| Ok(LabelEntry::encode(&l.label, &l.kpi, l.concurrency)?))
-        .collect()
+fn encode(labels: &[LabelHist]) -> Result<Vec<WireLabel>, FrameError> {
+    Ok(labels.iter().map(WireLabel::encode).collect())
 }
 
-fn decode(entries: Vec<LabelEntry>) -> Result<Vec<LabelHist>, FrameError> {
-    entries.into_iter().map(|e| Ok(e.decode()?)).collect()
+fn decode(entries: Vec<WireLabel>) -> Result<Vec<LabelHist>, FrameError> {
+    entries.into_iter().map(WireLabel::decode).collect()
 }
 
 impl LiveFrame {
@@ -84,7 +152,7 @@ impl LiveFrame {
         })
     }
 
-    /// The wire form; fails only for a histogram count HdrHistogram cannot encode (above 2^63).
+    /// The wire form.
     pub fn to_json(&self) -> Result<String, FrameError> {
         let wire = WireFrame {
             task: self.task,
@@ -331,7 +399,7 @@ mod tests {
     }
 
     #[test]
-    fn frames_round_trip_through_the_sidecar_label_entry() {
+    fn frames_round_trip_through_the_wire_label() {
         let f = LiveFrame {
             labels: vec![label("GET /", &[12_345, 2_049_999]), label("", &[12_345])],
             ..frame(3, 42, 0)
@@ -341,10 +409,12 @@ mod tests {
         assert_eq!((back.task, back.second, back.vu), (3, 42, 1));
         assert_eq!(back.labels, f.labels);
         let wire: Value = serde_json::from_str(&text).unwrap();
-        let entry = serde_json::to_value(LabelEntry::encode("GET /", &f.labels[0].kpi, 1).unwrap())
-            .unwrap();
-        assert_eq!(wire["labels"][0], entry, "a label is the sidecar's entry");
-        let bad = br#"{"task":0,"second":1,"vu":1,"labels":[{"label":"x","count":0,"succ":0,"fail":0,"bytes":0,"sum_rt":0,"sum_lt":0,"sum_ct":0,"concurrency":0,"hist":"bm90IGEgaGlzdA=="}]}"#;
+        assert_eq!(
+            wire["labels"][0]["buckets"],
+            json!([[12, 1], [2048, 1]]),
+            "Taurus buckets by their lowest ms"
+        );
+        let bad = br#"{"task":0,"second":1,"vu":1,"labels":[{"label":"x","count":0,"succ":0,"fail":0,"bytes":0,"sum_rt":0,"sum_lt":0,"sum_ct":0,"concurrency":0,"buckets":[[5,1]]}]}"#;
         let err = LiveFrame::from_json(bad).unwrap_err().to_string();
         assert!(err.contains("label \"x\""), "{err}");
     }

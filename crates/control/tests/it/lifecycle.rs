@@ -3,10 +3,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use parser::sidecar::{LabelEntry, LabelHist};
+use parser::sidecar::LabelHist;
 use serde_json::{Value, json};
 use stampede_control::ControlError;
 use stampede_control::live::LiveFrame;
+use stampede_control::live::WireLabel;
 use stampede_control::query::run_query;
 use stampede_control::runs::{NO_RESULTS, Subscription};
 use stampede_control::service::LiveEvent;
@@ -216,7 +217,7 @@ fn frame(task: u32, second: i64, vu: u32, cpu: f32, rt_us: &[u64], fail: u64) ->
         }],
     };
     let wire = f.to_json().unwrap();
-    let entry = LabelEntry::encode("", &f.labels[0].kpi, u64::from(vu)).unwrap();
+    let entry = WireLabel::encode(&f.labels[0]);
     assert!(wire.contains(&serde_json::to_string(&entry).unwrap()));
     wire.into_bytes()
 }
