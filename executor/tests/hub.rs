@@ -269,6 +269,15 @@ fn three_tasks_merge_exactly_and_history_survives_a_restart() {
     let (code, runs) = hub.call("GET", &format!("/api/scenarios/{test_id}/testruns"), None);
     assert_eq!(code, 200);
     assert_eq!(runs["testRuns"][0]["requests"], requests);
+    // The console's lighter read: the item without history[], the count kept.
+    let (code, light) = hub.call(
+        "GET",
+        &format!("/api/scenarios/{test_id}?history=false"),
+        None,
+    );
+    assert_eq!(code, 200);
+    assert!(light.get("history").is_none(), "{light}");
+    assert_eq!(light["totalTestRuns"], 1);
 }
 
 #[test]

@@ -223,22 +223,30 @@ impl ControlPlane {
     /// `GET /scenarios/{testId}`: the item, `totalTestRuns`, `history[]` (newest first) and, while a
     /// run is active, `tasksPerRegion`.
     pub fn get_test(&self, test_id: &str) -> Result<Value, ControlError> {
+        self.get_test_with(test_id, true)
+    }
+
+    /// [`Self::get_test`], optionally without `history[]` (a console pages the runs instead: with
+    /// a thousand runs the full item is megabytes).
+    pub fn get_test_with(&self, test_id: &str, history: bool) -> Result<Value, ControlError> {
         let test = self.test(test_id)?;
         let store = &self.deps.store;
         let total = store.count_runs(test_id)?;
-        let query = RunQuery {
-            limit: u32::MAX,
-            ..RunQuery::default()
-        };
-        let history: Vec<Value> = store
-            .list_runs(test_id, &query)?
-            .runs
-            .iter()
-            .map(api::run_item)
-            .collect();
         let mut v = api::test_item(&test);
         v["totalTestRuns"] = json!(total);
-        v["history"] = Value::Array(history);
+        if history {
+            let query = RunQuery {
+                limit: u32::MAX,
+                ..RunQuery::default()
+            };
+            let runs: Vec<Value> = store
+                .list_runs(test_id, &query)?
+                .runs
+                .iter()
+                .map(api::run_item)
+                .collect();
+            v["history"] = Value::Array(runs);
+        }
         if let Some(tasks) = test
             .current_run
             .as_deref()

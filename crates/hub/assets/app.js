@@ -239,7 +239,8 @@ async function details(testId, runId) {
   for (const c of cleanups) c();
   cleanups = [];
   const base = "/api/scenarios/" + encodeURIComponent(testId);
-  const { status, data: test } = await api("GET", base);
+  // The console pages the runs itself (historyCard), so the item comes without history[].
+  const { status, data: test } = await api("GET", base + "?history=false");
   if (status !== 200) { show(h("div", { class: "card errors" }, (test && test.message) || "HTTP " + status)); return; }
   const running = active(test.status);
   const currentRun = runId || test.testRunId;
@@ -317,7 +318,7 @@ function follow(base, runId, onSecond, onEnd) {
   // A missed status event must not leave the page stale.
   const poll = async () => {
     if (ended) return;
-    const { data } = await api("GET", base);
+    const { data } = await api("GET", base + "?history=false");
     if (!active(data.status)) { end(); return; }
     later(poll, 2000);
   };

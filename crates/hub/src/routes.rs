@@ -112,8 +112,19 @@ async fn create(State(s): State<AppState>, body: Result<Bytes, BytesRejection>) 
         .map(axum::Json)
 }
 
-async fn get_test(State(s): State<AppState>, Path(test_id): Path<String>) -> Reply {
-    blocking(&s.cp, move |cp| cp.get_test(&test_id))
+#[derive(serde::Deserialize)]
+struct TestQuery {
+    /// `false` leaves out `history[]` (Stampede's addition; DLT's shape is the default).
+    history: Option<bool>,
+}
+
+async fn get_test(
+    State(s): State<AppState>,
+    Path(test_id): Path<String>,
+    Query(q): Query<TestQuery>,
+) -> Reply {
+    let history = q.history.unwrap_or(true);
+    blocking(&s.cp, move |cp| cp.get_test_with(&test_id, history))
         .await
         .map(axum::Json)
 }
