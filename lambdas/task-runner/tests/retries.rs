@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::faults::{Call, Fault, FaultyEcs};
 use common::{Stack, scenario};
 use serde_json::{Map, Value, json};
@@ -63,6 +65,16 @@ async fn throttled_calls_back_off_and_every_task_is_launched() {
     assert_eq!(counts(&calls), vec![10, 10, 10, 10, 3]);
     assert_eq!(calls[0].fault, Fault::Throttle);
     assert_eq!(calls[1].fault, Fault::Throttle);
+    // Backoff with jitter is at least half the full delay: 20 ms × 2^attempt × 0.5 (a lower
+    // bound only, so a slow machine cannot break it).
+    assert!(
+        calls[1].at - calls[0].at >= Duration::from_millis(20),
+        "{calls:?}"
+    );
+    assert!(
+        calls[2].at - calls[1].at >= Duration::from_millis(40),
+        "{calls:?}"
+    );
     assert_eq!(stack.ecs_task_count(&id).await, 23, "moto started 23 tasks");
     let item = stack.item(&id).await;
     assert_eq!(number(&item, "launchedTasks"), Some(23));

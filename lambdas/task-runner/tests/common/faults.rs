@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -39,6 +40,8 @@ pub struct Call {
     /// The request's `count`.
     pub count: u32,
     pub fault: Fault,
+    /// When the proxy received it.
+    pub at: Instant,
 }
 
 struct Script {
@@ -127,7 +130,11 @@ async fn answer(
     let fault = {
         let mut s = script.lock().unwrap();
         let fault = s.next.pop_front().unwrap_or(s.then);
-        s.calls.push(Call { count, fault });
+        s.calls.push(Call {
+            count,
+            fault,
+            at: Instant::now(),
+        });
         fault
     };
     match fault {
