@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | `taskIds` (`L`), `history` (`L`) | results parser (S3 mode) | tasks whose results arrived; finished runs |
 //! | `results`, `endTime`, `status`, `errorReason` | results parser, when the last task's file arrives | DLT v1.0's finalisation |
+//! | `finalisedRun` (`S`) | results parser | the run (`testRunId`) already finalised, so a cancelled one is finalised once |
 //! | `launchedTasks` (`N`), `launchFailures` (`L`) | task runner | tasks ECS accepted for the current run; failures it gave up on |
 //! | `foldedRunId` (`S`) | this store | the run whose outcome is already copied to its History item |
 //! | `baselineRunId` (`S`) | this store | the baseline run |
@@ -24,7 +25,7 @@ use stampede_control::ports::StoreError;
 pub type Item = Map<String, Value>;
 
 /// Attributes of the Scenarios item that are not the test's own fields.
-pub const OWNED: [&str; 7] = [
+pub const OWNED: [&str; 8] = [
     "taskIds",
     "history",
     "launchedTasks",
@@ -32,6 +33,7 @@ pub const OWNED: [&str; 7] = [
     "foldedRunId",
     "baselineRunId",
     "launchLease",
+    "finalisedRun",
 ];
 
 /// Optional test fields: absent on the domain's item means removed from the stored one.

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_ecs::config::retry::RetryConfig;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, ContainerOverride, KeyValuePair, LaunchType,
     NetworkConfiguration, TaskOverride,
@@ -120,6 +121,8 @@ struct Current {
     run_id: String,
     status: String,
     launched: u32,
+    /// `taskCount`, which a launch that gave up on some tasks lowered to what runs.
+    task_count: Option<u32>,
 }
 
 /// RunTask's idempotency token for the batch that starts at `before` tasks: at most 64
@@ -184,6 +187,10 @@ impl Runner {
                 .get("launchedTasks")
                 .and_then(Value::as_u64)
                 .unwrap_or(0) as u32,
+            task_count: item
+                .get("taskCount")
+                .and_then(Value::as_u64)
+                .map(|n| n.min(u64::from(u32::MAX)) as u32),
         }))
     }
 
@@ -261,6 +268,15 @@ impl Runner {
             return skip(report, format!("the test is {}", cur.status));
         }
         (report.before, report.launched) = (cur.launched, cur.launched);
+        // A launch that gave up on some tasks lowered `taskCount` to what runs (the results
+        // parser completes the run on that many files): a redelivered message must not start
+        // the missing tasks behind its back.
+        let req = &LaunchRequest {
+            task_count: cur
+                .task_count
+                .map_or(req.task_count, |n| n.min(req.task_count)),
+            ..req.clone()
+        };
         if cur.launched >= req.task_count {
             report.outcome = "already launched";
             return Ok(report);
@@ -408,6 +424,13 @@ impl Runner {
             )
             .overrides(overrides)
             .client_token(token)
+            // The runner is RunTask's only retry layer, so every throttled call is seen, paced
+            // and reported as documented; the SDK's own retries would hide throttling and
+            // multiply the calls (3 SDK attempts for each of the runner's).
+            .customize()
+            .config_override(
+                aws_sdk_ecs::config::Builder::new().retry_config(RetryConfig::disabled()),
+            )
             .send()
             .await;
         match res {

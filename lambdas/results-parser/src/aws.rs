@@ -202,6 +202,34 @@ fn expression(update: &Update, key_attr: &str) -> Expr {
             values.insert(":st".into(), AttributeValue::S(status.clone()));
             Some("attribute_exists(#key) AND (attribute_not_exists(#st) OR #st <> :st)".to_owned())
         }
+        Cond::StatusNotIn(statuses) => {
+            names.insert("#st".into(), "status".into());
+            let not: Vec<String> = status_values(&mut values, statuses)
+                .iter()
+                .map(|v| format!("#st <> {v}"))
+                .collect();
+            Some(format!(
+                "attribute_exists(#key) AND (attribute_not_exists(#st) OR ({}))",
+                not.join(" AND ")
+            ))
+        }
+        Cond::StatusInOnce {
+            statuses,
+            marker,
+            value,
+        } => {
+            names.insert("#st".into(), "status".into());
+            names.insert("#mk".into(), marker.clone());
+            values.insert(":mk".into(), to_attr(value));
+            let any: Vec<String> = status_values(&mut values, statuses)
+                .iter()
+                .map(|v| format!("#st = {v}"))
+                .collect();
+            Some(format!(
+                "attribute_exists(#key) AND ({}) AND (attribute_not_exists(#mk) OR #mk <> :mk)",
+                any.join(" OR ")
+            ))
+        }
     };
     if cond.is_none() {
         names.remove("#key");
@@ -212,6 +240,19 @@ fn expression(update: &Update, key_attr: &str) -> Expr {
         names,
         values,
     }
+}
+
+/// Binds each status as `:st0`, `:st1`, …; returns the placeholders.
+fn status_values(values: &mut HashMap<String, AttributeValue>, statuses: &[String]) -> Vec<String> {
+    statuses
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let name = format!(":st{i}");
+            values.insert(name.clone(), AttributeValue::S(s.clone()));
+            name
+        })
+        .collect()
 }
 
 impl Store for AwsStore {

@@ -8,6 +8,10 @@
 //!   event neither counts twice nor triggers a second finalisation by itself;
 //! * finalisation is conditional on `status <> complete`, so of two invocations that both see the
 //!   last task, exactly one writes the results and the history entry;
+//! * a cancelled run (`cancelled`/`cancelling`: stopped tasks upload partial results on SIGTERM)
+//!   is finalised with those results but stays `cancelled`; as its status does not change, the
+//!   once-only guard is `finalisedRun`, set to the run's `testRunId` (or `startTime`) by the
+//!   finalisation and required to differ before it;
 //! * the Results item is written before `taskIds` grows, so the finaliser sees every task.
 //!
 //! Unlike DLT v1.0 the finaliser only aggregates the Results items of this run's `taskIds` (v1.0
@@ -92,13 +96,21 @@ async fn record_outcome(
     if status == "complete" {
         return Ok(with("complete"));
     }
+    if is_cancelled(&scenario) && already_finalised(&scenario) {
+        return Ok(with("cancelled"));
+    }
     if expected.is_none_or(|n| reported < n) {
         tracing::info!(test_id, reported, ?expected, "tasks still running");
         return Ok(with("running"));
     }
+    let settled = if is_cancelled(&scenario) {
+        "cancelled"
+    } else {
+        "complete"
+    };
     match finalise(store, cfg, test_id, scenario).await {
         Ok(true) => Ok(with("finalised")),
-        Ok(false) => Ok(with("complete")),
+        Ok(false) => Ok(with(settled)),
         Err(e) if e.is_transient() => Err(e),
         Err(e) => {
             mark_failed(store, test_id, &e, cfg).await?;
@@ -162,13 +174,66 @@ fn task_count(scenario: &Item) -> Option<usize> {
     }
 }
 
-/// Aggregates this run's Results items and completes the test; `Ok(false)` if another invocation did.
+/// Statuses a cancel leaves on the item; a run cancelled while its tasks uploaded partial results
+/// is finalised with those results but stays `cancelled`.
+const CANCELLED: [&str; 2] = ["cancelled", "cancelling"];
+
+/// The attribute a finalisation sets to [`run_marker`], so a cancelled run (whose status does not
+/// change to `complete`) is still finalised once only.
+const FINALISED_RUN: &str = "finalisedRun";
+
+fn is_cancelled(scenario: &Item) -> bool {
+    scenario
+        .get("status")
+        .and_then(Value::as_str)
+        .is_some_and(|s| CANCELLED.contains(&s))
+}
+
+/// Which run the item is in: `testRunId` (Stampede's API sets it per run), else `startTime` (DLT
+/// v1.0 sets it per run), else empty.
+fn run_marker(scenario: &Item) -> Value {
+    ["testRunId", "startTime"]
+        .iter()
+        .find_map(|k| scenario.get(*k).filter(|v| v.is_string()).cloned())
+        .unwrap_or(json!(""))
+}
+
+fn already_finalised(scenario: &Item) -> bool {
+    scenario.get(FINALISED_RUN) == Some(&run_marker(scenario))
+}
+
+/// Aggregates this run's Results items and completes the test (or, when it was cancelled, keeps it
+/// `cancelled` with the partial results); `Ok(false)` if another invocation did.
 async fn finalise(
     store: &impl Store,
     cfg: &Config,
     test_id: &str,
     scenario: Item,
 ) -> Result<bool, HandlerError> {
+    let results = run_results(store, cfg, test_id, &scenario).await?;
+    if write_outcome(store, cfg, test_id, &scenario, results.clone()).await? {
+        return Ok(true);
+    }
+    if is_cancelled(&scenario) {
+        return Ok(false);
+    }
+    // A cancel that landed between the read and the write: finalise as cancelled instead.
+    match store
+        .get_item(Table::Scenarios, key("testId", test_id))
+        .await?
+    {
+        Some(now) if is_cancelled(&now) => write_outcome(store, cfg, test_id, &now, results).await,
+        _ => Ok(false),
+    }
+}
+
+/// The aggregate of the Results items of this run's `taskIds`.
+async fn run_results(
+    store: &impl Store,
+    cfg: &Config,
+    test_id: &str,
+    scenario: &Item,
+) -> Result<Map<String, Value>, HandlerError> {
     let ids: Vec<&str> = scenario["taskIds"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -208,10 +273,24 @@ async fn finalise(
         .collect();
     let refs: Vec<&TaskResult> = tasks.iter().collect();
     let sc_refs: Vec<Option<&Sidecar>> = sidecars.iter().map(Option::as_ref).collect();
-    let results = aggregate(&refs, &sc_refs, cfg.s3_era).map_err(|source| HandlerError::Dlt {
+    aggregate(&refs, &sc_refs, cfg.s3_era).map_err(|source| HandlerError::Dlt {
         key: format!("results/{test_id}"),
         source,
-    })?;
+    })
+}
+
+/// Writes `results`, the history entry, the end time and the final status, once per run:
+/// `complete` unless the run is finalised already or was cancelled; `cancelled` if it was cancelled
+/// and this run is not finalised yet. `Ok(false)` when the condition failed.
+async fn write_outcome(
+    store: &impl Store,
+    cfg: &Config,
+    test_id: &str,
+    scenario: &Item,
+    results: Map<String, Value>,
+) -> Result<bool, HandlerError> {
+    let cancelled = is_cancelled(scenario);
+    let status = if cancelled { "cancelled" } else { "complete" };
     let end_time = cfg.timestamp();
     let mut entry = json!({"id": short_id(), "endTime": end_time, "results": results});
     if let Some(start) = scenario.get("startTime") {
@@ -227,7 +306,8 @@ async fn finalise(
     rest.remove("history");
     rest.insert("results".into(), Value::Object(results.clone()));
     rest.insert("endTime".into(), json!(end_time));
-    rest.insert("status".into(), json!("complete"));
+    rest.insert("status".into(), json!(status));
+    rest.insert(FINALISED_RUN.into(), run_marker(scenario));
     let fitted = history::fit(&rest, history, true, cfg.item_budget).ok_or(HandlerError::Store(
         StoreError::ItemTooLarge {
             op: "UpdateItem",
@@ -247,11 +327,23 @@ async fn finalise(
     set.insert("history".into(), Value::Array(fitted.history));
     set.insert("results".into(), Value::Object(results));
     set.insert("endTime".into(), json!(end_time));
-    set.insert("status".into(), json!("complete"));
+    set.insert("status".into(), json!(status));
+    set.insert(FINALISED_RUN.into(), run_marker(scenario));
+    let cond = if cancelled {
+        Cond::StatusInOnce {
+            statuses: CANCELLED.map(String::from).to_vec(),
+            marker: FINALISED_RUN.into(),
+            value: run_marker(scenario),
+        }
+    } else {
+        let mut not = CANCELLED.map(String::from).to_vec();
+        not.push("complete".into());
+        Cond::StatusNotIn(not)
+    };
     let update = Update {
         set,
         append: None,
-        cond: Cond::StatusNot("complete".into()),
+        cond,
     };
     Ok(store
         .update_item(Table::Scenarios, key("testId", test_id), update)

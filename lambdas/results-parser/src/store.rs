@@ -30,6 +30,15 @@ pub enum Cond {
     ExistsAndNotContains { list: String, value: Value },
     /// The item exists and its `status` is not this one.
     StatusNot(String),
+    /// The item exists and its `status` (if any) is none of these.
+    StatusNotIn(Vec<String>),
+    /// The item exists, its `status` is one of `statuses`, and the `marker` attribute is absent or
+    /// holds another value than `value`: an update that happens once per value (e.g. per run).
+    StatusInOnce {
+        statuses: Vec<String>,
+        marker: String,
+        value: Value,
+    },
 }
 
 /// One conditional update: `SET` of whole attributes, plus optionally appending to a list.

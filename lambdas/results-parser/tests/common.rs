@@ -24,9 +24,16 @@ pub fn fixed_now() -> chrono::DateTime<chrono::Utc> {
 }
 
 pub async fn env() -> Env {
-    testkit::moto::endpoint();
+    let moto = testkit::moto::endpoint();
     let id = uuid::Uuid::new_v4().simple().to_string();
     let mut store = AwsStore::from_env().await;
+    let ddb = store
+        .ddb
+        .config()
+        .to_builder()
+        .endpoint_url(serial_proxy(&moto).await)
+        .build();
+    store.ddb = aws_sdk_dynamodb::Client::from_conf(ddb);
     store.tables = Tables {
         scenarios: Some(format!("scen-{id}")),
         results: Some(format!("res-{id}")),
@@ -117,4 +124,69 @@ pub fn task_xml(k: u32) -> String {
             v = 31301 * k
         ),
     )
+}
+
+/// moto checks an UpdateItem's condition and applies it as two steps with no lock, so two
+/// concurrent requests can both pass a condition DynamoDB (which serialises the writes to an item)
+/// lets only one pass. The tests' DynamoDB client talks to moto through this proxy, which passes
+/// one request at a time, so races between invocations meet DynamoDB's guarantees, not moto's.
+pub async fn serial_proxy(moto: &str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let moto = moto.trim_start_matches("http://").to_owned();
+    let lock = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            let (moto, lock) = (moto.clone(), lock.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let (moto, lock) = (moto.clone(), lock.clone());
+                    async move {
+                        let _one_at_a_time = lock.lock().await;
+                        Ok::<_, std::convert::Infallible>(forward(req, &moto).await)
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(conn), service)
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+/// The request to moto as it came, moto's answer as it came.
+async fn forward(
+    req: hyper::Request<hyper::body::Incoming>,
+    moto: &str,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::header::{CONNECTION, CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
+    let (mut parts, body) = req.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    let stream = tokio::net::TcpStream::connect(moto)
+        .await
+        .expect("moto answers");
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    for h in [CONTENT_LENGTH, CONNECTION, TRANSFER_ENCODING] {
+        parts.headers.remove(h);
+    }
+    parts.headers.insert(HOST, moto.parse().unwrap());
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, body.len().to_string().parse().unwrap());
+    let res = sender
+        .send_request(hyper::Request::from_parts(parts, Full::new(body)))
+        .await
+        .unwrap();
+    let (mut parts, body) = res.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    for h in [CONTENT_LENGTH, CONNECTION, TRANSFER_ENCODING] {
+        parts.headers.remove(h);
+    }
+    hyper::Response::from_parts(parts, Full::new(body))
 }

@@ -216,6 +216,16 @@ async fn cancel_stops_the_tasks_and_keeps_their_partial_results() {
             i.contains_key("results")
         })
         .await;
+    let item = stack.item(&test_id).await;
+    assert_eq!(
+        item["status"], "cancelled",
+        "the results parser itself keeps the cancel, before any read folds it"
+    );
+    assert!(item["testRunId"].is_string(), "{item:?}");
+    assert_eq!(
+        item["finalisedRun"], item["testRunId"],
+        "finalised once for this run"
+    );
 
     let (_, got) = stack
         .call("GET", &format!("/scenarios/{test_id}"), None)

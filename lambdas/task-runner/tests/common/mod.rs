@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -170,12 +172,41 @@ impl Stack {
     }
 
     pub fn runner(&self) -> Runner {
-        let pacing = Pacing {
-            first_backoff: Duration::from_millis(20),
-            max_backoff: Duration::from_millis(200),
-            max_attempts: 3,
+        Runner::new(self.clients.clone(), self.tasks.clone(), test_pacing())
+    }
+
+    /// A runner whose ECS calls go to `endpoint` (a [`faults::FaultyEcs`]); every other client
+    /// talks to moto directly.
+    pub fn runner_via(&self, endpoint: &str) -> Runner {
+        let ecs = self
+            .clients
+            .ecs
+            .config()
+            .to_builder()
+            .endpoint_url(endpoint)
+            .build();
+        let clients = Clients {
+            ecs: aws_sdk_ecs::Client::from_conf(ecs),
+            ..self.clients.clone()
         };
-        Runner::new(self.clients.clone(), self.tasks.clone(), pacing)
+        Runner::new(clients, self.tasks.clone(), test_pacing())
+    }
+
+    /// How many tasks moto recorded for the test (ListTasks by `startedBy`, every page).
+    pub async fn ecs_task_count(&self, test_id: &str) -> usize {
+        let mut pages = self
+            .clients
+            .ecs
+            .list_tasks()
+            .cluster(&self.tasks.cluster)
+            .started_by(stampede_control_aws::ecs::started_by(test_id))
+            .into_paginator()
+            .send();
+        let mut n = 0;
+        while let Some(page) = pages.next().await {
+            n += page.unwrap().task_arns().len();
+        }
+        n
     }
 
     /// An API Gateway proxy event, through the API Lambda's handler.
@@ -295,6 +326,15 @@ impl Stack {
             env,
             work,
         )
+    }
+}
+
+/// Short backoffs so retries take milliseconds; 4 tries in all.
+pub fn test_pacing() -> Pacing {
+    Pacing {
+        first_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        max_attempts: 3,
     }
 }
 
