@@ -150,45 +150,38 @@ fn sidecar_text(s: &Sidecar) -> String {
     .expect("a merged sidecar has unique labels")
 }
 
-/// The run's results as one Taurus results XML, merged exactly from every task that left one
-/// (`parser::merge`). `Ok(Ok(None))` when no task left results; `Ok(Err(why))` when a task has no
-/// sidecar, so the merge could not be exact.
-pub fn merged_xml(
+/// The run's results as one Taurus results status, merged exactly (`parser::merge`) from every
+/// task that left a results XML and the run's merged histograms (stored when it was finalised).
+/// `Ok(Ok(None))` when no task left results; `Ok(Err(why))` when the run has no histograms (a
+/// task wrote no sidecar), so the merge could not be exact.
+pub fn merged_status(
     blobs: &dyn Blobs,
     results_prefix: &str,
     tasks: &[(u32, String)],
-) -> Result<Result<Option<String>, String>, BlobError> {
+    histograms: Option<&Sidecar>,
+) -> Result<Result<Option<parser::FinalStatus>, String>, BlobError> {
     let mut statuses = Vec::new();
-    let mut sidecars = Vec::new();
     for (index, region) in tasks {
         let key = results_key(results_prefix, &task_id(*index), region);
-        let Some(bytes) = blobs.get(&key)? else {
-            continue; // a lost task: the merge is of the tasks that reported, as the run's numbers
-        };
-        let Some(status) = String::from_utf8(bytes)
-            .ok()
-            .and_then(|t| parser::read::from_str(&t).ok())
-        else {
-            continue;
-        };
-        let sidecar = blobs
-            .get(&sidecar::key_for_xml(&key))?
+        // A lost task: the merge is of the tasks that reported, as the run's numbers are.
+        if let Some(status) = blobs
+            .get(&key)?
             .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|t| sidecar::from_str(&t).ok());
-        let Some(sidecar) = sidecar else {
-            return Ok(Err(format!(
-                "task {} left no readable histogram sidecar, so its results cannot be merged exactly",
-                task_id(*index)
-            )));
-        };
-        statuses.push(status);
-        sidecars.push(sidecar);
+            .and_then(|t| parser::read::from_str(&t).ok())
+        {
+            statuses.push(status);
+        }
     }
     if statuses.is_empty() {
         return Ok(Ok(None));
     }
+    let Some(histograms) = histograms else {
+        return Ok(Err(
+            "a task left no histogram sidecar, so its results cannot be merged exactly".into(),
+        ));
+    };
     let refs: Vec<&parser::FinalStatus> = statuses.iter().collect();
-    Ok(parser::merge::merge(&refs, &sidecar::merge(&sidecars))
-        .map(|merged| Some(parser::write::to_string(&merged)))
+    Ok(parser::merge::merge(&refs, histograms)
+        .map(Some)
         .map_err(|e| e.to_string()))
 }

@@ -46,4 +46,4 @@ pub mod sqlite;
 pub mod validate;
 pub mod validity;
 
-pub use service::{ControlError, ControlPlane, Deps, LiveEvent, Subscriber, TaskFile};
+pub use service::{ControlError, ControlPlane, Deps, LiveEvent, MergedRun, Subscriber, TaskFile};

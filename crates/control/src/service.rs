@@ -29,6 +29,15 @@ pub struct Deps {
     pub grace_ms: i64,
 }
 
+/// A finished run merged across its tasks.
+#[derive(Debug)]
+pub struct MergedRun {
+    /// What one Taurus run with every task's samples would have written.
+    pub status: parser::FinalStatus,
+    /// Every label's exact KPIs over the whole run.
+    pub histograms: parser::sidecar::Sidecar,
+}
+
 /// The files of a task a console can download.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskFile {
@@ -342,25 +351,33 @@ impl ControlPlane {
         Ok(self.deps.blobs.get(&key)?)
     }
 
-    /// The run's results merged from all its tasks into one Taurus results XML, exactly (summed
-    /// counts and codes, percentiles from the merged histograms). `Ok(None)`: no task left any.
+    /// The run's results merged from all its tasks, exactly (summed counts and codes, percentiles
+    /// from the merged histograms), with those histograms. `Ok(None)`: no task left any.
     pub fn merged_results(
         &self,
         test_id: &str,
         run_id: &str,
-    ) -> Result<Option<String>, ControlError> {
+    ) -> Result<Option<MergedRun>, ControlError> {
         let run = self.run(test_id, run_id)?;
         let mut tasks = Vec::new();
         for c in &run.task_configs {
             let first = tasks.len() as u32;
             tasks.extend((first..first + c.task_count).map(|i| (i, c.region.clone())));
         }
+        let histograms = self.merged_histograms(test_id, run_id)?;
         let prefix = crate::blobs::results_prefix(test_id, run_id);
-        crate::finalise::merged_xml(self.deps.blobs.as_ref(), &prefix, &tasks)?.map_err(|e| {
-            ControlError::NoHistograms {
-                run_id: format!("{run_id} ({e})"),
-            }
-        })
+        let status = crate::finalise::merged_status(
+            self.deps.blobs.as_ref(),
+            &prefix,
+            &tasks,
+            histograms.as_ref(),
+        )?
+        .map_err(|e| ControlError::NoHistograms {
+            run_id: format!("{run_id} ({e})"),
+        })?;
+        Ok(status
+            .zip(histograms)
+            .map(|(status, histograms)| MergedRun { status, histograms }))
     }
 
     /// `DELETE …/testruns` with a list of run ids; an active run cannot be deleted.

@@ -61,20 +61,18 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// `GET …/testruns/{run}/tasks/{task}/{results.xml|report.html}`: always an attachment, so a
-/// report never runs as a page of the hub's origin.
 /// `GET …/testruns/{runId}/results.xml`: the run's results merged exactly from all its tasks.
 pub(crate) async fn merged_results(
     State(s): State<AppState>,
     Path((test_id, run_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (t, r) = (test_id.clone(), run_id.clone());
-    let xml = blocking(&s.cp, move |cp| cp.merged_results(&t, &r)).await?;
-    let Some(xml) = xml else {
+    let merged = blocking(&s.cp, move |cp| cp.merged_results(&t, &r)).await?;
+    let Some(merged) = merged else {
         return Ok((StatusCode::NOT_FOUND, "no task of this run left results").into_response());
     };
     Ok(download(
-        xml.into_bytes(),
+        parser::write::to_string(&merged.status).into_bytes(),
         "application/xml",
         &format!("{run_id}-results.xml"),
     ))
@@ -88,32 +86,28 @@ pub(crate) async fn merged_report(
 ) -> Result<Response, ApiError> {
     let (t, r) = (test_id.clone(), run_id.clone());
     let html = blocking(&s.cp, move |cp| {
-        let Some(xml) = cp.merged_results(&t, &r)? else {
+        let Some(merged) = cp.merged_results(&t, &r)? else {
             return Ok(None);
         };
         let seconds = cp.merged_seconds(&t, &r)?;
-        let histograms = cp.merged_histograms(&t, &r)?;
-        Ok(Some(render_report(&xml, histograms.as_ref(), &seconds)))
+        Ok(Some(render_report(&merged, &seconds)))
     })
     .await?;
-    match html {
-        Some(Ok(html)) => Ok(download(
-            html.into_bytes(),
-            "text/html; charset=utf-8",
-            &format!("{run_id}-report.html"),
-        )),
-        Some(Err(why)) => Ok((StatusCode::INTERNAL_SERVER_ERROR, why).into_response()),
-        None => Ok((StatusCode::NOT_FOUND, "no task of this run left results").into_response()),
-    }
+    let Some(html) = html else {
+        return Ok((StatusCode::NOT_FOUND, "no task of this run left results").into_response());
+    };
+    Ok(download(
+        html.into_bytes(),
+        "text/html; charset=utf-8",
+        &format!("{run_id}-report.html"),
+    ))
 }
 
 fn render_report(
-    xml: &str,
-    histograms: Option<&parser::sidecar::Sidecar>,
+    merged: &stampede_control::MergedRun,
     seconds: &[(i64, stampede_control::live::Second)],
-) -> Result<String, String> {
-    let status = parser::read::from_str(xml).map_err(|e| format!("merged results: {e}"))?;
-    let mut summary = stampede_stats::merged::summary(&status, histograms);
+) -> String {
+    let mut summary = stampede_stats::merged::summary(&merged.status, Some(&merged.histograms));
     if let (Some((first, _)), Some((last, _))) = (seconds.first(), seconds.last()) {
         // The report's clock: the run's first and last merged seconds.
         summary.first_ts = u64::try_from(*first).ok();
@@ -129,7 +123,7 @@ fn render_report(
             stampede_stats::merged::datapoint(second, users, &s.labels, &summary.percentiles)
         })
         .collect();
-    Ok(stampede_report::html::render(&summary, &points))
+    stampede_report::html::render(&summary, &points)
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
@@ -146,6 +140,8 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Respo
     resp
 }
 
+/// `GET …/testruns/{run}/tasks/{task}/{results.xml|report.html}`: always an attachment, so a
+/// report never runs as a page of the hub's origin.
 pub(crate) async fn task_file(
     State(s): State<AppState>,
     Path((test_id, run_id, task, name)): Path<(String, String, u32, String)>,
