@@ -32,6 +32,7 @@ pub mod runner;
 pub mod s3;
 pub mod sdk;
 pub mod settings;
+pub mod shell;
 
 use std::sync::Arc;
 

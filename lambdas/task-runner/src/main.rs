@@ -7,46 +7,16 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    match args.first().map(String::as_str) {
-        Some("local") => match rt.block_on(task_runner::run_local(&args[1..])) {
-            Ok(v) => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&v).expect("JSON serialises")
-                );
-                std::process::ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("task-runner: {e}");
-                std::process::ExitCode::from(2)
-            }
-        },
-        Some(other) => {
-            eprintln!(
-                "task-runner: unknown command {other:?}; run with no arguments as a Lambda, or `local EVENT.json`"
-            );
-            std::process::ExitCode::from(2)
-        }
-        None => {
-            tracing_subscriber::fmt()
-                .json()
-                .with_target(false)
-                .without_time()
-                .init();
-            match rt.block_on(lambda()) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("task-runner: {e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
-        }
-    }
+    stampede_control_aws::shell::main(
+        "task-runner",
+        rt,
+        |args| async move { task_runner::run_local(&args).await },
+        lambda,
+    )
 }
 
 /// The invocation's deadline as an `Instant` (the runtime gives epoch milliseconds).
